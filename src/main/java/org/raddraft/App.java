@@ -1,0 +1,53 @@
+package org.raddraft;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Command-line entry point: {@code raddraft <command> [options]}.
+ * Each subcommand is a small class; this class only dispatches and owns the usage text.
+ */
+public final class App {
+
+    /** A subcommand: gets its own arguments, returns the process exit code. */
+    public interface Command {
+        int run(String[] args) throws Exception;
+    }
+
+    static final int EXIT_USAGE = 2;
+
+    private static Map<String, Command> commands() {
+        Map<String, Command> c = new LinkedHashMap<>();
+        // registered as they land: run, demo, check-config, admin, phantoms, eval, labeller-eval
+        return c;
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(args));
+    }
+
+    public static int run(String[] args) throws Exception {
+        Map<String, Command> commands = commands();
+        if (args.length == 0 || !commands.containsKey(args[0])) {
+            if (args.length > 0 && !args[0].equals("--help") && !args[0].equals("help")) {
+                System.err.println("raddraft: unknown command '" + args[0] + "'");
+            }
+            System.err.println(usage(commands));
+            return EXIT_USAGE;
+        }
+        return commands.get(args[0]).run(Arrays.copyOfRange(args, 1, args.length));
+    }
+
+    static String usage(Map<String, Command> commands) {
+        return """
+                usage: raddraft <command> [options]
+                commands:
+                  run --config FILE                   run the daemon
+                  demo                                run on embedded defaults under ./var and push a demo study to itself
+                  check-config --config FILE          validate the configuration and print every problem with its fix
+                  admin studies --json --config FILE  list studies (state, instance count, reason) as JSON
+                  phantoms --out DIR --studies N --seed S   write synthetic chest phantom studies and a training set
+                """;
+    }
+}
