@@ -1,0 +1,105 @@
+package org.raddraft;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Validates {@link Settings}: every problem is reported with the key, what is wrong and what to
+ * write instead, so {@code raddraft check-config} is something an admin can act on line by line.
+ */
+public final class ConfigCheck {
+
+    private static final Set<String> BOOLEANS = Set.of("true", "false");
+
+    private ConfigCheck() {
+    }
+
+    public static List<String> problems(Settings s) {
+        List<String> p = new ArrayList<>();
+        port(s, "dicom.port", p);
+        port(s, "http.port", p);
+        address(s, "dicom.bind", p);
+        address(s, "http.bind", p);
+        aeTitle(s.get("dicom.ae-title"), "dicom.ae-title", p);
+        for (String peer : s.get("dicom.allowed-peers").split(",")) {
+            String ae = peer.trim();
+            if (ae.isEmpty()) {
+                continue;
+            }
+            int at = ae.indexOf('@');
+            aeTitle(at < 0 ? ae : ae.substring(0, at), "dicom.allowed-peers", p);
+            if (at >= 0 && ae.substring(at + 1).isBlank()) {
+                p.add("dicom.allowed-peers: '" + ae + "' has an empty host; write AE or AE@host");
+            }
+        }
+        positive(s, "dicom.max-associations", 1, 1000, p);
+        positive(s, "study.quiet-seconds", 0, 86400, p);
+        positive(s, "storage.min-free-mb", 0, Integer.MAX_VALUE, p);
+        positive(s, "scope.min-age-years", 0, 150, p);
+        if (!BOOLEANS.contains(s.get("dicom.tls.enabled"))) {
+            p.add("dicom.tls.enabled: '" + s.get("dicom.tls.enabled") + "' is not a boolean; write true or false");
+        } else if (s.getBoolean("dicom.tls.enabled")) {
+            readableFile(s, "dicom.tls.keystore", true, p);
+            readableFile(s, "dicom.tls.truststore", false, p);
+        }
+        if (!Set.of("text", "json").contains(s.get("log.format"))) {
+            p.add("log.format: '" + s.get("log.format") + "' is not supported; write text or json");
+        }
+        Path home = s.home();
+        if (Files.exists(home) && !Files.isWritable(home)) {
+            p.add("raddraft.home: " + home + " is not writable by this user; fix its ownership or choose another directory");
+        }
+        return p;
+    }
+
+    private static void port(Settings s, String key, List<String> p) {
+        positive(s, key, 0, 65535, p);
+    }
+
+    private static void positive(Settings s, String key, long min, long max, List<String> p) {
+        String v = s.get(key);
+        try {
+            long n = Long.parseLong(v);
+            if (n < min || n > max) {
+                p.add(key + ": " + n + " is out of range; write a whole number from " + min + " to " + max);
+            }
+        } catch (NumberFormatException e) {
+            p.add(key + ": '" + v + "' is not a whole number; write a number from " + min + " to " + max);
+        }
+    }
+
+    private static void address(Settings s, String key, List<String> p) {
+        try {
+            InetAddress.getByName(s.get(key));
+        } catch (UnknownHostException e) {
+            p.add(key + ": '" + s.get(key) + "' is not an address of this host; write an IP address such as 0.0.0.0 or 127.0.0.1");
+        }
+    }
+
+    private static void aeTitle(String ae, String key, List<String> p) {
+        // DICOM PS3.5: AE is 1-16 characters of the default repertoire, no backslash or control characters.
+        if (ae.isEmpty() || ae.length() > 16 || !ae.chars().allMatch(c -> c >= 0x20 && c < 0x7f && c != '\\')
+                || ae.isBlank()) {
+            p.add(key + ": '" + ae + "' is not a valid AE title; write 1 to 16 printable ASCII characters without backslash");
+        }
+    }
+
+    private static void readableFile(Settings s, String key, boolean required, List<String> p) {
+        String v = s.get(key);
+        if (v.isEmpty()) {
+            if (required) {
+                p.add(key + ": empty but dicom.tls.enabled=true; write the path of a PKCS12 keystore, or set dicom.tls.enabled=false");
+            }
+            return;
+        }
+        Path f = s.path(key);
+        if (!Files.isReadable(f)) {
+            p.add(key + ": " + f + " is not a readable file; fix the path or the file's permissions");
+        }
+    }
+}

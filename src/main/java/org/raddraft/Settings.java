@@ -1,0 +1,127 @@
+package org.raddraft;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * The effective configuration: built-in defaults (the documented config/raddraft.properties,
+ * packaged as a resource), then the admin's file, then environment variables, then -D system
+ * properties. Values are checked by {@link ConfigCheck}; getters here assume a checked config.
+ */
+public final class Settings {
+
+    static final String DEFAULTS_RESOURCE = "/raddraft.properties";
+
+    private final Map<String, String> values;
+
+    private Settings(Map<String, String> values) {
+        this.values = values;
+    }
+
+    /** Defaults, overlaid by {@code configFile} (may be null), the environment and system properties. */
+    public static Settings load(Path configFile) throws IOException {
+        return load(configFile, System.getenv(), System.getProperties());
+    }
+
+    static Settings load(Path configFile, Map<String, String> env, Properties system) throws IOException {
+        Map<String, String> merged = new TreeMap<>();
+        Properties defaults = new Properties();
+        try (InputStream in = Settings.class.getResourceAsStream(DEFAULTS_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("missing " + DEFAULTS_RESOURCE + " on the classpath");
+            }
+            defaults.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+        }
+        defaults.forEach((k, v) -> merged.put((String) k, ((String) v).trim()));
+        if (configFile != null) {
+            Properties file = new Properties();
+            try (Reader r = Files.newBufferedReader(configFile, StandardCharsets.UTF_8)) {
+                file.load(r);
+            }
+            file.forEach((k, v) -> merged.put((String) k, ((String) v).trim()));
+        }
+        // Overrides apply to every known key and to any key the file added.
+        for (String key : merged.keySet().toArray(String[]::new)) {
+            String fromEnv = env.get(envName(key));
+            if (fromEnv != null) {
+                merged.put(key, fromEnv.trim());
+            }
+        }
+        for (String key : system.stringPropertyNames()) {
+            if (merged.containsKey(key) || key.startsWith("raddraft.") || key.startsWith("dicom.")) {
+                merged.put(key, system.getProperty(key).trim());
+            }
+        }
+        return new Settings(merged);
+    }
+
+    /** dicom.ae-title → DICOM_AE_TITLE */
+    static String envName(String key) {
+        return key.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    /** A copy with one value replaced (used by demo and tests). */
+    public Settings with(String key, String value) {
+        Map<String, String> copy = new TreeMap<>(values);
+        copy.put(key, value);
+        return new Settings(copy);
+    }
+
+    public String get(String key) {
+        return values.getOrDefault(key, "");
+    }
+
+    public int getInt(String key) {
+        return Integer.parseInt(get(key));
+    }
+
+    public long getLong(String key) {
+        return Long.parseLong(get(key));
+    }
+
+    public boolean getBoolean(String key) {
+        return Boolean.parseBoolean(get(key));
+    }
+
+    public Path home() {
+        return Path.of(get("raddraft.home")).toAbsolutePath().normalize();
+    }
+
+    /** A path setting; relative paths are resolved against {@link #home()}. */
+    public Path path(String key) {
+        return home().resolve(get(key));
+    }
+
+    public Path spoolDir() {
+        return home().resolve("spool");
+    }
+
+    public String jdbcUrl() {
+        String url = get("store.jdbc-url");
+        if (!url.isEmpty()) {
+            return url;
+        }
+        // WRITE_DELAY=0: a commit reaches the OS before we answer C-STORE success, so kill -9 loses
+        // nothing; power loss is covered by the fsync'd Part 10 files, re-indexed at start (see InstanceIndex).
+        return "jdbc:h2:file:" + home().resolve("db/raddraft") + ";WRITE_DELAY=0";
+    }
+
+    /** All values, for Camel property placeholders such as {{dicom.port}}. */
+    public Properties asProperties() {
+        Properties p = new Properties();
+        values.forEach(p::setProperty);
+        p.setProperty("raddraft.home", home().toString());
+        return p;
+    }
+
+    Map<String, String> values() {
+        return values;
+    }
+}

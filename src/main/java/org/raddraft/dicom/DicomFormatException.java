@@ -1,0 +1,7 @@
+package org.raddraft.dicom;
+
+public class DicomFormatException extends Exception {
+    public DicomFormatException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
