@@ -19,7 +19,10 @@ public final class App {
 
     private static Map<String, Command> commands() {
         Map<String, Command> c = new LinkedHashMap<>();
-        // registered as they land: run, demo, check-config, admin, phantoms, eval, labeller-eval
+        c.put("run", new RunCommand());
+        c.put("demo", new DemoCommand());
+        c.put("check-config", new CheckConfigCommand());
+        c.put("admin", new org.raddraft.ops.AdminCommand());
         return c;
     }
 
@@ -36,10 +39,17 @@ public final class App {
             System.err.println(usage(commands));
             return EXIT_USAGE;
         }
-        return commands.get(args[0]).run(Arrays.copyOfRange(args, 1, args.length));
+        try {
+            return commands.get(args[0]).run(Arrays.copyOfRange(args, 1, args.length));
+        } catch (Options.UsageException e) {
+            System.err.println("raddraft " + args[0] + ": " + e.getMessage());
+            System.err.println(usage(commands));
+            return EXIT_USAGE;
+        }
     }
 
     static String usage(Map<String, Command> commands) {
+        // one line per command, in registration order
         return """
                 usage: raddraft <command> [options]
                 commands:

@@ -1,0 +1,27 @@
+package org.raddraft;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/** {@code raddraft check-config --config FILE}: prints every problem with its fix; exit 1 if any. */
+final class CheckConfigCommand implements App.Command {
+
+    @Override
+    public int run(String[] args) throws Exception {
+        Path file = Options.parse(args, Set.of("--config"), Set.of()).configFile();
+        if (!Files.isReadable(file)) {
+            System.err.println(file + ": cannot read the configuration file; check the path and permissions");
+            return 1;
+        }
+        List<String> problems = ConfigCheck.problems(Settings.load(file));
+        if (problems.isEmpty()) {
+            System.out.println(file + ": configuration OK");
+            return 0;
+        }
+        problems.forEach(p -> System.out.println(file + ": " + p));
+        System.out.println(problems.size() + " problem(s)");
+        return 1;
+    }
+}

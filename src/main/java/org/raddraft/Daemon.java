@@ -1,0 +1,95 @@
+package org.raddraft;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import org.apache.camel.main.Main;
+import org.raddraft.ingest.InstanceIndex;
+import org.raddraft.ingest.ScopeGate;
+import org.raddraft.ingest.StudyAssembler;
+import org.raddraft.ops.Health;
+import org.raddraft.ops.OpsHttpServer;
+import org.raddraft.store.Database;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: opens the database, recovers the spool, builds the beans the routes in
+ * {@code routes/*.yaml} call, and runs them on camel-main next to the ops HTTP server.
+ */
+public final class Daemon implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+
+    private final Settings settings;
+    private final Database db;
+    private final OpsHttpServer http;
+    private final Main camel;
+
+    public Daemon(Settings settings) throws Exception {
+        this.settings = settings;
+        Path home = settings.home();
+        Files.createDirectories(settings.spoolDir().resolve("tmp"));
+        db = Database.open(settings.jdbcUrl(), settings.get("store.user"), settings.get("store.password"));
+        Clock clock = Clock.systemUTC();
+        InstanceIndex index = new InstanceIndex(db, settings.spoolDir(), clock);
+        index.recover();
+        ScopeGate gate = new ScopeGate(settings.getInt("scope.min-age-years"));
+        StudyAssembler assembler = new StudyAssembler(db, gate,
+                Duration.ofSeconds(settings.getLong("study.quiet-seconds")), clock);
+        http = new OpsHttpServer(settings.get("http.bind"), settings.getInt("http.port"), db,
+                new Health(db, settings.spoolDir(), settings.getLong("storage.min-free-mb")));
+
+        camel = new Main(App.class);
+        camel.setInitialProperties(settings.asProperties());
+        camel.configure().withName("raddraft")
+                .withRoutesIncludePattern("file:" + routesDir() + "/*.yaml")
+                .withShutdownTimeout(30);
+        camel.bind("instanceIndex", index);
+        camel.bind("studyAssembler", assembler);
+        log.info("RadDraft home {}", home);
+    }
+
+    /** Where the YAML routes live: {@code <install dir>/routes}; bin/raddraft sets raddraft.app. */
+    static Path routesDir() {
+        return Path.of(System.getProperty("raddraft.app", ".")).toAbsolutePath().normalize().resolve("routes");
+    }
+
+    /** Starts and returns at once (tests, demo). */
+    public void start() throws Exception {
+        http.start();
+        camel.start();
+    }
+
+    /** Starts and blocks until SIGTERM/SIGINT, then shuts down gracefully. */
+    public void runUntilStopped() throws Exception {
+        http.start();
+        camel.run();
+        close();
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    public Main camel() {
+        return camel;
+    }
+
+    public Database database() {
+        return db;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    @Override
+    public void close() throws Exception {
+        camel.stop(); // stops the DICOM receiver first; in-flight associations finish
+        http.close();
+        db.close();
+        log.info("RadDraft stopped");
+    }
+}

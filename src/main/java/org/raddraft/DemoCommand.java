@@ -1,0 +1,55 @@
+package org.raddraft;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.MainListenerSupport;
+import org.raddraft.dicom.StoreScu;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code raddraft demo}: the daemon on embedded defaults under ./var (H2, loopback only), which
+ * pushes the generated demo study in testdata/demo to itself once it is up.
+ */
+final class DemoCommand implements App.Command {
+
+    private static final Logger log = LoggerFactory.getLogger(DemoCommand.class);
+    static final String DEMO_AE = "RADDRAFT-DEMO";
+
+    @Override
+    public int run(String[] args) throws Exception {
+        Options.parse(args, Set.of(), Set.of());
+        Settings s = Settings.load(null)
+                .with("dicom.bind", "127.0.0.1")
+                .with("dicom.allowed-peers", DEMO_AE + "@127.0.0.1")
+                .with("study.quiet-seconds", "5");
+        if (!RunCommand.startable(s)) {
+            return 1;
+        }
+        Daemon daemon = new Daemon(s);
+        daemon.camel().addMainListener(new MainListenerSupport() {
+            @Override
+            public void afterStart(BaseMainSupport main) {
+                new Thread(() -> push(s), "demo-push").start();
+            }
+        });
+        daemon.runUntilStopped();
+        return 0;
+    }
+
+    private static void push(Settings s) {
+        Path demo = Path.of(System.getProperty("raddraft.app", ".")).resolve("testdata/demo");
+        try (Stream<Path> files = Files.walk(demo)) {
+            List<Path> dcm = files.filter(p -> p.toString().endsWith(".dcm")).sorted().toList();
+            StoreScu.Outcome o = StoreScu.send("127.0.0.1", s.getInt("dicom.port"), s.get("dicom.ae-title"), DEMO_AE, dcm);
+            log.info("demo: pushed {} instance(s) from {} ({} failed); study settles in {} s; see http://{}:{}/metrics",
+                    o.completed(), demo, o.failed(), s.get("study.quiet-seconds"), s.get("http.bind"), s.get("http.port"));
+        } catch (Exception e) {
+            log.error("demo: could not push the demo study from {}: {}", demo, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,228 @@
+package org.raddraft.ingest;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLIntegrityConstraintViolationException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.raddraft.dicom.DicomAttributes;
+import org.raddraft.dicom.DicomFormatException;
+import org.raddraft.dicom.DicomStatusException;
+import org.raddraft.dicom.ReceivedInstance;
+import org.raddraft.store.Database;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Puts a received instance durably in place and indexes it: atomic rename of the fsync'd temp file
+ * to {@code spool/YYYY/MM/DD/<study-uid>/<sop-uid>.dcm}, fsync of the directory, then the row,
+ * committed. Only after {@link #record} returns does the receiver answer C-STORE success.
+ *
+ * <p>The file is renamed before the row is written: a crash in between leaves a file without a row,
+ * which {@link #recover()} indexes at the next start. The reverse order could leave a row without a file.
+ */
+public class InstanceIndex {
+
+    private static final Logger log = LoggerFactory.getLogger(InstanceIndex.class);
+    /** DICOM UI value representation: digits and dots, at most 64 characters. */
+    private static final Pattern UID = Pattern.compile("[0-9]+(\\.[0-9]+)*");
+
+    private final Database db;
+    private final Path spool;
+    private final Clock clock;
+    private final Counter stored = Metrics.counter("raddraft.instances.stored");
+    private final Counter duplicates = Metrics.counter("raddraft.instances.duplicate");
+
+    public InstanceIndex(Database db, Path spool, Clock clock) {
+        this.db = db;
+        this.spool = spool;
+        this.clock = clock;
+    }
+
+    /** Called by the ingest route for each instance the receiver has fsync'd to a temp file. */
+    public void record(ReceivedInstance in) throws DicomStatusException, IOException, SQLException {
+        DicomAttributes a = in.attributes();
+        checkUid("Study Instance UID (0020,000D)", a.studyInstanceUid());
+        checkUid("Series Instance UID (0020,000E)", a.seriesInstanceUid());
+        checkUid("SOP Instance UID (0008,0018)", a.sopInstanceUid());
+        if (isIndexed(a.sopInstanceUid())) {
+            Files.deleteIfExists(in.tempFile());
+            duplicates.increment();
+            log.info("duplicate sop={} from {}: already stored, kept the first copy", a.sopInstanceUid(),
+                    in.callingAeTitle());
+            return;
+        }
+        Instant now = clock.instant();
+        Path target = placeDurably(in.tempFile(), a, now);
+        try {
+            insert(a, spool.relativize(target).toString(), Files.size(target), in.transferSyntaxUid(),
+                    in.callingAeTitle(), now);
+        } catch (SQLIntegrityConstraintViolationException raced) {
+            // Another association stored the same SOP instance meanwhile; the file in place is theirs.
+            duplicates.increment();
+            log.info("duplicate sop={} from {} (concurrent)", a.sopInstanceUid(), in.callingAeTitle());
+            return;
+        }
+        stored.increment();
+    }
+
+    private static void checkUid(String name, String uid) throws DicomStatusException {
+        if (uid == null || uid.length() > 64 || !UID.matcher(uid).matches()) {
+            throw DicomStatusException.cannotUnderstand(name + " is missing or not a valid UID; the sender must supply one");
+        }
+    }
+
+    private boolean isIndexed(String sopInstanceUid) throws SQLException {
+        try (Connection c = db.connection();
+                PreparedStatement ps = c.prepareStatement("SELECT 1 FROM instance WHERE sop_instance_uid = ?")) {
+            ps.setString(1, sopInstanceUid);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private Path placeDurably(Path temp, DicomAttributes a, Instant now) throws IOException {
+        LocalDate day = LocalDate.ofInstant(now, ZoneId.systemDefault());
+        Path dir = spool.resolve(String.format("%04d/%02d/%02d", day.getYear(), day.getMonthValue(),
+                day.getDayOfMonth())).resolve(a.studyInstanceUid());
+        boolean newDir = !Files.isDirectory(dir);
+        Files.createDirectories(dir);
+        Path target = dir.resolve(a.sopInstanceUid() + ".dcm");
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        fsyncDirectory(dir);
+        if (newDir) {
+            // Make the new directory entries themselves durable, up to the spool root.
+            for (Path p = dir.getParent(); p != null && p.startsWith(spool); p = p.getParent()) {
+                fsyncDirectory(p);
+            }
+        }
+        return target;
+    }
+
+    static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    private void insert(DicomAttributes a, String relativePath, long size, String transferSyntax, String callingAe,
+            Instant now) throws SQLException {
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                long studyId = StudyAssembler.touchStudy(c, a.studyInstanceUid(), now);
+                try (PreparedStatement ps = c.prepareStatement("""
+                        INSERT INTO instance (study_id, sop_instance_uid, series_instance_uid, sop_class_uid,
+                          transfer_syntax_uid, modality, body_part_examined, view_position, study_description,
+                          series_description, patient_age, patient_birth_date, study_date, accession_number,
+                          photometric, rows_count, columns_count, path, size_bytes, calling_ae, received_at)
+                        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""")) {
+                    int i = 0;
+                    ps.setLong(++i, studyId);
+                    ps.setString(++i, a.sopInstanceUid());
+                    ps.setString(++i, a.seriesInstanceUid());
+                    ps.setString(++i, nz(a.sopClassUid()));
+                    ps.setString(++i, transferSyntax);
+                    ps.setString(++i, cut(a.modality(), 16));
+                    ps.setString(++i, cut(a.bodyPartExamined(), 64));
+                    ps.setString(++i, cut(a.viewPosition(), 16));
+                    ps.setString(++i, cut(a.studyDescription(), 64));
+                    ps.setString(++i, cut(a.seriesDescription(), 64));
+                    ps.setString(++i, cut(a.patientAge(), 4));
+                    ps.setString(++i, cut(a.patientBirthDate(), 8));
+                    ps.setString(++i, cut(a.studyDate(), 8));
+                    ps.setString(++i, cut(a.accessionNumber(), 16));
+                    ps.setString(++i, cut(a.photometricInterpretation(), 16));
+                    ps.setInt(++i, a.rows());
+                    ps.setInt(++i, a.columns());
+                    ps.setString(++i, relativePath);
+                    ps.setLong(++i, size);
+                    ps.setString(++i, cut(callingAe, 16));
+                    ps.setObject(++i, now.atOffset(java.time.ZoneOffset.UTC));
+                    ps.executeUpdate();
+                }
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
+    }
+
+    private static String cut(String s, int max) {
+        return s == null ? null : s.length() <= max ? s : s.substring(0, max);
+    }
+
+    /**
+     * Start-up recovery: removes temp files of transfers that never completed (never acknowledged),
+     * and indexes Part 10 files that were renamed into place but whose row was not committed.
+     * Returns how many files were re-indexed.
+     */
+    public int recover() throws IOException, SQLException {
+        Path tmp = spool.resolve("tmp");
+        if (Files.isDirectory(tmp)) {
+            try (Stream<Path> parts = Files.list(tmp)) {
+                for (Path p : (Iterable<Path>) parts::iterator) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+        if (!Files.isDirectory(spool)) {
+            return 0;
+        }
+        Set<String> indexed = new HashSet<>();
+        try (Connection c = db.connection(); var st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT path FROM instance")) {
+            while (rs.next()) {
+                indexed.add(rs.getString(1));
+            }
+        }
+        List<Path> orphans = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(spool)) {
+            files.filter(p -> p.getFileName().toString().endsWith(".dcm") && !p.startsWith(tmp))
+                    .filter(p -> !indexed.contains(spool.relativize(p).toString()))
+                    .forEach(orphans::add);
+        }
+        int n = 0;
+        for (Path f : orphans) {
+            try {
+                DicomAttributes a = DicomAttributes.read(f);
+                if (isIndexed(a.sopInstanceUid())) {
+                    continue; // same instance indexed under another day's folder
+                }
+                insert(a, spool.relativize(f).toString(), Files.size(f), "", null,
+                        Files.getLastModifiedTime(f).toInstant());
+                n++;
+            } catch (DicomFormatException e) {
+                log.warn("recovery: {} is not readable DICOM ({}); left in place", spool.relativize(f), e.getMessage());
+            }
+        }
+        if (n > 0) {
+            log.info("recovery: re-indexed {} instance file(s) whose rows were not committed", n);
+        }
+        return n;
+    }
+}

@@ -1,0 +1,47 @@
+package org.raddraft.ops;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.raddraft.store.Database;
+
+/** Readiness checks: the database answers and the spool has room above the watermark. */
+public final class Health {
+
+    private final Database db;
+    private final Path spool;
+    private final long minFreeMb;
+
+    public Health(Database db, Path spool, long minFreeMb) {
+        this.db = db;
+        this.spool = spool;
+        this.minFreeMb = minFreeMb;
+    }
+
+    public record Report(boolean ready, Map<String, Object> checks) {
+    }
+
+    public Report readiness() {
+        Map<String, Object> checks = new LinkedHashMap<>();
+        boolean dbUp = db.isUp();
+        checks.put("database", dbUp ? "UP" : "DOWN");
+        long freeMb = freeMb(spool);
+        boolean spaceOk = freeMb >= minFreeMb;
+        checks.put("spool", Map.of("status", spaceOk ? "UP" : "DOWN", "free_mb", freeMb, "min_free_mb", minFreeMb));
+        return new Report(dbUp && spaceOk, checks);
+    }
+
+    static long freeMb(Path dir) {
+        try {
+            Path p = dir;
+            while (p != null && !Files.exists(p)) {
+                p = p.getParent();
+            }
+            return p == null ? -1 : Files.getFileStore(p).getUsableSpace() / (1024 * 1024);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+}
