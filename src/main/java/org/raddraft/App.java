@@ -49,7 +49,6 @@ public final class App {
     }
 
     static String usage(Map<String, Command> commands) {
-        // one line per command, in registration order
         return """
                 usage: raddraft <command> [options]
                 commands:
