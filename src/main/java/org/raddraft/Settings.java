@@ -108,9 +108,10 @@ public final class Settings {
         if (!url.isEmpty()) {
             return url;
         }
+        // AUTO_SERVER: `raddraft admin` can read the database while the daemon holds it.
         // WRITE_DELAY=0: a commit reaches the OS before we answer C-STORE success, so kill -9 loses
         // nothing; power loss is covered by the fsync'd Part 10 files, re-indexed at start (see InstanceIndex).
-        return "jdbc:h2:file:" + home().resolve("db/raddraft") + ";WRITE_DELAY=0";
+        return "jdbc:h2:file:" + home().resolve("db/raddraft") + ";WRITE_DELAY=0;AUTO_SERVER=TRUE";
     }
 
     /** All values, for Camel property placeholders such as {{dicom.port}}. */

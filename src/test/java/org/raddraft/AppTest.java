@@ -1,0 +1,63 @@
+package org.raddraft;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AppTest {
+
+    private String stderr;
+
+    private int run(String... args) throws Exception {
+        PrintStream old = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(buf, true));
+        try {
+            return App.run(args);
+        } finally {
+            System.setErr(old);
+            stderr = buf.toString();
+        }
+    }
+
+    @Test
+    void unknownCommandPrintsUsageAndExits2() throws Exception {
+        assertEquals(2, run("frobnicate"));
+        assertTrue(stderr.contains("unknown command 'frobnicate'"), stderr);
+        assertTrue(stderr.contains("usage: raddraft <command>"), stderr);
+    }
+
+    @Test
+    void noCommandPrintsUsageAndExits2() throws Exception {
+        assertEquals(2, run());
+        assertTrue(stderr.contains("usage:"), stderr);
+    }
+
+    @Test
+    void badOptionPrintsUsageAndExits2() throws Exception {
+        assertEquals(2, run("run", "--confg", "x"));
+        assertTrue(stderr.contains("unknown option '--confg'"), stderr);
+        assertEquals(2, run("check-config"));
+        assertTrue(stderr.contains("option --config is required"), stderr);
+        assertEquals(2, run("admin", "nothing"));
+        assertEquals(2, run("check-config", "--config"));
+        assertTrue(stderr.contains("option --config needs a value"), stderr);
+    }
+
+    @Test
+    void checkConfigExitCodes(@TempDir Path dir) throws Exception {
+        Path good = dir.resolve("good.properties");
+        Files.writeString(good, "dicom.allowed-peers=PACS@10.0.0.5\n");
+        assertEquals(0, run("check-config", "--config", good.toString()));
+        Path bad = dir.resolve("bad.properties");
+        Files.writeString(bad, "http.port=-1\n");
+        assertEquals(1, run("check-config", "--config", bad.toString()));
+        assertEquals(1, run("check-config", "--config", dir.resolve("missing.properties").toString()));
+    }
+}

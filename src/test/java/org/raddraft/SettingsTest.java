@@ -1,0 +1,60 @@
+package org.raddraft;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void defaultsComeFromTheDocumentedConfigFile() throws Exception {
+        Settings s = Settings.load(null, Map.of(), new Properties());
+        assertEquals("11112", s.get("dicom.port"));
+        assertEquals("RADDRAFT", s.get("dicom.ae-title"));
+        assertEquals(List.of(), ConfigCheck.problems(s), "the shipped defaults must be valid");
+    }
+
+    @Test
+    void fileThenEnvironmentThenSystemPropertyOverride() throws Exception {
+        Path f = dir.resolve("r.properties");
+        Files.writeString(f, "dicom.port=4242\ndicom.ae-title=FROMFILE\nhttp.port=9000\n");
+        Properties sys = new Properties();
+        sys.setProperty("http.port", "9100");
+        Settings s = Settings.load(f, Map.of("DICOM_AE_TITLE", "FROMENV", "HTTP_PORT", "9001"), sys);
+        assertEquals("4242", s.get("dicom.port"));
+        assertEquals("FROMENV", s.get("dicom.ae-title"));
+        assertEquals("9100", s.get("http.port"));
+    }
+
+    @Test
+    void checkConfigNamesEachProblemAndItsFix() throws Exception {
+        Path f = dir.resolve("bad.properties");
+        Files.writeString(f, """
+                dicom.port=70000
+                dicom.ae-title=THIS_AE_TITLE_IS_TOO_LONG
+                dicom.allowed-peers=PACS@,OK_AE
+                study.quiet-seconds=soon
+                dicom.tls.enabled=true
+                dicom.tls.keystore=
+                log.format=xml
+                """);
+        List<String> p = ConfigCheck.problems(Settings.load(f, Map.of(), new Properties()));
+        assertEquals(6, p.size(), String.join("\n", p));
+        assertTrue(p.contains("dicom.port: 70000 is out of range; write a whole number from 0 to 65535"), p.toString());
+        assertTrue(p.stream().anyMatch(x -> x.startsWith("dicom.ae-title: 'THIS_AE_TITLE_IS_TOO_LONG' is not a valid AE title")));
+        assertTrue(p.contains("dicom.allowed-peers: 'PACS@' has an empty host; write AE or AE@host"), p.toString());
+        assertTrue(p.contains("study.quiet-seconds: 'soon' is not a whole number; write a number from 0 to 86400"));
+        assertTrue(p.stream().anyMatch(x -> x.startsWith("dicom.tls.keystore: empty but dicom.tls.enabled=true")));
+        assertTrue(p.contains("log.format: 'xml' is not supported; write text or json"));
+    }
+}
