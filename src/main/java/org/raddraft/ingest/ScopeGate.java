@@ -109,9 +109,11 @@ public class ScopeGate {
     /** From PatientAge (nnnY/M/W/D), else from PatientBirthDate and StudyDate; empty when unknown. */
     static OptionalInt ageYears(InstanceFacts f) {
         String age = upper(f.patientAge());
-        if (age.matches("\\d{3}[DWMY]")) {
-            int n = Integer.parseInt(age.substring(0, 3));
-            return OptionalInt.of(switch (age.charAt(3)) {
+        // AS is nnnD/W/M/Y; some modalities write bare years ("62"), which we read as years.
+        if (age.matches("\\d{1,3}[DWMY]?")) {
+            char unit = Character.isDigit(age.charAt(age.length() - 1)) ? 'Y' : age.charAt(age.length() - 1);
+            int n = Integer.parseInt(age.replaceAll("\\D", ""));
+            return OptionalInt.of(switch (unit) {
                 case 'Y' -> n;
                 case 'M' -> n / 12;
                 case 'W' -> n / 52;

@@ -41,6 +41,8 @@ class ScopeGateTest {
         var d = gate.decide(List.of(chest("DX", "CHEST", "AP", "011Y")));
         assertFalse(d.inScope());
         assertEquals("patient age 11 years is below 18", d.reason());
+        assertEquals("patient age 9 years is below 18", gate.decide(List.of(chest("DX", "CHEST", "AP", "9"))).reason());
+        assertTrue(gate.decide(List.of(chest("DX", "CHEST", "AP", "62"))).inScope(), "bare years are read as years");
         var months = gate.decide(List.of(chest("DX", "CHEST", "AP", "030M")));
         assertEquals("patient age 2 years is below 18", months.reason());
     }

@@ -1,0 +1,171 @@
+package org.raddraft.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real daemon as a separate JVM ({@code raddraft run --config}), so tests can SIGTERM and
+ * kill -9 it. Needs the packaged build (target/classes + target/lib), as in {@code mvn verify}.
+ */
+public final class DaemonProcess implements AutoCloseable {
+
+    public static final Path APP = Path.of(System.getProperty("raddraft.app", ".")).toAbsolutePath().normalize();
+
+    private final Path home;
+    private final Map<String, String> config;
+    private final Path log;
+    private Process process;
+    public final int dicomPort;
+    public final int httpPort;
+
+    public DaemonProcess(Path home, Map<String, String> overrides) throws IOException {
+        this.home = home;
+        this.dicomPort = freePort();
+        this.httpPort = freePort();
+        this.config = new LinkedHashMap<>();
+        config.put("raddraft.home", home.toString());
+        config.put("dicom.bind", "127.0.0.1");
+        config.put("dicom.port", String.valueOf(dicomPort));
+        config.put("dicom.allowed-peers", "PACS,MODALITY@127.0.0.1");
+        config.put("http.port", String.valueOf(httpPort));
+        config.put("study.quiet-seconds", "2");
+        config.put("storage.min-free-mb", "1");
+        config.putAll(overrides);
+        this.log = home.resolve("daemon.log");
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    public Path configFile() throws IOException {
+        Files.createDirectories(home);
+        Path f = home.resolve("raddraft.properties");
+        StringBuilder sb = new StringBuilder();
+        config.forEach((k, v) -> sb.append(k).append('=').append(v.replace("\\", "\\\\")).append('\n'));
+        Files.writeString(f, sb.toString());
+        return f;
+    }
+
+    public static List<String> javaCommand(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Draddraft.app=" + APP, "-cp", APP.resolve("target/classes") + ":" + APP.resolve("target/lib") + "/*",
+                "org.raddraft.App"));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** Starts the daemon and waits until it answers on the HTTP and DICOM ports. */
+    public DaemonProcess start() throws Exception {
+        Path cfg = configFile();
+        process = new ProcessBuilder(javaCommand("run", "--config", cfg.toString())).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("daemon exited with " + process.exitValue() + ":\n" + log());
+            }
+            if (listening(dicomPort) && httpStatus("/health/live") == 200) {
+                return this;
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("daemon did not start within 60 s:\n" + log());
+    }
+
+    private static boolean listening(int port) {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public int httpStatus(String path) {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    public String http(String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** {@code raddraft admin studies --json} run as its own process against this daemon's config. */
+    public JsonNode studies() throws Exception {
+        Process p = new ProcessBuilder(javaCommand("admin", "studies", "--json", "--config", configFile().toString()))
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("admin studies failed: " + out);
+        }
+        return new ObjectMapper().readTree(out.substring(out.indexOf('[')));
+    }
+
+    /** The study with this Study Instance UID from {@link #studies()}, or null. */
+    public JsonNode study(String studyUid) throws Exception {
+        for (JsonNode s : studies()) {
+            if (s.get("study_instance_uid").asText().equals(studyUid)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /** SIGTERM, as systemd stops it; returns the exit code. */
+    public int stop() throws Exception {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+            throw new IllegalStateException("daemon ignored SIGTERM for 60 s");
+        }
+        return process.exitValue();
+    }
+
+    /** kill -9: no shutdown hook, no flush. */
+    public void kill9() throws Exception {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    public String log() throws IOException {
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    public Path home() {
+        return home;
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:h2:file:" + home.resolve("db/raddraft") + ";AUTO_SERVER=TRUE";
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+}

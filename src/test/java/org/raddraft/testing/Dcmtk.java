@@ -1,0 +1,121 @@
+package org.raddraft.testing;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+
+/** Runs real DCMTK tools (storescu, echoscu, img2dcm, dcmodify, dcmftest) for tests. */
+public final class Dcmtk {
+
+    public record Result(int exit, String output) {
+        /** The files storescu reported as stored with status Success, in order. */
+        public List<String> storedFiles() {
+            List<String> ok = new ArrayList<>();
+            String current = null;
+            for (String line : output.split("\n")) {
+                if (line.startsWith("I: Sending file: ")) {
+                    current = line.substring("I: Sending file: ".length()).trim();
+                } else if (line.startsWith("I: Received Store Response (Success)") && current != null) {
+                    ok.add(current);
+                    current = null;
+                }
+            }
+            return ok;
+        }
+    }
+
+    private Dcmtk() {
+    }
+
+    public static Result run(String... command) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().put("TCP_NODELAY", "1"); // DCMTK's own switch; without it transfers crawl
+        Process p = pb.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(300, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("timed out: " + String.join(" ", command));
+        }
+        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    public static Process start(Path log, String... command) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("TCP_NODELAY", "1");
+        return pb.start();
+    }
+
+    /** storescu -v from {@code callingAe} to RADDRAFT at localhost:port. */
+    public static Result storescu(String callingAe, int port, Path... files) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("storescu", "-v", "-aet", callingAe, "-aec", "RADDRAFT",
+                "localhost", String.valueOf(port)));
+        Arrays.stream(files).map(Path::toString).forEach(cmd::add);
+        return run(cmd.toArray(String[]::new));
+    }
+
+    /**
+     * A small CR image made with img2dcm from a generated BMP; {@code keys} are img2dcm -k
+     * assignments such as "BodyPartExamined=CHEST". Pixels vary with {@code seed}.
+     */
+    public static Path image(Path dir, String name, int size, int seed, String... keys) throws Exception {
+        Files.createDirectories(dir);
+        BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                img.getRaster().setSample(x, y, 0, (x * 7 + y * 3 + seed * 13) & 0xff);
+            }
+        }
+        Path bmp = dir.resolve(name + ".bmp");
+        ImageIO.write(img, "bmp", bmp.toFile());
+        Path dcm = dir.resolve(name + ".dcm");
+        List<String> cmd = new ArrayList<>(List.of("img2dcm", "-i", "BMP", bmp.toString(), dcm.toString(),
+                "-k", "Modality=CR", "-k", "PatientAge=050Y", "-k", "PatientName=TEST^PATIENT",
+                "-k", "PatientID=TESTPID-" + seed));
+        for (String k : keys) {
+            cmd.add("-k");
+            cmd.add(k);
+        }
+        Result r = run(cmd.toArray(String[]::new));
+        if (r.exit() != 0) {
+            throw new IOException("img2dcm failed: " + r.output());
+        }
+        Files.delete(bmp);
+        return dcm;
+    }
+
+    /** {@code n} copies of {@code template}, each with a new SOP Instance UID (dcmodify -gin). */
+    public static List<Path> copiesWithNewSopUids(Path template, Path dir, int n) throws Exception {
+        Files.createDirectories(dir);
+        List<String> cmd = new ArrayList<>(List.of("dcmodify", "-nb", "-gin"));
+        List<Path> copies = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Path c = dir.resolve(String.format("i%04d.dcm", i));
+            Files.copy(template, c);
+            copies.add(c);
+            cmd.add(c.toString());
+        }
+        Result r = run(cmd.toArray(String[]::new));
+        if (r.exit() != 0) {
+            throw new IOException("dcmodify failed: " + r.output());
+        }
+        return copies;
+    }
+
+    /** The value of one tag as dcmdump prints it, e.g. tag "0008,0018". */
+    public static String tag(Path file, String tag) throws Exception {
+        Result r = run("dcmdump", "-q", "+P", tag, file.toString());
+        int open = r.output().indexOf('[');
+        int close = r.output().indexOf(']');
+        if (r.exit() != 0 || open < 0 || close < open) {
+            throw new IOException("no " + tag + " in " + file + ": " + r.output());
+        }
+        return r.output().substring(open + 1, close);
+    }
+}
