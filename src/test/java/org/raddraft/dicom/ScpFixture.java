@@ -24,6 +24,10 @@ final class ScpFixture implements AutoCloseable {
 
     static final String AE = "RADDRAFT";
 
+    static {
+        quietLogging();
+    }
+
     /** What the route does with each instance. */
     interface Step {
         void handle(ReceivedInstance instance) throws Exception;
@@ -107,6 +111,15 @@ final class ScpFixture implements AutoCloseable {
         }
         try (var s = Files.list(tmp)) {
             return new ArrayList<>(s.toList());
+        }
+    }
+
+    /** Logback without a config logs DEBUG; keep test output to our INFO lines. */
+    static void quietLogging() {
+        if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext lc) {
+            lc.getLogger("ROOT").setLevel(ch.qos.logback.classic.Level.INFO);
+            lc.getLogger("com.pixelmed").setLevel(ch.qos.logback.classic.Level.WARN);
+            lc.getLogger("org.apache.camel").setLevel(ch.qos.logback.classic.Level.WARN);
         }
     }
 
