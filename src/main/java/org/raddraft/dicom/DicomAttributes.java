@@ -36,15 +36,17 @@ public record DicomAttributes(String studyInstanceUid, String seriesInstanceUid,
     }
 
     /**
-     * Reads the whole file, Pixel Data included but not decompressed, so that a data set truncated
-     * inside Pixel Data is caught too; image storage classes must have Pixel Data.
+     * Reads the whole file, Pixel Data included but not decompressed, so that a truncated data set is
+     * caught too; image storage classes must have Pixel Data.
      */
     static DicomAttributes readComplete(Path part10File) throws DicomFormatException {
         AttributeList list = parse(part10File, null);
         DicomAttributes attributes = of(list);
         boolean image = AcceptedSopClass.of(attributes.sopClassUid()).map(AcceptedSopClass::isStorage).orElse(true);
+        // PixelMed logs and drops an attribute it cannot finish reading instead of failing, so a data
+        // set truncated anywhere shows up as missing Pixel Data (the last attribute)
         if (image && list.get(TagFromName.PixelData) == null) {
-            throw new DicomFormatException("Pixel Data (7FE0,0010) missing");
+            throw new DicomFormatException("Pixel Data (7FE0,0010) missing or truncated");
         }
         return attributes;
     }
