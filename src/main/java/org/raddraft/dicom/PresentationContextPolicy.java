@@ -32,7 +32,8 @@ final class PresentationContextPolicy implements PresentationContextSelectionPol
                 }
             }
             pc.newTransferSyntaxUIDs();
-            if (AcceptedSopClass.of(pc.getAbstractSyntaxUID().trim()).isEmpty()) {
+            String abstractSyntax = pc.getAbstractSyntaxUID();
+            if (abstractSyntax == null || AcceptedSopClass.of(abstractSyntax.trim()).isEmpty()) {
                 pc.setResultReason(ABSTRACT_SYNTAX_NOT_SUPPORTED);
                 continue;
             }
