@@ -43,6 +43,10 @@ final class IncomingInstance {
 
     static IncomingInstance create(DimseMessages.Command request, String transferSyntaxUid, String callingAe,
                                    Path tempFile) {
+        if (request.affectedSopClassUid() == null || request.affectedSopInstanceUid() == null) {
+            return refused(request, transferSyntaxUid,
+                    DicomStatusException.cannotUnderstand("C-STORE-RQ lacks Affected SOP Class/Instance UID"));
+        }
         IncomingInstance instance = new IncomingInstance(request, transferSyntaxUid, tempFile, null);
         try {
             instance.channel = FileChannel.open(tempFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -55,9 +59,6 @@ final class IncomingInstance {
 
     private static byte[] metaHeader(DimseMessages.Command rq, String ts, String callingAe)
             throws DicomException, IOException {
-        if (rq.affectedSopClassUid() == null || rq.affectedSopInstanceUid() == null) {
-            throw new DicomException("C-STORE-RQ lacks Affected SOP Class/Instance UID");
-        }
         FileMetaInformation fmi = new FileMetaInformation(rq.affectedSopClassUid(), rq.affectedSopInstanceUid(), ts,
                 callingAe);
         ByteArrayOutputStream bout = new ByteArrayOutputStream(512);
