@@ -68,6 +68,7 @@ public class DicomScpConsumer extends DefaultConsumer {
         PixelMedTuning.apply();
         storageScp = new StorageScp(settings.spoolDir(), settings.minFreeBytes(), this::deliver);
         Files.createDirectories(storageScp.tmpDir());
+        sweepStaleTempFiles();
         int backlog = Math.max(50, settings.maxAssociations() * 2);
         if (settings.tlsEnabled()) {
             SSLContext context = TlsServerSockets.context(settings.tls());
@@ -92,6 +93,21 @@ public class DicomScpConsumer extends DefaultConsumer {
         if (settings.allowedPeers().isEmpty()) {
             LOG.warn("allowedPeers is empty: every association will be rejected (calling AE not recognized); "
                     + "list the PACS as AE@host, or * to accept any calling AE");
+        }
+    }
+
+    /**
+     * A {@code .part} file present before we accept anything was never acknowledged (success is only
+     * answered after the route moved it away), so the sender still has it and will send it again.
+     */
+    private void sweepStaleTempFiles() throws IOException {
+        try (var files = Files.list(storageScp.tmpDir())) {
+            for (var file : (Iterable<java.nio.file.Path>) files::iterator) {
+                if (file.getFileName().toString().endsWith(".part")) {
+                    Files.deleteIfExists(file);
+                    LOG.info("M-DELETE {} (unacknowledged receipt left by an earlier run)", file);
+                }
+            }
         }
     }
 

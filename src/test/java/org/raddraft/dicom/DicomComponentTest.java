@@ -90,6 +90,14 @@ class DicomComponentTest {
     }
 
     @Test
+    void deletesUnacknowledgedPartFilesAtStart() throws Exception {
+        Path stale = java.nio.file.Files.createDirectories(dir.resolve("spool/tmp")).resolve("left-over.part");
+        java.nio.file.Files.writeString(stale, "half a data set");
+        scp = ScpFixture.start(dir);
+        assertTrue(java.nio.file.Files.notExists(stale));
+    }
+
+    @Test
     void countsAcceptedAndRejectedAssociations() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         Metrics.addRegistry(registry);
