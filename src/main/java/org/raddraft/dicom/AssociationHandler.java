@@ -1,0 +1,229 @@
+package org.raddraft.dicom;
+
+import com.pixelmed.network.AReleaseException;
+import com.pixelmed.network.Association;
+import com.pixelmed.network.AssociationFactory;
+import com.pixelmed.network.DicomNetworkException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLSocket;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.util.Locale;
+
+/**
+ * One transport connection, from TCP accept to close: TLS handshake (if any), screening of the
+ * A-ASSOCIATE-RQ (association limit, called AE, calling AE allow-list) with a real A-ASSOCIATE-RJ,
+ * then PixelMed's association acceptor on a socket that replays the request, then the DIMSE loop
+ * (C-ECHO and C-STORE) until release or abort.
+ */
+final class AssociationHandler implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AssociationHandler.class);
+
+    static final int A_ASSOCIATE_RQ = 0x01;
+    static final int A_ASSOCIATE_RJ = 0x03;
+    static final int A_ABORT = 0x07;
+    /** An A-ASSOCIATE-RQ is a few KB; refuse to buffer anything much larger before accepting. */
+    static final int MAX_ASSOCIATE_RQ_LENGTH = 1 << 20;
+    /** Fixed part of the A-ASSOCIATE-RQ after the 6-byte PDU header. */
+    private static final int FIXED_RQ_FIELDS = 68;
+
+    // A-ASSOCIATE-RJ result / source / reason (PS3.8 Table 9-21)
+    static final int REJECTED_PERMANENT = 1;
+    static final int REJECTED_TRANSIENT = 2;
+    static final int SOURCE_SERVICE_USER = 1;
+    static final int SOURCE_SERVICE_PROVIDER_PRESENTATION = 3;
+    static final int REASON_CALLING_AE_NOT_RECOGNIZED = 3;
+    static final int REASON_CALLED_AE_NOT_RECOGNIZED = 7;
+    static final int REASON_LOCAL_LIMIT_EXCEEDED = 2;
+
+    private final Socket socket;
+    private final boolean overLimit;
+    private final ScpSettings settings;
+    private final StorageScp storageScp;
+    private final PresentationContextPolicy policy = new PresentationContextPolicy();
+    private final String remoteHost;
+
+    AssociationHandler(Socket socket, boolean overLimit, ScpSettings settings, StorageScp storageScp) {
+        this.socket = socket;
+        this.overLimit = overLimit;
+        this.settings = settings;
+        this.storageScp = storageScp;
+        InetAddress remote = socket.getInetAddress();
+        this.remoteHost = remote == null ? "?" : remote.getHostAddress();
+    }
+
+    @Override
+    public void run() {
+        try {
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout(settings.requestTimeoutMs());
+            if (socket instanceof SSLSocket ssl && !handshake(ssl)) {
+                return;
+            }
+            byte[] rq = readAssociateRequest(socket.getInputStream(), socket.getOutputStream());
+            if (rq == null) {
+                return;
+            }
+            String calledAe = AeTitles.fromPdu(rq, 10);
+            String callingAe = AeTitles.fromPdu(rq, 26);
+            if (!screen(calledAe, callingAe)) {
+                return;
+            }
+            Association association = AssociationFactory.createNewAssociation(new ReplayingSocket(socket, rq),
+                    settings.aeTitle(), settings.maxPduLength(), 0, 0, policy);
+            ScpMetrics.associationAccepted();
+            LOG.info("A-ASSOCIATE-AC to {}@{}{}", callingAe, remoteHost, settings.tlsEnabled() ? " (TLS)" : "");
+            socket.setSoTimeout(settings.idleTimeoutMs());
+            serve(association, callingAe);
+        } catch (DicomNetworkException e) {
+            LOG.info("association from {} ended: {}", remoteHost, e.getMessage());
+        } catch (IOException e) {
+            LOG.info("connection from {} ended: {}", remoteHost, e.toString());
+        } catch (RuntimeException e) {
+            LOG.error("association from {} failed", remoteHost, e);
+        } finally {
+            closeQuietly();
+        }
+    }
+
+    private boolean handshake(SSLSocket ssl) {
+        try {
+            ssl.startHandshake();
+            LOG.debug("TLS {} {} with {}", ssl.getSession().getProtocol(), ssl.getSession().getCipherSuite(),
+                    remoteHost);
+            return true;
+        } catch (IOException e) {
+            ScpMetrics.associationRejected(ScpMetrics.TLS_HANDSHAKE_FAILED);
+            LOG.warn("TLS handshake with {} failed: {}", remoteHost, e.getMessage());
+            return false;
+        }
+    }
+
+    /** The whole A-ASSOCIATE-RQ PDU, header included, or null (after an A-ABORT where due) if it is not one. */
+    private byte[] readAssociateRequest(InputStream in, OutputStream out) throws IOException {
+        DataInputStream din = new DataInputStream(in);
+        byte[] header = new byte[6];
+        try {
+            din.readFully(header);
+        } catch (EOFException | SocketTimeoutException e) {
+            LOG.info("connection from {} closed before an A-ASSOCIATE-RQ ({})", remoteHost, e.getClass().getSimpleName());
+            return null;
+        }
+        int type = header[0] & 0xff;
+        long length = ((header[2] & 0xffL) << 24) | ((header[3] & 0xff) << 16) | ((header[4] & 0xff) << 8)
+                | (header[5] & 0xff);
+        if (type != A_ASSOCIATE_RQ || length < FIXED_RQ_FIELDS || length > MAX_ASSOCIATE_RQ_LENGTH) {
+            ScpMetrics.associationRejected(ScpMetrics.NOT_AN_ASSOCIATE_REQUEST);
+            LOG.warn("connection from {} did not start with an A-ASSOCIATE-RQ (PDU type 0x{}, length {}): aborting",
+                    remoteHost, Integer.toHexString(type), length);
+            if (type != A_ABORT) {
+                out.write(new byte[] {A_ABORT, 0, 0, 0, 0, 4, 0, 0, 2, 0}); // provider, unexpected PDU
+                out.flush();
+            }
+            return null;
+        }
+        byte[] pdu = new byte[6 + (int) length];
+        System.arraycopy(header, 0, pdu, 0, 6);
+        din.readFully(pdu, 6, (int) length);
+        return pdu;
+    }
+
+    private boolean screen(String calledAe, String callingAe) throws IOException {
+        if (overLimit) {
+            reject(REJECTED_TRANSIENT, SOURCE_SERVICE_PROVIDER_PRESENTATION, REASON_LOCAL_LIMIT_EXCEEDED,
+                    ScpMetrics.LOCAL_LIMIT_EXCEEDED, callingAe, calledAe);
+            return false;
+        }
+        if (!settings.aeTitle().equals(calledAe)) {
+            reject(REJECTED_PERMANENT, SOURCE_SERVICE_USER, REASON_CALLED_AE_NOT_RECOGNIZED,
+                    ScpMetrics.CALLED_AE_NOT_RECOGNIZED, callingAe, calledAe);
+            return false;
+        }
+        if (!settings.allowedPeers().accepts(callingAe, socket.getInetAddress())) {
+            reject(REJECTED_PERMANENT, SOURCE_SERVICE_USER, REASON_CALLING_AE_NOT_RECOGNIZED,
+                    ScpMetrics.CALLING_AE_NOT_RECOGNIZED, callingAe, calledAe);
+            return false;
+        }
+        return true;
+    }
+
+    private void reject(int result, int source, int reason, String metricReason, String callingAe, String calledAe)
+            throws IOException {
+        OutputStream out = socket.getOutputStream();
+        out.write(new byte[] {A_ASSOCIATE_RJ, 0, 0, 0, 0, 4, 0, (byte) result, (byte) source, (byte) reason});
+        out.flush();
+        ScpMetrics.associationRejected(metricReason);
+        LOG.warn("A-ASSOCIATE-RJ to {}@{} called {}: {} (result {}, source {}, reason {})", callingAe, remoteHost,
+                calledAe, metricReason, result, source, reason);
+    }
+
+    private void serve(Association association, String callingAe) throws DicomNetworkException, IOException {
+        while (true) {
+            DimseRequestReader reader = new DimseRequestReader(storageScp, callingAe);
+            association.setReceivedDataHandler(reader);
+            try {
+                association.waitForPDataPDUsUntilHandlerReportsDone();
+            } catch (AReleaseException e) {
+                LOG.debug("association with {}@{} released", callingAe, remoteHost);
+                return;
+            } catch (DicomNetworkException e) {
+                reader.abandon();
+                throw e;
+            }
+            DimseMessages.Command rq = reader.command();
+            byte[] response;
+            try {
+                if (rq.commandField() == DimseMessages.C_ECHO_RQ) {
+                    response = DimseMessages.cEchoResponse(rq);
+                    LOG.info("C-ECHO-RQ from {}@{} status=0000", callingAe, remoteHost);
+                } else if (rq.commandField() == DimseMessages.C_STORE_RQ) {
+                    StorageScp.Outcome outcome = storageScp.complete(reader.incoming(), callingAe, remoteHost);
+                    ScpMetrics.storeAnswered(outcome.status());
+                    response = DimseMessages.cStoreResponse(rq, outcome.status(), outcome.errorComment());
+                    logStore(callingAe, rq, outcome, reader);
+                } else {
+                    LOG.warn("{}@{} sent unsupported DIMSE command 0x{}: aborting association", callingAe, remoteHost,
+                            Integer.toHexString(rq.commandField()));
+                    association.abort();
+                    return;
+                }
+            } catch (com.pixelmed.dicom.DicomException e) {
+                LOG.error("cannot encode response to {}@{}: aborting association", callingAe, remoteHost, e);
+                association.abort();
+                return;
+            }
+            association.send(reader.presentationContextId(), response, null);
+        }
+    }
+
+    private void logStore(String callingAe, DimseMessages.Command rq, StorageScp.Outcome outcome,
+                          DimseRequestReader reader) {
+        double ms = (System.nanoTime() - reader.startNanos()) / 1e6;
+        String took = String.format(Locale.ROOT, "%.1f ms", ms);
+        if (outcome.status() == DimseMessages.SUCCESS) {
+            LOG.info("C-STORE-RQ from {}@{} sop={} status={} {}", callingAe, remoteHost, rq.affectedSopInstanceUid(),
+                    outcome.statusHex(), took);
+        } else {
+            LOG.warn("C-STORE-RQ from {}@{} sop={} status={} {} comment=\"{}\"", callingAe, remoteHost,
+                    rq.affectedSopInstanceUid(), outcome.statusHex(), took,
+                    DimseMessages.errorComment(outcome.errorComment()));
+        }
+    }
+
+    void closeQuietly() {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // already gone
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package org.raddraft.dicom;
+
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.DicomException;
+import com.pixelmed.dicom.DicomInputStream;
+import com.pixelmed.dicom.OtherByteAttribute;
+import com.pixelmed.dicom.TagFromName;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Decodes the first frame of a Part 10 file into raw stored values, decompressing any
+ * {@link AcceptedTransferSyntax} (JPEG lossless through pixelmed_imageio, JPEG 2000 through
+ * jai-imageio-jpeg2000, JPEG baseline and RLE through PixelMed/JDK).
+ */
+public final class DicomPixels {
+
+    private DicomPixels() {
+    }
+
+    /**
+     * @throws DicomFormatException when the file cannot be read or decompressed, has no Pixel Data,
+     *                              or is not grey-scale or RGB
+     */
+    public static PixelFrame decode(Path part10File) throws DicomFormatException {
+        AttributeList list = new AttributeList();
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(part10File), 256 * 1024);
+             DicomInputStream din = new DicomInputStream(in)) {
+            list.read(din);
+        } catch (IOException | DicomException | RuntimeException e) {
+            throw new DicomFormatException("cannot decode pixel data: " + e.getMessage(), e);
+        }
+        return frameOf(list);
+    }
+
+    static PixelFrame frameOf(AttributeList list) throws DicomFormatException {
+        Attribute pixelData = list.get(TagFromName.PixelData);
+        if (pixelData == null) {
+            throw new DicomFormatException("Pixel Data (7FE0,0010) missing");
+        }
+        int rows = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.Rows, 0);
+        int columns = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.Columns, 0);
+        int bitsAllocated = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.BitsAllocated, 0);
+        int bitsStored = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.BitsStored, bitsAllocated);
+        boolean signed = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.PixelRepresentation, 0) == 1;
+        int samples = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.SamplesPerPixel, 1);
+        int planar = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.PlanarConfiguration, 0);
+        String photometric = Attribute.getSingleStringValueOrDefault(list, TagFromName.PhotometricInterpretation, "")
+                .trim();
+        if (rows <= 0 || columns <= 0 || bitsAllocated <= 0 || bitsStored <= 0 || bitsStored > bitsAllocated
+                || bitsAllocated > 16) {
+            throw new DicomFormatException("unsupported image pixel module: rows=" + rows + " columns=" + columns
+                    + " bitsAllocated=" + bitsAllocated + " bitsStored=" + bitsStored);
+        }
+        boolean grey = photometric.startsWith("MONOCHROME") && samples == 1;
+        if (!grey && samples != 3) {
+            throw new DicomFormatException("unsupported photometric interpretation " + photometric);
+        }
+        int pixels = rows * columns;
+        int[] raw = rawValues(pixelData, bitsAllocated, pixels * samples);
+        int[] values = new int[pixels];
+        if (grey) {
+            int mask = bitsStored == 32 ? -1 : (1 << bitsStored) - 1;
+            int sign = 1 << (bitsStored - 1);
+            for (int i = 0; i < pixels; i++) {
+                int v = raw[i] & mask;
+                values[i] = signed && (v & sign) != 0 ? v - (1 << bitsStored) : v;
+            }
+        } else {
+            // colour (e.g. a Secondary Capture): luma, so later stages always see one channel
+            for (int i = 0; i < pixels; i++) {
+                int r = planar == 0 ? raw[3 * i] : raw[i];
+                int g = planar == 0 ? raw[3 * i + 1] : raw[pixels + i];
+                int b = planar == 0 ? raw[3 * i + 2] : raw[2 * pixels + i];
+                values[i] = (int) Math.round(0.299 * r + 0.587 * g + 0.114 * b);
+            }
+        }
+        double slope = Attribute.getSingleDoubleValueOrDefault(list, TagFromName.RescaleSlope, 1.0);
+        double intercept = Attribute.getSingleDoubleValueOrDefault(list, TagFromName.RescaleIntercept, 0.0);
+        return new PixelFrame(rows, columns, bitsStored, "MONOCHROME1".equals(photometric), values,
+                slope == 0 ? 1.0 : slope, intercept,
+                firstDouble(list, TagFromName.WindowCenter), firstDouble(list, TagFromName.WindowWidth));
+    }
+
+    private static int[] rawValues(Attribute pixelData, int bitsAllocated, int count) throws DicomFormatException {
+        int[] out = new int[count];
+        try {
+            if (bitsAllocated <= 8) {
+                byte[] b = pixelData.getByteValues();
+                check(b.length, count, pixelData);
+                for (int i = 0; i < count; i++) {
+                    out[i] = b[i] & 0xff;
+                }
+            } else if (pixelData instanceof OtherByteAttribute) {
+                byte[] b = pixelData.getByteValues();
+                check(b.length / 2, count, pixelData);
+                for (int i = 0; i < count; i++) {
+                    out[i] = (b[2 * i] & 0xff) | (b[2 * i + 1] & 0xff) << 8;
+                }
+            } else {
+                short[] s = pixelData.getShortValues();
+                check(s.length, count, pixelData);
+                for (int i = 0; i < count; i++) {
+                    out[i] = s[i] & 0xffff;
+                }
+            }
+        } catch (DicomException e) {
+            throw new DicomFormatException("cannot read pixel values: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private static void check(int available, int needed, Attribute pixelData) throws DicomFormatException {
+        if (available < needed) {
+            throw new DicomFormatException("Pixel Data holds " + available + " values, first frame needs " + needed
+                    + " (" + pixelData.getClass().getSimpleName() + ")");
+        }
+    }
+
+    private static Double firstDouble(AttributeList list, com.pixelmed.dicom.AttributeTag tag) {
+        double[] v = Attribute.getDoubleValues(list, tag);
+        return v == null || v.length == 0 ? null : v[0];
+    }
+}

@@ -1,0 +1,224 @@
+package org.raddraft.dicom;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.support.DefaultConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLContext;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.file.Files;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The C-STORE SCP: owns the listening socket and one thread per association. Each received
+ * instance becomes one exchange (body {@link ReceivedInstance}) processed synchronously on the
+ * association's thread; its outcome is the C-STORE status. On stop: no new connections, in-flight
+ * associations get {@code shutdownTimeoutSeconds} to finish, then their sockets are closed.
+ */
+public class DicomScpConsumer extends DefaultConsumer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DicomScpConsumer.class);
+    /** Over-limit connections are still answered with an A-ASSOCIATE-RJ, by at most this many threads. */
+    private static final int MAX_CONCURRENT_REJECTIONS = 4;
+
+    private final AtomicInteger active = new AtomicInteger();
+    private final AtomicInteger rejecting = new AtomicInteger();
+    private final Set<Socket> openSockets = ConcurrentHashMap.newKeySet();
+    private volatile ScpSettings settings;
+    private volatile ServerSocket serverSocket;
+    private volatile boolean running;
+    private ExecutorService associations;
+    private Thread acceptor;
+    private StorageScp storageScp;
+
+    public DicomScpConsumer(DicomEndpoint endpoint, Processor processor) {
+        super(endpoint, processor);
+    }
+
+    @Override
+    public DicomEndpoint getEndpoint() {
+        return (DicomEndpoint) super.getEndpoint();
+    }
+
+    /** The port actually listened on (useful with {@code port=0}); -1 when not started. */
+    public int getLocalPort() {
+        ServerSocket s = serverSocket;
+        return s == null ? -1 : s.getLocalPort();
+    }
+
+    /** Associations currently open (accepted or being screened). */
+    public int getActiveAssociations() {
+        return active.get();
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        settings = getEndpoint().scpSettings();
+        PixelMedTuning.apply();
+        storageScp = new StorageScp(settings.spoolDir(), settings.minFreeBytes(), this::deliver);
+        Files.createDirectories(storageScp.tmpDir());
+        sweepStaleTempFiles();
+        int backlog = Math.max(50, settings.maxAssociations() * 2);
+        if (settings.tlsEnabled()) {
+            SSLContext context = TlsServerSockets.context(settings.tls());
+            serverSocket = TlsServerSockets.open(context, settings.tls().truststore() != null, settings.bind(),
+                    settings.port(), backlog);
+        } else {
+            serverSocket = new ServerSocket(settings.port(), backlog, settings.bind());
+        }
+        AtomicInteger threadNumber = new AtomicInteger();
+        associations = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "dicom-scp-" + getLocalPort() + "-assoc-" + threadNumber.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        running = true;
+        acceptor = new Thread(this::acceptLoop, "dicom-scp-" + getLocalPort() + "-acceptor");
+        acceptor.setDaemon(true);
+        acceptor.start();
+        LOG.info("DICOM SCP {} listening on {}:{}{} maxAssociations={} allowedPeers=[{}] spool={}", settings.aeTitle(),
+                settings.bind().getHostAddress(), getLocalPort(), settings.tlsEnabled() ? " (TLS)" : "",
+                settings.maxAssociations(), settings.allowedPeers(), settings.spoolDir());
+        if (settings.allowedPeers().isEmpty()) {
+            LOG.warn("allowedPeers is empty: every association will be rejected (calling AE not recognized); "
+                    + "list the PACS as AE@host, or * to accept any calling AE");
+        }
+    }
+
+    /**
+     * A {@code .part} file present before we accept anything was never acknowledged (success is only
+     * answered after the route moved it away), so the sender still has it and will send it again.
+     */
+    private void sweepStaleTempFiles() throws IOException {
+        try (var files = Files.list(storageScp.tmpDir())) {
+            for (var file : (Iterable<java.nio.file.Path>) files::iterator) {
+                if (file.getFileName().toString().endsWith(".part")) {
+                    Files.deleteIfExists(file);
+                    LOG.info("M-DELETE {} (unacknowledged receipt left by an earlier run)", file);
+                }
+            }
+        }
+    }
+
+    private void acceptLoop() {
+        while (running) {
+            Socket socket;
+            try {
+                socket = serverSocket.accept();
+            } catch (IOException e) {
+                if (running) {
+                    LOG.error("accept on port {} failed: {}", getLocalPort(), e.toString());
+                    pause();
+                }
+                continue;
+            }
+            try {
+                socket.setTcpNoDelay(true);
+            } catch (SocketException e) {
+                // the handler will find out
+            }
+            if (active.incrementAndGet() <= settings.maxAssociations()) {
+                dispatch(socket, false, active);
+            } else {
+                active.decrementAndGet();
+                if (rejecting.incrementAndGet() <= MAX_CONCURRENT_REJECTIONS) {
+                    dispatch(socket, true, rejecting);
+                } else {
+                    rejecting.decrementAndGet();
+                    ScpMetrics.associationRejected(ScpMetrics.LOCAL_LIMIT_EXCEEDED);
+                    LOG.warn("connection from {} closed: association limit reached and rejection queue full",
+                            socket.getInetAddress().getHostAddress());
+                    closeQuietly(socket);
+                }
+            }
+        }
+    }
+
+    private void dispatch(Socket socket, boolean overLimit, AtomicInteger counter) {
+        openSockets.add(socket);
+        AssociationHandler handler = new AssociationHandler(socket, overLimit, settings, storageScp);
+        try {
+            associations.execute(() -> {
+                try {
+                    handler.run();
+                } finally {
+                    openSockets.remove(socket);
+                    counter.decrementAndGet();
+                }
+            });
+        } catch (RuntimeException e) { // rejected: shutting down
+            openSockets.remove(socket);
+            counter.decrementAndGet();
+            closeQuietly(socket);
+        }
+    }
+
+    /** The Camel side of {@link StorageScp.Route}: one exchange per instance, synchronously. */
+    private void deliver(ReceivedInstance instance) throws Exception {
+        Exchange exchange = createExchange(false);
+        try {
+            exchange.getIn().setBody(instance);
+            exchange.getIn().setHeader("DicomCallingAeTitle", instance.callingAeTitle());
+            exchange.getIn().setHeader("DicomSopInstanceUid", instance.attributes().sopInstanceUid());
+            getProcessor().process(exchange);
+            Exception failure = exchange.getException();
+            if (failure != null) {
+                throw failure;
+            }
+        } finally {
+            releaseExchange(exchange, false);
+        }
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        running = false;
+        ServerSocket s = serverSocket;
+        if (s != null) {
+            closeQuietly(s);
+        }
+        if (acceptor != null) {
+            acceptor.join(2000);
+        }
+        if (associations != null) {
+            associations.shutdown();
+            int timeout = settings.shutdownTimeoutMs();
+            if (!associations.awaitTermination(timeout, TimeUnit.MILLISECONDS)) {
+                LOG.warn("{} association(s) still open {} ms after stop: closing them", openSockets.size(), timeout);
+                openSockets.forEach(DicomScpConsumer::closeQuietly);
+                associations.shutdownNow();
+                associations.awaitTermination(2, TimeUnit.SECONDS);
+            }
+        }
+        LOG.info("DICOM SCP on port {} stopped", s == null ? -1 : s.getLocalPort());
+        serverSocket = null;
+        super.doStop();
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // nothing to do
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package org.raddraft.dicom;
+
+import com.pixelmed.dicom.DicomException;
+import com.pixelmed.dicom.DicomOutputStream;
+import com.pixelmed.dicom.FileMetaInformation;
+import com.pixelmed.dicom.TransferSyntax;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * One C-STORE data set on its way to disk: the Part 10 meta header, then the data set fragments as
+ * they arrive, into {@code <spoolDir>/tmp/<random>.part}; {@link #finish()} fsyncs. When the store
+ * was refused before any byte was written (watermark) or writing failed, the fragments are read and
+ * dropped so the association stays usable, and {@link #refusal()} says what to answer.
+ */
+final class IncomingInstance {
+
+    private final DimseMessages.Command request;
+    private final String transferSyntaxUid;
+    private final Path tempFile;
+    private FileChannel channel;
+    private DicomStatusException refusal;
+    private long bytes;
+
+    private IncomingInstance(DimseMessages.Command request, String transferSyntaxUid, Path tempFile,
+                             DicomStatusException refusal) {
+        this.request = request;
+        this.transferSyntaxUid = transferSyntaxUid;
+        this.tempFile = tempFile;
+        this.refusal = refusal;
+    }
+
+    static IncomingInstance refused(DimseMessages.Command request, String transferSyntaxUid,
+                                    DicomStatusException refusal) {
+        return new IncomingInstance(request, transferSyntaxUid, null, refusal);
+    }
+
+    static IncomingInstance create(DimseMessages.Command request, String transferSyntaxUid, String callingAe,
+                                   Path tempFile) {
+        if (request.affectedSopClassUid() == null || request.affectedSopInstanceUid() == null) {
+            return refused(request, transferSyntaxUid,
+                    DicomStatusException.cannotUnderstand("C-STORE-RQ lacks Affected SOP Class/Instance UID"));
+        }
+        IncomingInstance instance = new IncomingInstance(request, transferSyntaxUid, tempFile, null);
+        try {
+            instance.channel = FileChannel.open(tempFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            instance.writeFully(metaHeader(request, transferSyntaxUid, callingAe));
+        } catch (IOException | DicomException | RuntimeException e) {
+            instance.fail("cannot write spool file: " + e.getMessage());
+        }
+        return instance;
+    }
+
+    private static byte[] metaHeader(DimseMessages.Command rq, String ts, String callingAe)
+            throws DicomException, IOException {
+        FileMetaInformation fmi = new FileMetaInformation(rq.affectedSopClassUid(), rq.affectedSopInstanceUid(), ts,
+                callingAe);
+        ByteArrayOutputStream bout = new ByteArrayOutputStream(512);
+        DicomOutputStream dout = new DicomOutputStream(bout, TransferSyntax.ExplicitVRLittleEndian, null);
+        fmi.getAttributeList().write(dout);
+        dout.flush();
+        return bout.toByteArray();
+    }
+
+    void write(byte[] fragment) {
+        if (refusal != null || channel == null) {
+            return;
+        }
+        try {
+            writeFully(fragment);
+        } catch (IOException | RuntimeException e) {
+            fail("cannot write spool file: " + e.getMessage());
+        }
+    }
+
+    /** All fragments received: fsync and close. */
+    void finish() {
+        if (refusal != null || channel == null) {
+            return;
+        }
+        try {
+            channel.force(true);
+            channel.close();
+            channel = null;
+        } catch (IOException | RuntimeException e) {
+            fail("cannot fsync spool file: " + e.getMessage());
+        }
+    }
+
+    /** The association ended before the data set did: drop what was written. */
+    void abandon() {
+        closeQuietly();
+        deleteTempFile();
+    }
+
+    void deleteTempFile() {
+        if (tempFile != null) {
+            try {
+                Files.deleteIfExists(tempFile);
+            } catch (IOException e) {
+                // reported by the caller's log line; a stale .part file is harmless and swept at start-up
+            }
+        }
+    }
+
+    private void writeFully(byte[] b) throws IOException {
+        ByteBuffer buffer = ByteBuffer.wrap(b);
+        while (buffer.hasRemaining()) {
+            channel.write(buffer);
+        }
+        bytes += b.length;
+    }
+
+    private void fail(String why) {
+        refusal = DicomStatusException.outOfResources(why);
+        abandon();
+    }
+
+    private void closeQuietly() {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // nothing more to do
+            }
+            channel = null;
+        }
+    }
+
+    DimseMessages.Command request() {
+        return request;
+    }
+
+    String transferSyntaxUid() {
+        return transferSyntaxUid;
+    }
+
+    Path tempFile() {
+        return tempFile;
+    }
+
+    DicomStatusException refusal() {
+        return refusal;
+    }
+
+    long bytes() {
+        return bytes;
+    }
+}

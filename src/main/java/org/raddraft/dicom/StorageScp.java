@@ -1,0 +1,123 @@
+package org.raddraft.dicom;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * The Storage service class, SCP role: decides the C-STORE-RSP status of each received instance.
+ * Order of events: free-space check before the first byte is written (0xA700), data set into a
+ * {@code .part} file and fsync ({@link IncomingInstance}), parse back (0xC000 / 0xA900), then the
+ * route; success only once the route returned without an exception. Every failure deletes the
+ * {@code .part} file.
+ */
+final class StorageScp {
+
+    /** What the Camel route does with a received instance; throwing makes the C-STORE fail. */
+    interface Route {
+        void deliver(ReceivedInstance instance) throws Exception;
+    }
+
+    /** Status and Error Comment for the C-STORE-RSP. */
+    record Outcome(int status, String errorComment) {
+
+        static final Outcome SUCCESS = new Outcome(DimseMessages.SUCCESS, null);
+
+        static Outcome of(DicomStatusException e) {
+            return new Outcome(e.status(), e.getMessage());
+        }
+
+        String statusHex() {
+            return String.format("%04X", status);
+        }
+    }
+
+    private final Path tmpDir;
+    private final long minFreeBytes;
+    private final Route route;
+
+    StorageScp(Path spoolDir, long minFreeBytes, Route route) {
+        this.tmpDir = spoolDir.resolve("tmp");
+        this.minFreeBytes = minFreeBytes;
+        this.route = route;
+    }
+
+    Path tmpDir() {
+        return tmpDir;
+    }
+
+    /** Called when the C-STORE-RQ command has arrived, before its data set. */
+    IncomingInstance begin(DimseMessages.Command rq, String transferSyntaxUid, String callingAe) {
+        long usable;
+        try {
+            usable = Files.getFileStore(tmpDir).getUsableSpace();
+        } catch (IOException e) {
+            return IncomingInstance.refused(rq, transferSyntaxUid,
+                    DicomStatusException.outOfResources("cannot check spool free space"));
+        }
+        if (usable < minFreeBytes) {
+            return IncomingInstance.refused(rq, transferSyntaxUid, DicomStatusException.outOfResources(
+                    "spool free space " + (usable >> 20) + " MB below minimum " + (minFreeBytes >> 20) + " MB"));
+        }
+        Path temp = tmpDir.resolve(UUID.randomUUID() + ".part");
+        return IncomingInstance.create(rq, transferSyntaxUid, callingAe, temp);
+    }
+
+    /** Called when the whole data set has arrived (and was fsync'd, unless refused). */
+    Outcome complete(IncomingInstance in, String callingAe, String remoteHost) {
+        if (in.refusal() != null) {
+            in.deleteTempFile();
+            return Outcome.of(in.refusal());
+        }
+        DicomAttributes attributes;
+        try {
+            attributes = DicomAttributes.readComplete(in.tempFile());
+            DimseMessages.Command rq = in.request();
+            if (!Objects.equals(attributes.sopClassUid(), rq.affectedSopClassUid())) {
+                throw new DicomStatusException(DicomStatusException.DATA_SET_DOES_NOT_MATCH_SOP_CLASS,
+                        "SOP Class UID of data set differs from C-STORE-RQ");
+            }
+            if (!Objects.equals(attributes.sopInstanceUid(), rq.affectedSopInstanceUid())) {
+                throw DicomStatusException.cannotUnderstand("SOP Instance UID of data set differs from C-STORE-RQ");
+            }
+        } catch (DicomFormatException e) {
+            in.deleteTempFile();
+            return Outcome.of(DicomStatusException.cannotUnderstand(e.getMessage()));
+        } catch (DicomStatusException e) {
+            in.deleteTempFile();
+            return Outcome.of(e);
+        }
+        try {
+            route.deliver(new ReceivedInstance(in.tempFile(), in.transferSyntaxUid(), callingAe, remoteHost,
+                    attributes));
+            return Outcome.SUCCESS;
+        } catch (Exception e) {
+            in.deleteTempFile();
+            DicomStatusException status = statusIn(e);
+            if (status != null) {
+                return Outcome.of(status);
+            }
+            return new Outcome(DicomStatusException.PROCESSING_FAILURE, "processing failure: " + brief(e));
+        }
+    }
+
+    private static DicomStatusException statusIn(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DicomStatusException d) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    static String brief(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root.getMessage();
+        return root.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+}

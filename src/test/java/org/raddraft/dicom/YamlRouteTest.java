@@ -1,0 +1,98 @@
+package org.raddraft.dicom;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.PluginHelper;
+import org.apache.camel.support.ResourceHelper;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The ingest route exactly as routes/ingest.yaml will write it, with a stand-in instanceIndex bean. */
+class YamlRouteTest {
+
+    static final String ROUTE = """
+            - route:
+                id: ingest
+                from:
+                  uri: "dicom:scp"
+                  parameters: {bind: "{{dicom.bind}}", port: "{{dicom.port}}", aeTitle: "{{dicom.ae-title}}", allowedPeers: "{{dicom.allowed-peers}}", maxAssociations: "{{dicom.max-associations}}", tlsEnabled: "{{dicom.tls.enabled}}", tlsKeystore: "{{dicom.tls.keystore}}", tlsKeystorePassword: "{{dicom.tls.keystore-password}}", tlsTruststore: "{{dicom.tls.truststore}}", spoolDir: "{{raddraft.home}}/spool", minFreeMb: "{{storage.min-free-mb}}"}
+                  steps:
+                    - bean: {ref: instanceIndex, method: record}
+            """;
+
+    /** Stand-in for the ingest package's bean: moves into place, refuses a known duplicate study. */
+    public static class InstanceIndex {
+        final Path store;
+        String refusedStudy;
+
+        InstanceIndex(Path store) {
+            this.store = store;
+        }
+
+        public void record(ReceivedInstance instance) throws Exception {
+            if (instance.attributes().studyInstanceUid().equals(refusedStudy)) {
+                throw DicomStatusException.outOfResources("index refuses this study");
+            }
+            Files.move(instance.tempFile(), store.resolve(instance.attributes().sopInstanceUid() + ".dcm"),
+                    StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    @TempDir
+    Path dir;
+    CamelContext camel;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (camel != null) {
+            camel.close();
+        }
+    }
+
+    @Test
+    void yamlRouteReceivesAndBeanStatusReachesTheScu() throws Exception {
+        ScpFixture.quietLogging();
+        InstanceIndex index = new InstanceIndex(Files.createDirectories(dir.resolve("store")));
+        camel = new DefaultCamelContext();
+        Properties p = new Properties();
+        p.put("dicom.bind", "127.0.0.1");
+        p.put("dicom.port", "0");
+        p.put("dicom.ae-title", "RADDRAFT");
+        p.put("dicom.allowed-peers", "PACS@127.0.0.1");
+        p.put("dicom.max-associations", "4");
+        p.put("dicom.tls.enabled", "false");
+        p.put("dicom.tls.keystore", "");
+        p.put("dicom.tls.keystore-password", "");
+        p.put("dicom.tls.truststore", "");
+        p.put("raddraft.home", dir.toString());
+        p.put("storage.min-free-mb", "1");
+        camel.getPropertiesComponent().setInitialProperties(p);
+        camel.getRegistry().bind("instanceIndex", index);
+        PluginHelper.getRoutesLoader(camel).loadRoutes(ResourceHelper.fromString("ingest.yaml", ROUTE));
+        camel.start();
+        int port = ((DicomScpConsumer) camel.getRoute("ingest").getConsumer()).getLocalPort();
+
+        TestImages.Spec accepted = TestImages.Spec.chest(12);
+        TestImages.Spec refused = TestImages.Spec.chest(12);
+        index.refusedStudy = refused.studyUid();
+        Dcmtk.Result r = Dcmtk.storescu(port, "PACS", "RADDRAFT", List.of("-d"),
+                TestImages.write(dir.resolve("a.dcm"), accepted), TestImages.write(dir.resolve("b.dcm"), refused));
+        assertTrue(r.output().contains("0x0000: Success"), r.toString());
+        assertTrue(r.output().toLowerCase().contains("0xa700"), r.toString());
+        assertTrue(r.output().contains("index refuses this study"), r.toString());
+        assertTrue(Files.exists(index.store.resolve(accepted.sopUid() + ".dcm")));
+        try (var tmp = Files.list(dir.resolve("spool/tmp"))) {
+            assertEquals(0, tmp.count(), "refused instance's .part file deleted");
+        }
+    }
+}
