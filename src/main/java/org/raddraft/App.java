@@ -26,8 +26,16 @@ public final class App {
         return c;
     }
 
-    public static void main(String[] args) throws Exception {
-        System.exit(run(args));
+    public static void main(String[] args) {
+        int exit;
+        try {
+            exit = run(args);
+        } catch (Exception e) {
+            org.slf4j.LoggerFactory.getLogger(App.class).error("raddraft {} failed: {}",
+                    args.length > 0 ? args[0] : "", e.toString(), e);
+            exit = 1;
+        }
+        System.exit(exit);
     }
 
     public static int run(String[] args) throws Exception {

@@ -41,7 +41,7 @@ public final class Daemon implements AutoCloseable {
         http = new OpsHttpServer(settings.get("http.bind"), settings.getInt("http.port"), db,
                 new Health(db, settings.spoolDir(), settings.getLong("storage.min-free-mb")));
 
-        camel = new Main(App.class);
+        camel = new Main(); // no classpath scanning: beans are bound explicitly below
         camel.setInitialProperties(settings.asProperties());
         camel.configure().withName("raddraft")
                 .withRoutesIncludePattern("file:" + routesDir() + "/*.yaml")
@@ -59,14 +59,22 @@ public final class Daemon implements AutoCloseable {
     /** Starts and returns at once (tests, demo). */
     public void start() throws Exception {
         http.start();
-        camel.start();
+        try {
+            camel.start();
+        } catch (Exception e) {
+            close(); // never run half-started (HTTP up, DICOM down)
+            throw e;
+        }
     }
 
     /** Starts and blocks until SIGTERM/SIGINT, then shuts down gracefully. */
     public void runUntilStopped() throws Exception {
         http.start();
-        camel.run();
-        close();
+        try {
+            camel.run();
+        } finally {
+            close(); // also when start-up failed: never run half-started (HTTP up, DICOM down)
+        }
     }
 
     public int httpPort() {

@@ -96,9 +96,14 @@ class IngestIT {
         Path bad = Dcmtk.image(tmp.resolve("in"), "nostudy", 64, 5, "BodyPartExamined=CHEST");
         assertEquals(0, Dcmtk.run("dcmodify", "-nb", "-ea", "(0020,000d)", bad.toString()).exit());
         String uid = "1.2.826.0.1.3680043.10.1.4";
-        var r = Dcmtk.run("storescu", "-v", "-aet", "PACS", "-aec", "RADDRAFT", "localhost",
+        // -nh: storescu would otherwise halt after the first failure
+        var r = Dcmtk.run("storescu", "-v", "-nh", "-aet", "PACS", "-aec", "RADDRAFT", "localhost",
                 String.valueOf(daemon.dicomPort), bad.toString(), chest("afterbad", uid, "PA", 6).toString());
-        assertTrue(r.output().contains("Received Store Response (Error: Failed - Error: Cannot understand"),
+        var detail = Dcmtk.run("storescu", "-d", "-aet", "PACS", "-aec", "RADDRAFT", "localhost",
+                String.valueOf(daemon.dicomPort), bad.toString());
+        assertTrue(detail.output().contains("ErrorComment") && detail.output().contains("Study Instance UID (0020,000D)"),
+                "the Error Comment says what is wrong:\n" + detail.output());
+        assertTrue(r.output().contains("Received Store Response (Error: CannotUnderstand)"),
                 r.output());
         assertEquals(1, r.storedFiles().size(), "the next instance on the same association is stored");
         awaitState(uid, "STABLE");
@@ -117,10 +122,15 @@ class IngestIT {
     void realExtremitySampleIsOutOfScopeAndChestSamplesAreStable() throws Exception {
         Path data = Path.of(System.getProperty("raddraft.sharedData", "../shared/data"), "dicom");
         assumeTrue(Files.isDirectory(data), "skipped: " + data + " (real DICOM samples) is absent on this machine");
-        var r = Dcmtk.storescu("PACS", daemon.dicomPort, data.resolve("wg04-rg3-cr-extremity-j2k-lossy.dcm"),
-                data.resolve("wg04-rg1-cr-chest-pa-j2k-lossy-monochrome1.dcm"),
-                data.resolve("siim-cr-chest-pa-jpeg-baseline.dcm"), data.resolve("nih-dx-chest-implicit-le.dcm"));
-        assertEquals(4, r.storedFiles().size(), r.output());
+        // A PACS sends each file in its own transfer syntax: propose exactly that one (-R + option).
+        Map<String, String> proposeOwnSyntax = Map.of("wg04-rg3-cr-extremity-j2k-lossy.dcm", "-xw",
+                "wg04-rg1-cr-chest-pa-j2k-lossy-monochrome1.dcm", "-xw", "siim-cr-chest-pa-jpeg-baseline.dcm", "-xy",
+                "nih-dx-chest-implicit-le.dcm", "-xi");
+        for (var e : proposeOwnSyntax.entrySet()) {
+            var r = Dcmtk.run("storescu", "-v", "-R", e.getValue(), "-aet", "PACS", "-aec", "RADDRAFT", "localhost",
+                    String.valueOf(daemon.dicomPort), data.resolve(e.getKey()).toString());
+            assertEquals(1, r.storedFiles().size(), e.getKey() + ":\n" + r.output());
+        }
         assertEquals("body part EXTREMITY is not chest",
                 awaitState("1.3.6.1.4.1.5962.1.2.11.20040826185059.5457", "OUT_OF_SCOPE").get("reason").asText());
         awaitState("1.3.6.1.4.1.5962.1.2.9.20040826185059.5457", "STABLE");
@@ -153,7 +163,7 @@ class IngestIT {
     void lowDiskAnswersA700AndWritesNothing(@TempDir Path home) throws Exception {
         try (DaemonProcess full = new DaemonProcess(home, Map.of("storage.min-free-mb", "2000000000")).start()) {
             var r = Dcmtk.storescu("PACS", full.dicomPort, chest("full", "1.2.826.0.1.3680043.10.1.8", "PA", 10));
-            assertTrue(r.output().contains("Out of Resources"), r.output());
+            assertTrue(r.output().contains("Received Store Response (Refused: OutOfResources)"), r.output());
             assertEquals(0, r.storedFiles().size());
             assertEquals(503, full.httpStatus("/health/ready"));
             try (Stream<Path> files = Files.walk(home.resolve("spool"))) {
