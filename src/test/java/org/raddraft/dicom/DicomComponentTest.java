@@ -1,5 +1,6 @@
 package org.raddraft.dicom;
 
+import org.raddraft.testing.Dcmtk;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.CamelContext;

@@ -1,5 +1,6 @@
 package org.raddraft.dicom;
 
+import org.raddraft.testing.Dcmtk;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,5 +1,6 @@
 package org.raddraft.dicom;
 
+import org.raddraft.testing.Dcmtk;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package org.raddraft.dicom;
 
+import org.raddraft.testing.Dcmtk;
 import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.PluginHelper;

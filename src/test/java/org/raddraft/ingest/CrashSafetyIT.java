@@ -42,7 +42,7 @@ class CrashSafetyIT {
         files = Dcmtk.copiesWithNewSopUids(template, tmp.resolve("push"), INSTANCES);
         List<String> cmd = new ArrayList<>(List.of("dcmdump", "-q", "+F", "+P", "0008,0018"));
         files.forEach(f -> cmd.add(f.toString()));
-        String out = Dcmtk.run(cmd.toArray(String[]::new)).output();
+        String out = Dcmtk.run(cmd.toArray()).output();
         String current = null;
         for (String line : out.split("\n")) {
             if (line.startsWith("# dcmdump (1/1): ") || line.matches("# dcmdump \\(\\d+/\\d+\\): .*")) {
@@ -101,7 +101,7 @@ class CrashSafetyIT {
             }
             List<String> check = new ArrayList<>(List.of("dcmftest"));
             all.forEach(p -> check.add(p.toString()));
-            String verdict = Dcmtk.run(check.toArray(String[]::new)).output();
+            String verdict = Dcmtk.run(check.toArray()).output();
             assertTrue(!verdict.contains("no: "), "every file in the spool is a complete Part 10 file:\n" + verdict);
             assertEquals(all.size(), pathBySop.size(), "one row per file in the spool");
             System.out.printf("kill -9 run %d: %d acknowledged, %d rows, %d files%n", rep.getCurrentRepetition(),

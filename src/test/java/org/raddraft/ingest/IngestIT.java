@@ -52,14 +52,14 @@ class IngestIT {
     @Test
     void echoscuSucceeds() throws Exception {
         var r = Dcmtk.run("echoscu", "-aet", "PACS", "-aec", "RADDRAFT", "localhost", String.valueOf(daemon.dicomPort));
-        assertEquals(0, r.exit(), r.output());
+        assertEquals(0, r.exitCode(), r.output());
     }
 
     @Test
     void twoImageStudyFromAllowedAeBecomesStable() throws Exception {
         String uid = "1.2.826.0.1.3680043.10.1.1";
         var r = Dcmtk.storescu("PACS", daemon.dicomPort, chest("pa", uid, "PA", 1), chest("lat", uid, "LL", 2));
-        assertEquals(0, r.exit(), r.output());
+        assertEquals(0, r.exitCode(), r.output());
         assertEquals(2, r.storedFiles().size(), r.output());
         JsonNode s = awaitState(uid, "STABLE");
         assertEquals(2, s.get("instances").asInt());
@@ -70,7 +70,7 @@ class IngestIT {
     void unknownCallingAeIsRejectedAndNothingStored() throws Exception {
         String uid = "1.2.826.0.1.3680043.10.1.2";
         var r = Dcmtk.storescu("STRANGER", daemon.dicomPort, chest("x", uid, "PA", 3));
-        assertNotEquals(0, r.exit(), r.output());
+        assertNotEquals(0, r.exitCode(), r.output());
         assertTrue(r.output().contains("Association Rejected"), r.output());
         assertTrue(r.output().contains("Calling AE Title Not Recognized"), r.output());
         Thread.sleep(500);
@@ -94,7 +94,7 @@ class IngestIT {
     @Test
     void objectWithoutStudyUidGetsC000AndIngestGoesOn() throws Exception {
         Path bad = Dcmtk.image(tmp.resolve("in"), "nostudy", 64, 5, "BodyPartExamined=CHEST");
-        assertEquals(0, Dcmtk.run("dcmodify", "-nb", "-ea", "(0020,000d)", bad.toString()).exit());
+        assertEquals(0, Dcmtk.run("dcmodify", "-nb", "-ea", "(0020,000d)", bad.toString()).exitCode());
         String uid = "1.2.826.0.1.3680043.10.1.4";
         // -nh: storescu would otherwise halt after the first failure
         var r = Dcmtk.run("storescu", "-v", "-nh", "-aet", "PACS", "-aec", "RADDRAFT", "localhost",

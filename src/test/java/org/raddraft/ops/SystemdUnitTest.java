@@ -20,7 +20,7 @@ class SystemdUnitTest {
         Path unit = dir.resolve("raddraft.service");
         Files.writeString(unit, Files.readString(UNIT).replace("/opt/raddraft", Path.of("").toAbsolutePath().toString()));
         var r = Dcmtk.run("systemd-analyze", "verify", unit.toString());
-        assertEquals(0, r.exit(), r.output());
+        assertEquals(0, r.exitCode(), r.output());
         assertEquals("", r.output().strip(), "systemd-analyze verify prints nothing for a clean unit");
     }
 

@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
@@ -14,7 +13,17 @@ import javax.imageio.ImageIO;
 /** Runs real DCMTK tools (storescu, echoscu, img2dcm, dcmodify, dcmftest) for tests. */
 public final class Dcmtk {
 
-    public record Result(int exit, String output) {
+    public record Result(int exitCode, String output) {
+
+        public boolean ok() {
+            return exitCode == 0;
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + exitCode + ":\n" + output;
+        }
+
         /** The files storescu reported as stored with status Success, in order. */
         public List<String> storedFiles() {
             List<String> ok = new ArrayList<>();
@@ -34,16 +43,31 @@ public final class Dcmtk {
     private Dcmtk() {
     }
 
-    public static Result run(String... command) throws IOException, InterruptedException {
+    /** Runs a command (DCMTK, openssl, keytool ...); arguments may be Paths or numbers. */
+    public static Result run(Object... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        for (Object a : args) {
+            command.add(a instanceof Path p ? p.toString() : String.valueOf(a));
+        }
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().put("TCP_NODELAY", "1"); // DCMTK's own switch; without it transfers crawl
         Process p = pb.start();
+        p.getOutputStream().close();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(300, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new IOException("timed out: " + String.join(" ", command));
+            throw new IOException("timed out: " + command);
         }
         return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    /** Runs and fails the test unless the tool exits 0. */
+    public static Result ok(Object... args) throws IOException, InterruptedException {
+        Result r = run(args);
+        if (!r.ok()) {
+            throw new AssertionError(List.of(args) + " failed: " + r);
+        }
+        return r;
     }
 
     public static Process start(Path log, String... command) throws IOException {
@@ -52,12 +76,20 @@ public final class Dcmtk {
         return pb.start();
     }
 
-    /** storescu -v from {@code callingAe} to RADDRAFT at localhost:port. */
+    /** {@code storescu -v [options] localhost port files}, calling AE / called AE as given. */
+    public static Result storescu(int port, String callingAe, String calledAe, List<String> options, Path... files)
+            throws IOException, InterruptedException {
+        List<Object> args = new ArrayList<>(List.of("storescu", "-v", "-aet", callingAe, "-aec", calledAe));
+        args.addAll(options);
+        args.add("localhost");
+        args.add(port);
+        args.addAll(List.of(files));
+        return run(args.toArray());
+    }
+
+    /** storescu -v from {@code callingAe} to RADDRAFT at localhost:port, default options. */
     public static Result storescu(String callingAe, int port, Path... files) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("storescu", "-v", "-aet", callingAe, "-aec", "RADDRAFT",
-                "localhost", String.valueOf(port)));
-        Arrays.stream(files).map(Path::toString).forEach(cmd::add);
-        return run(cmd.toArray(String[]::new));
+        return storescu(port, callingAe, "RADDRAFT", List.of(), files);
     }
 
     /**
@@ -82,8 +114,8 @@ public final class Dcmtk {
             cmd.add("-k");
             cmd.add(k);
         }
-        Result r = run(cmd.toArray(String[]::new));
-        if (r.exit() != 0) {
+        Result r = run(cmd.toArray());
+        if (!r.ok()) {
             throw new IOException("img2dcm failed: " + r.output());
         }
         Files.delete(bmp);
@@ -101,8 +133,8 @@ public final class Dcmtk {
             copies.add(c);
             cmd.add(c.toString());
         }
-        Result r = run(cmd.toArray(String[]::new));
-        if (r.exit() != 0) {
+        Result r = run(cmd.toArray());
+        if (!r.ok()) {
             throw new IOException("dcmodify failed: " + r.output());
         }
         return copies;
@@ -113,7 +145,7 @@ public final class Dcmtk {
         Result r = run("dcmdump", "-q", "+P", tag, file.toString());
         int open = r.output().indexOf('[');
         int close = r.output().indexOf(']');
-        if (r.exit() != 0 || open < 0 || close < open) {
+        if (!r.ok() || open < 0 || close < open) {
             throw new IOException("no " + tag + " in " + file + ": " + r.output());
         }
         return r.output().substring(open + 1, close);
