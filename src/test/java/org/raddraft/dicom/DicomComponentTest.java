@@ -47,18 +47,9 @@ class DicomComponentTest {
     void resolvesFromPlaceholdersWithEmptyOptionalValues() throws Exception {
         ScpFixture.quietLogging();
         camel = new DefaultCamelContext();
-        Properties p = new Properties();
-        p.put("dicom.bind", "127.0.0.1");
-        p.put("dicom.port", "0");
-        p.put("dicom.ae-title", "RADDRAFT");
-        p.put("dicom.allowed-peers", "");
-        p.put("dicom.max-associations", "4");
-        p.put("dicom.tls.enabled", "false");
-        p.put("dicom.tls.keystore", "");
-        p.put("dicom.tls.keystore-password", "");
-        p.put("dicom.tls.truststore", "");
-        p.put("raddraft.home", dir.toString());
-        p.put("storage.min-free-mb", "500");
+        Properties p = org.raddraft.Settings.load(null).with("raddraft.home", dir.toString())
+                .with("dicom.bind", "127.0.0.1").with("dicom.port", "0").with("dicom.allowed-peers", "").with("dicom.max-associations", "4")
+                .with("storage.min-free-mb", "500").asProperties();
         camel.getPropertiesComponent().setInitialProperties(p);
         DicomEndpoint endpoint = camel.getEndpoint("dicom:scp?bind={{dicom.bind}}&port={{dicom.port}}"
                 + "&aeTitle={{dicom.ae-title}}&allowedPeers={{dicom.allowed-peers}}"

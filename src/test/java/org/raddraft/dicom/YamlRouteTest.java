@@ -18,18 +18,12 @@ import java.util.Properties;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The ingest route exactly as routes/ingest.yaml will write it, with a stand-in instanceIndex bean. */
+/** routes/ingest.yaml with a stand-in instanceIndex bean (the real one is tested in ingest). */
 class YamlRouteTest {
 
-    static final String ROUTE = """
-            - route:
-                id: ingest
-                from:
-                  uri: "dicom:scp"
-                  parameters: {bind: "{{dicom.bind}}", port: "{{dicom.port}}", aeTitle: "{{dicom.ae-title}}", allowedPeers: "{{dicom.allowed-peers}}", maxAssociations: "{{dicom.max-associations}}", tlsEnabled: "{{dicom.tls.enabled}}", tlsKeystore: "{{dicom.tls.keystore}}", tlsKeystorePassword: "{{dicom.tls.keystore-password}}", tlsTruststore: "{{dicom.tls.truststore}}", spoolDir: "{{raddraft.home}}/spool", minFreeMb: "{{storage.min-free-mb}}"}
-                  steps:
-                    - bean: {ref: instanceIndex, method: record}
-            """;
+    /** The project's own route file, not a copy: the daemon loads the same one. */
+    static final Path ROUTE = Path.of("routes/ingest.yaml");
+
 
     /** Stand-in for the ingest package's bean: moves into place, refuses a known duplicate study. */
     public static class InstanceIndex {
@@ -65,21 +59,12 @@ class YamlRouteTest {
         ScpFixture.quietLogging();
         InstanceIndex index = new InstanceIndex(Files.createDirectories(dir.resolve("store")));
         camel = new DefaultCamelContext();
-        Properties p = new Properties();
-        p.put("dicom.bind", "127.0.0.1");
-        p.put("dicom.port", "0");
-        p.put("dicom.ae-title", "RADDRAFT");
-        p.put("dicom.allowed-peers", "PACS@127.0.0.1");
-        p.put("dicom.max-associations", "4");
-        p.put("dicom.tls.enabled", "false");
-        p.put("dicom.tls.keystore", "");
-        p.put("dicom.tls.keystore-password", "");
-        p.put("dicom.tls.truststore", "");
-        p.put("raddraft.home", dir.toString());
-        p.put("storage.min-free-mb", "1");
+        Properties p = org.raddraft.Settings.load(null).with("raddraft.home", dir.toString())
+                .with("dicom.bind", "127.0.0.1").with("dicom.port", "0").with("dicom.allowed-peers", "PACS@127.0.0.1")
+                .with("storage.min-free-mb", "1").asProperties();
         camel.getPropertiesComponent().setInitialProperties(p);
         camel.getRegistry().bind("instanceIndex", index);
-        PluginHelper.getRoutesLoader(camel).loadRoutes(ResourceHelper.fromString("ingest.yaml", ROUTE));
+        PluginHelper.getRoutesLoader(camel).loadRoutes(ResourceHelper.fromString("ingest.yaml", Files.readString(ROUTE)));
         camel.start();
         int port = ((DicomScpConsumer) camel.getRoute("ingest").getConsumer()).getLocalPort();
 
