@@ -154,7 +154,7 @@ public final class ReportLabeller {
 
     // ---- one sentence -------------------------------------------------------------------------
 
-    private record Span(int start, int end) {
+    record Span(int start, int end) {
         boolean overlaps(Span o) {
             return start < o.end && o.start < end;
         }
@@ -167,7 +167,7 @@ public final class ReportLabeller {
     private record Hit(Lexicon.Entry entry, Span span) {
     }
 
-    private record CueHit(Lexicon.CueType type, Span span) {
+    record CueHit(Lexicon.CueType type, Span span) {
     }
 
     private void labelSentence(Sentence sentence, List<Mention> out, Map<String, Status> other) {
@@ -202,7 +202,7 @@ public final class ReportLabeller {
         }
     }
 
-    private List<CueHit> cues(String text) {
+    List<CueHit> cues(String text) {
         List<CueHit> all = new ArrayList<>();
         for (Lexicon.Cue c : lexicon.cues) {
             Matcher m = c.pattern().matcher(text);
