@@ -31,7 +31,8 @@ import java.util.regex.Pattern;
  *       UNCERTAIN and no non-CheXpert finding of the lexicon's [other] sections (granuloma,
  *       degenerative spine, hyperinflation, ...) is affirmed; otherwise ABSENT. Lung Opacity is
  *       NOT implied by Consolidation, Edema, Atelectasis, Pneumonia or Lung Lesion (as in the
- *       CheXpert labeller); {@link #withParentsImplied} applies that hierarchy for callers who want it.</li>
+ *       CheXpert labeller); {@link ReportLabels#withLungOpacityImpliedBy} applies that hierarchy for
+ *       callers who want it.</li>
  * </ol>
  * Thread-safe and immutable once built.
  */
@@ -85,30 +86,6 @@ public final class ReportLabeller {
         }
         labels.put(Observation.NO_FINDING, noFinding(report, labels, otherAffirmed));
         return new ReportLabels(labels, mentions, List.copyOf(otherAffirmed));
-    }
-
-    /**
-     * The CheXpert hierarchy: a positive Consolidation, Edema, Atelectasis, Pneumonia or Lung Lesion
-     * makes Lung Opacity at least as positive; a positive Cardiomegaly makes Enlarged Cardiomediastinum so.
-     */
-    public static ReportLabels withParentsImplied(ReportLabels labels) {
-        Map<Observation, Label> out = new EnumMap<>(labels.labels());
-        imply(out, Observation.LUNG_OPACITY, Observation.CONSOLIDATION, Observation.EDEMA, Observation.ATELECTASIS,
-                Observation.PNEUMONIA, Observation.LUNG_LESION);
-        imply(out, Observation.ENLARGED_CARDIOMEDIASTINUM, Observation.CARDIOMEGALY);
-        return new ReportLabels(out, labels.mentions(), labels.otherFindings());
-    }
-
-    private static void imply(Map<Observation, Label> out, Observation parent, Observation... children) {
-        for (Observation c : children) {
-            Status cs = out.get(c).status();
-            Status ps = out.get(parent).status();
-            if (cs == Status.PRESENT && ps != Status.PRESENT
-                    || cs == Status.UNCERTAIN && !ps.positive()) {
-                Label l = out.get(c);
-                out.put(parent, new Label(parent, cs, l.laterality(), l.severity()));
-            }
-        }
     }
 
     private static Label noFinding(Report report, Map<Observation, Label> labels, Set<String> other) {

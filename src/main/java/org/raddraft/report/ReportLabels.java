@@ -37,6 +37,30 @@ public record ReportLabels(Map<Observation, Label> labels, List<Mention> mention
                 .collect(Collectors.toCollection(() -> java.util.EnumSet.noneOf(Observation.class)));
     }
 
+    /** The children CheXpert places under Lung Opacity. */
+    public static final Set<Observation> LUNG_OPACITY_CHILDREN = java.util.Collections.unmodifiableSet(
+            java.util.EnumSet.of(Observation.EDEMA, Observation.CONSOLIDATION, Observation.PNEUMONIA,
+                    Observation.LUNG_LESION, Observation.ATELECTASIS));
+
+    /**
+     * These labels with Lung Opacity raised to the strongest status among {@code children} (PRESENT
+     * over UNCERTAIN), as in CheXpert's hierarchy. The labeller itself never does this; callers
+     * choose the children (e.g. the phantom ground truth uses Consolidation, Edema and Atelectasis).
+     */
+    public ReportLabels withLungOpacityImpliedBy(Set<Observation> children) {
+        Map<Observation, Label> out = new EnumMap<>(labels);
+        for (Observation c : children) {
+            Label child = out.get(c);
+            Status ps = out.get(Observation.LUNG_OPACITY).status();
+            if (child.status() == Status.PRESENT && ps != Status.PRESENT
+                    || child.status() == Status.UNCERTAIN && !ps.positive()) {
+                out.put(Observation.LUNG_OPACITY, new Label(Observation.LUNG_OPACITY, child.status(),
+                        child.laterality(), child.severity()));
+            }
+        }
+        return new ReportLabels(out, mentions, otherFindings);
+    }
+
     public List<Mention> mentionsOf(Observation o) {
         return mentions.stream().filter(m -> m.observation() == o).toList();
     }

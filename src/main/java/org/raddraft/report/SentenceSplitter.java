@@ -16,7 +16,7 @@ final class SentenceSplitter {
 
     private static final Set<String> ABBREVIATIONS = Set.of(
             "dr", "mr", "mrs", "ms", "vs", "approx", "e.g", "i.e", "eg", "ie", "st", "no", "fig", "cf", "etc",
-            "resp", "incl", "ca", "min", "max", "mm", "cm", "lt", "rt", "ant", "post", "lat", "sr", "jr");
+            "resp", "incl", "ca", "a.m", "p.m", "min", "max", "mm", "cm", "lt", "rt", "ant", "post", "lat", "sr", "jr");
     private static final Pattern LIST_MARKER = Pattern.compile("^\\(?\\d{1,2}[.)]\\s+");
     private static final Pattern INLINE_LIST = Pattern.compile("(?<=\\s)\\(?\\d{1,2}[.)]\\s+(?=[A-Za-z])");
 
@@ -79,8 +79,8 @@ final class SentenceSplitter {
         if (i == 0 || !Character.isDigit(t.charAt(i)) || !Character.isWhitespace(t.charAt(i - 1))) {
             return false;
         }
-        Matcher m = INLINE_LIST.matcher(t);
-        m.region(i - 1, t.length());
+        Matcher m = INLINE_LIST.matcher(t).useTransparentBounds(true);
+        m.region(i, t.length());
         if (!m.lookingAt()) {
             return false;
         }
