@@ -23,6 +23,7 @@ public final class App {
         c.put("demo", new DemoCommand());
         c.put("check-config", new CheckConfigCommand());
         c.put("admin", new org.raddraft.ops.AdminCommand());
+        c.put("labeller-eval", new org.raddraft.report.LabellerEvalCommand());
         return c;
     }
 
@@ -64,6 +65,7 @@ public final class App {
                   demo                                run on embedded defaults under ./var and push a demo study to itself
                   check-config --config FILE          validate the configuration and print every problem with its fix
                   admin studies --json --config FILE  list studies (state, instance count, reason) as JSON
+                  labeller-eval FILE.jsonl [--json]   report labeller agreement with the file's mesh_major tags
                   phantoms --out DIR --studies N --seed S   write synthetic chest phantom studies and a training set
                 """;
     }
