@@ -11,11 +11,11 @@ final class CheckConfigCommand implements App.Command {
     @Override
     public int run(String[] args) throws Exception {
         Path file = Options.parse(args, Set.of("--config"), Set.of()).configFile();
-        if (!Files.isReadable(file)) {
-            System.err.println(file + ": cannot read the configuration file; check the path and permissions");
+        Settings settings = load(file);
+        if (settings == null) {
             return 1;
         }
-        List<String> problems = ConfigCheck.problems(Settings.load(file));
+        List<String> problems = ConfigCheck.problems(settings);
         if (problems.isEmpty()) {
             System.out.println(file + ": configuration OK");
             return 0;
@@ -23,5 +23,14 @@ final class CheckConfigCommand implements App.Command {
         problems.forEach(p -> System.out.println(file + ": " + p));
         System.out.println(problems.size() + " problem(s)");
         return 1;
+    }
+
+    /** The settings from {@code file}, or null after saying on stderr why the file cannot be read. */
+    static Settings load(Path file) throws java.io.IOException {
+        if (!Files.isReadable(file)) {
+            System.err.println(file + ": cannot read the configuration file; check the path and permissions");
+            return null;
+        }
+        return Settings.load(file);
     }
 }

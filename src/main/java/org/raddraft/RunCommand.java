@@ -1,7 +1,5 @@
 package org.raddraft;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
@@ -10,13 +8,8 @@ final class RunCommand implements App.Command {
 
     @Override
     public int run(String[] args) throws Exception {
-        Path file = Options.parse(args, Set.of("--config"), Set.of()).configFile();
-        if (!Files.isReadable(file)) {
-            System.err.println(file + ": cannot read the configuration file; check the path and permissions");
-            return 1;
-        }
-        Settings settings = Settings.load(file);
-        if (!startable(settings)) {
+        Settings settings = CheckConfigCommand.load(Options.parse(args, Set.of("--config"), Set.of()).configFile());
+        if (settings == null || !startable(settings)) {
             return 1;
         }
         new Daemon(settings).runUntilStopped();
