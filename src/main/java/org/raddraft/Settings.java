@@ -99,6 +99,11 @@ public final class Settings {
         return home().resolve(get(key));
     }
 
+    /** The model directory; relative paths are resolved against the installation (raddraft.app). */
+    public Path modelDir() {
+        return Path.of(System.getProperty("raddraft.app", ".")).toAbsolutePath().resolve(get("model.dir")).normalize();
+    }
+
     public Path spoolDir() {
         return home().resolve("spool");
     }
