@@ -30,6 +30,7 @@ public final class DaemonProcess implements AutoCloseable {
     private final Path home;
     private final Map<String, String> config;
     private final Path log;
+    private final Map<String, String> env = new LinkedHashMap<>();
     private Process process;
     public final int dicomPort;
     public final int httpPort;
@@ -73,11 +74,19 @@ public final class DaemonProcess implements AutoCloseable {
         return cmd;
     }
 
+    /** An environment variable for the daemon (secrets, as systemd's EnvironmentFile gives them). */
+    public DaemonProcess env(String name, String value) {
+        env.put(name, value);
+        return this;
+    }
+
     /** Starts the daemon and waits until it answers on the HTTP and DICOM ports. */
     public DaemonProcess start() throws Exception {
         Path cfg = configFile();
-        process = new ProcessBuilder(javaCommand("run", "--config", cfg.toString())).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        ProcessBuilder pb = new ProcessBuilder(javaCommand("run", "--config", cfg.toString())).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putAll(env);
+        process = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
