@@ -20,6 +20,7 @@ public final class App {
     private static Map<String, Command> commands() {
         Map<String, Command> c = new LinkedHashMap<>();
         // registered as they land: run, demo, check-config, admin, phantoms, eval, labeller-eval
+        c.put("phantoms", new org.raddraft.phantom.PhantomsCommand());
         return c;
     }
 
