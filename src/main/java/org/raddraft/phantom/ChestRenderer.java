@@ -411,12 +411,10 @@ final class ChestRenderer {
                     fillBox(d, gx - 0.042, gy - 0.028, gx + 0.042, gy + 0.028, 1.1, 0.006);
                     double[][] ra = {{gx - s * 0.03, gy}, {CX + s * 0.08, gy + 0.02}, {CX - 0.01, g.heartTop() - 0.02},
                             {CX - 0.055, g.heartCenterY() - 0.06}};
-                    if (f.variant() == 2) fillPolyline(d, ra, 0.0028, 0.55, false);
-                    {
-                        double[][] rv = {{gx - s * 0.03, gy + 0.01}, {CX + s * 0.07, gy + 0.035}, {CX - 0.02, g.heartTop()},
-                                {CX + 0.02, g.heartCenterY()}, {CX + g.heartHalfWidth(1) * 0.6, g.dome(1) - 0.02}};
-                        fillPolyline(d, rv, 0.0028, 0.55, false);
-                    }
+                    double[][] rv = {{gx - s * 0.03, gy + 0.01}, {CX + s * 0.07, gy + 0.035}, {CX - 0.02, g.heartTop()},
+                            {CX + 0.02, g.heartCenterY()}, {CX + g.heartHalfWidth(1) * 0.6, g.dome(1) - 0.02}};
+                    fillPolyline(d, rv, 0.0028, 0.55, false); // right ventricular lead, always
+                    if (f.variant() == 2) fillPolyline(d, ra, 0.0028, 0.55, false); // right atrial lead
                 }
                 default -> { }
             }
