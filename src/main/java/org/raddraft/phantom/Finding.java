@@ -1,5 +1,6 @@
 package org.raddraft.phantom;
 
+import org.raddraft.report.Observation;
 /**
  * One parameterised finding. Geometry is in normalised canvas coordinates of the frontal view
  * (x to the image right = patient left, y downwards, both 0..1) before the study's rotation/shift.

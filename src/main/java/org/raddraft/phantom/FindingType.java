@@ -1,5 +1,6 @@
 package org.raddraft.phantom;
 
+import org.raddraft.report.Observation;
 /** The parameterised changes the generator can draw, and the observation each one establishes. */
 public enum FindingType {
     CARDIOMEGALY(Observation.CARDIOMEGALY),

@@ -1,5 +1,6 @@
 package org.raddraft.phantom;
 
+import org.raddraft.report.Observation;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;

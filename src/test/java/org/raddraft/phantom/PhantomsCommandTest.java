@@ -1,5 +1,6 @@
 package org.raddraft.phantom;
 
+import org.raddraft.report.Observation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package org.raddraft.phantom;
 
+import org.raddraft.report.Observation;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;
