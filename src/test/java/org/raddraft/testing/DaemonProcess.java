@@ -51,7 +51,7 @@ public final class DaemonProcess implements AutoCloseable {
         this.log = home.resolve("daemon.log");
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
@@ -67,8 +67,15 @@ public final class DaemonProcess implements AutoCloseable {
     }
 
     public static List<String> javaCommand(String... args) {
+        return javaCommand(Map.of(), args);
+    }
+
+    /** {@code java -D... org.raddraft.App args}, as bin/raddraft runs it. */
+    public static List<String> javaCommand(Map<String, String> systemProperties, String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Draddraft.app=" + APP, "-cp", APP.resolve("target/classes") + ":" + APP.resolve("target/lib") + "/*",
+                "-Draddraft.app=" + APP));
+        systemProperties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        cmd.addAll(List.of("-cp", APP.resolve("target/classes") + ":" + APP.resolve("target/lib") + "/*",
                 "org.raddraft.App"));
         cmd.addAll(List.of(args));
         return cmd;
