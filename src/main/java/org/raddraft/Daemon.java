@@ -67,8 +67,18 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    /** Starts and blocks until SIGTERM/SIGINT, then shuts down gracefully. */
+    /**
+     * Starts and blocks until SIGTERM/SIGINT, then shuts down gracefully. The signals are handled
+     * here rather than by JVM shutdown hooks, because hooks run in parallel: H2's hook would close
+     * the database under associations that camel-main is still letting finish.
+     */
     public void runUntilStopped() throws Exception {
+        sun.misc.SignalHandler stop = signal -> {
+            log.info("SIG{} received: finishing associations in flight, then stopping", signal.getName());
+            camel.completed();
+        };
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), stop);
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), stop);
         http.start();
         try {
             camel.run();
