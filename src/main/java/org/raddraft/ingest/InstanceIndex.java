@@ -63,23 +63,25 @@ public class InstanceIndex {
         checkUid("Study Instance UID (0020,000D)", a.studyInstanceUid());
         checkUid("Series Instance UID (0020,000E)", a.seriesInstanceUid());
         checkUid("SOP Instance UID (0008,0018)", a.sopInstanceUid());
-        if (isIndexed(a.sopInstanceUid())) {
-            Files.deleteIfExists(in.tempFile());
-            duplicates.increment();
-            log.info("duplicate sop={} from {}: already stored, kept the first copy", a.sopInstanceUid(),
-                    in.callingAeTitle());
-            return;
-        }
-        Instant now = clock.instant();
-        Path target = placeDurably(in.tempFile(), a, now);
-        try {
-            insert(a, spool.relativize(target).toString(), Files.size(target), in.transferSyntaxUid(),
-                    in.callingAeTitle(), now);
-        } catch (SQLIntegrityConstraintViolationException raced) {
-            // Another association stored the same SOP instance meanwhile; the file in place is theirs.
-            duplicates.increment();
-            log.info("duplicate sop={} from {} (concurrent)", a.sopInstanceUid(), in.callingAeTitle());
-            return;
+        try (Connection c = db.connection()) { // one connection per instance: it is on the C-STORE's critical path
+            if (isIndexed(c, a.sopInstanceUid())) {
+                Files.deleteIfExists(in.tempFile());
+                duplicates.increment();
+                log.info("duplicate sop={} from {}: already stored, kept the first copy", a.sopInstanceUid(),
+                        in.callingAeTitle());
+                return;
+            }
+            Instant now = clock.instant();
+            Path target = placeDurably(in.tempFile(), a, now);
+            try {
+                insert(c, a, spool.relativize(target).toString(), Files.size(target), in.transferSyntaxUid(),
+                        in.callingAeTitle(), now);
+            } catch (SQLIntegrityConstraintViolationException raced) {
+                // Another association stored the same SOP instance meanwhile; the file in place is theirs.
+                duplicates.increment();
+                log.info("duplicate sop={} from {} (concurrent)", a.sopInstanceUid(), in.callingAeTitle());
+                return;
+            }
         }
         stored.increment();
     }
@@ -90,9 +92,8 @@ public class InstanceIndex {
         }
     }
 
-    private boolean isIndexed(String sopInstanceUid) throws SQLException {
-        try (Connection c = db.connection();
-                PreparedStatement ps = c.prepareStatement("SELECT 1 FROM instance WHERE sop_instance_uid = ?")) {
+    private static boolean isIndexed(Connection c, String sopInstanceUid) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM instance WHERE sop_instance_uid = ?")) {
             ps.setString(1, sopInstanceUid);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next();
@@ -124,47 +125,48 @@ public class InstanceIndex {
         }
     }
 
-    private void insert(DicomAttributes a, String relativePath, long size, String transferSyntax, String callingAe,
-            Instant now) throws SQLException {
-        try (Connection c = db.connection()) {
-            c.setAutoCommit(false);
-            try {
-                long studyId = StudyAssembler.touchStudy(c, a.studyInstanceUid(), now);
-                try (PreparedStatement ps = c.prepareStatement("""
-                        INSERT INTO instance (study_id, sop_instance_uid, series_instance_uid, sop_class_uid,
-                          transfer_syntax_uid, modality, body_part_examined, view_position, study_description,
-                          series_description, patient_age, patient_birth_date, study_date, accession_number,
-                          photometric, rows_count, columns_count, path, size_bytes, calling_ae, received_at)
-                        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""")) {
-                    int i = 0;
-                    ps.setLong(++i, studyId);
-                    ps.setString(++i, a.sopInstanceUid());
-                    ps.setString(++i, a.seriesInstanceUid());
-                    ps.setString(++i, nz(a.sopClassUid()));
-                    ps.setString(++i, transferSyntax);
-                    ps.setString(++i, cut(a.modality(), 16));
-                    ps.setString(++i, cut(a.bodyPartExamined(), 64));
-                    ps.setString(++i, cut(a.viewPosition(), 16));
-                    ps.setString(++i, cut(a.studyDescription(), 64));
-                    ps.setString(++i, cut(a.seriesDescription(), 64));
-                    ps.setString(++i, cut(a.patientAge(), 4));
-                    ps.setString(++i, cut(a.patientBirthDate(), 8));
-                    ps.setString(++i, cut(a.studyDate(), 8));
-                    ps.setString(++i, cut(a.accessionNumber(), 16));
-                    ps.setString(++i, cut(a.photometricInterpretation(), 16));
-                    ps.setInt(++i, a.rows());
-                    ps.setInt(++i, a.columns());
-                    ps.setString(++i, relativePath);
-                    ps.setLong(++i, size);
-                    ps.setString(++i, cut(callingAe, 16));
-                    ps.setObject(++i, now.atOffset(java.time.ZoneOffset.UTC));
-                    ps.executeUpdate();
-                }
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
+    /** Inserts the row (and creates or touches its study) in one transaction on {@code c}. */
+    private static void insert(Connection c, DicomAttributes a, String relativePath, long size, String transferSyntax,
+            String callingAe, Instant now) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            long studyId = StudyAssembler.touchStudy(c, a.studyInstanceUid(), now);
+            try (PreparedStatement ps = c.prepareStatement("""
+                    INSERT INTO instance (study_id, sop_instance_uid, series_instance_uid, sop_class_uid,
+                      transfer_syntax_uid, modality, body_part_examined, view_position, study_description,
+                      series_description, patient_age, patient_birth_date, study_date, accession_number,
+                      photometric, rows_count, columns_count, path, size_bytes, calling_ae, received_at)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""")) {
+                int i = 0;
+                ps.setLong(++i, studyId);
+                ps.setString(++i, a.sopInstanceUid());
+                ps.setString(++i, a.seriesInstanceUid());
+                ps.setString(++i, nz(a.sopClassUid()));
+                ps.setString(++i, transferSyntax);
+                ps.setString(++i, cut(a.modality(), 16));
+                ps.setString(++i, cut(a.bodyPartExamined(), 64));
+                ps.setString(++i, cut(a.viewPosition(), 16));
+                ps.setString(++i, cut(a.studyDescription(), 64));
+                ps.setString(++i, cut(a.seriesDescription(), 64));
+                ps.setString(++i, cut(a.patientAge(), 4));
+                ps.setString(++i, cut(a.patientBirthDate(), 8));
+                ps.setString(++i, cut(a.studyDate(), 8));
+                ps.setString(++i, cut(a.accessionNumber(), 16));
+                ps.setString(++i, cut(a.photometricInterpretation(), 16));
+                ps.setInt(++i, a.rows());
+                ps.setInt(++i, a.columns());
+                ps.setString(++i, relativePath);
+                ps.setLong(++i, size);
+                ps.setString(++i, cut(callingAe, 16));
+                ps.setObject(++i, now.atOffset(java.time.ZoneOffset.UTC));
+                ps.executeUpdate();
             }
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
         }
     }
 
@@ -208,12 +210,12 @@ public class InstanceIndex {
         }
         int n = 0;
         for (Path f : orphans) {
-            try {
+            try (Connection c = db.connection()) {
                 DicomAttributes a = DicomAttributes.read(f);
-                if (isIndexed(a.sopInstanceUid())) {
+                if (isIndexed(c, a.sopInstanceUid())) {
                     continue; // same instance indexed under another day's folder
                 }
-                insert(a, spool.relativize(f).toString(), Files.size(f), "", null,
+                insert(c, a, spool.relativize(f).toString(), Files.size(f), "", null,
                         Files.getLastModifiedTime(f).toInstant());
                 n++;
             } catch (DicomFormatException e) {
