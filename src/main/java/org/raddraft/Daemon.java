@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import org.apache.camel.main.Main;
+import org.raddraft.ingest.DirectorySyncer;
 import org.raddraft.ingest.InstanceIndex;
 import org.raddraft.ingest.ScopeGate;
 import org.raddraft.ingest.StudyAssembler;
@@ -26,6 +27,7 @@ public final class Daemon implements AutoCloseable {
     private final Database db;
     private final OpsHttpServer http;
     private final Main camel;
+    private final DirectorySyncer dirSyncer;
 
     public Daemon(Settings settings) throws Exception {
         this.settings = settings;
@@ -33,7 +35,8 @@ public final class Daemon implements AutoCloseable {
         Files.createDirectories(settings.spoolDir().resolve("tmp"));
         db = Database.open(settings.jdbcUrl(), settings.get("store.user"), settings.get("store.password"));
         Clock clock = Clock.systemUTC();
-        InstanceIndex index = new InstanceIndex(db, settings.spoolDir(), clock);
+        dirSyncer = new DirectorySyncer(Duration.ofMillis(200));
+        InstanceIndex index = new InstanceIndex(db, settings.spoolDir(), clock, dirSyncer);
         index.recover();
         ScopeGate gate = new ScopeGate(settings.getInt("scope.min-age-years"));
         StudyAssembler assembler = new StudyAssembler(db, gate,
@@ -107,6 +110,7 @@ public final class Daemon implements AutoCloseable {
     public void close() throws Exception {
         camel.stop(); // stops the DICOM receiver first; in-flight associations finish
         http.close();
+        dirSyncer.close();
         db.close();
         log.info("RadDraft stopped");
     }

@@ -32,12 +32,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Puts a received instance durably in place and indexes it: atomic rename of the fsync'd temp file
- * to {@code spool/YYYY/MM/DD/<study-uid>/<sop-uid>.dcm}, fsync of the directory, then the row,
- * committed. Only after {@link #record} returns does the receiver answer C-STORE success.
+ * Puts a received instance in place and indexes it: atomic rename of the fsync'd temp file to
+ * {@code spool/YYYY/MM/DD/<study-uid>/<sop-uid>.dcm}, then the row, committed. Only after
+ * {@link #record} returns does the receiver answer C-STORE success. Directories are fsync'd in
+ * batches by the {@link DirectorySyncer}.
  *
  * <p>The file is renamed before the row is written: a crash in between leaves a file without a row,
  * which {@link #recover()} indexes at the next start. The reverse order could leave a row without a file.
+ * A power loss before the batched directory sync can leave the (fsync'd, complete) content under its
+ * temp name; recovery indexes complete temp files too.
  */
 public class InstanceIndex {
 
@@ -51,10 +54,13 @@ public class InstanceIndex {
     private final Counter stored = Metrics.counter("raddraft.instances.stored");
     private final Counter duplicates = Metrics.counter("raddraft.instances.duplicate");
 
-    public InstanceIndex(Database db, Path spool, Clock clock) {
+    private final DirectorySyncer dirSyncer;
+
+    public InstanceIndex(Database db, Path spool, Clock clock, DirectorySyncer dirSyncer) {
         this.db = db;
         this.spool = spool;
         this.clock = clock;
+        this.dirSyncer = dirSyncer;
     }
 
     /** Called by the ingest route for each instance the receiver has fsync'd to a temp file. */
@@ -109,20 +115,14 @@ public class InstanceIndex {
         Files.createDirectories(dir);
         Path target = dir.resolve(a.sopInstanceUid() + ".dcm");
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        fsyncDirectory(dir);
+        dirSyncer.changed(dir);
         if (newDir) {
-            // Make the new directory entries themselves durable, up to the spool root.
+            // the new directory entries themselves, up to the spool root
             for (Path p = dir.getParent(); p != null && p.startsWith(spool); p = p.getParent()) {
-                fsyncDirectory(p);
+                dirSyncer.changed(p);
             }
         }
         return target;
-    }
-
-    static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
     }
 
     /** Inserts the row (and creates or touches its study) in one transaction on {@code c}. */
@@ -170,6 +170,37 @@ public class InstanceIndex {
         }
     }
 
+    private int recoverTempFiles(Path tmp) throws IOException, SQLException {
+        if (!Files.isDirectory(tmp)) {
+            return 0;
+        }
+        List<Path> parts;
+        try (Stream<Path> list = Files.list(tmp)) {
+            parts = list.toList();
+        }
+        int n = 0;
+        for (Path p : parts) {
+            DicomAttributes a;
+            try {
+                a = DicomAttributes.readComplete(p);
+            } catch (DicomFormatException incomplete) {
+                Files.deleteIfExists(p); // a transfer cut short: it was never acknowledged
+                continue;
+            }
+            try (Connection c = db.connection()) {
+                if (isIndexed(c, a.sopInstanceUid())) {
+                    Files.deleteIfExists(p);
+                    continue;
+                }
+                Instant at = Files.getLastModifiedTime(p).toInstant();
+                Path target = placeDurably(p, a, at);
+                insert(c, a, spool.relativize(target).toString(), Files.size(target), "", null, at);
+                n++;
+            }
+        }
+        return n;
+    }
+
     private static String nz(String s) {
         return s == null ? "" : s;
     }
@@ -179,22 +210,16 @@ public class InstanceIndex {
     }
 
     /**
-     * Start-up recovery: removes temp files of transfers that never completed (never acknowledged),
-     * and indexes Part 10 files that were renamed into place but whose row was not committed.
-     * Returns how many files were re-indexed.
+     * Start-up recovery: indexes complete temp files (content fsync'd, rename or row lost), deletes
+     * incomplete ones (transfers that never finished, so never acknowledged), and indexes Part 10
+     * files that were renamed into place but whose row was not committed. Returns how many files
+     * were indexed.
      */
     public int recover() throws IOException, SQLException {
-        Path tmp = spool.resolve("tmp");
-        if (Files.isDirectory(tmp)) {
-            try (Stream<Path> parts = Files.list(tmp)) {
-                for (Path p : (Iterable<Path>) parts::iterator) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
         if (!Files.isDirectory(spool)) {
             return 0;
         }
+        int n = recoverTempFiles(spool.resolve("tmp"));
         Set<String> indexed = new HashSet<>();
         try (Connection c = db.connection(); var st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT path FROM instance")) {
@@ -202,13 +227,13 @@ public class InstanceIndex {
                 indexed.add(rs.getString(1));
             }
         }
+        Path tmp = spool.resolve("tmp");
         List<Path> orphans = new ArrayList<>();
         try (Stream<Path> files = Files.walk(spool)) {
             files.filter(p -> p.getFileName().toString().endsWith(".dcm") && !p.startsWith(tmp))
                     .filter(p -> !indexed.contains(spool.relativize(p).toString()))
                     .forEach(orphans::add);
         }
-        int n = 0;
         for (Path f : orphans) {
             try (Connection c = db.connection()) {
                 DicomAttributes a = DicomAttributes.read(f);

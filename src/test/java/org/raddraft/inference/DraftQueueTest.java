@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.raddraft.dicom.DicomAttributes;
 import org.raddraft.dicom.ReceivedInstance;
+import org.raddraft.ingest.DirectorySyncer;
 import org.raddraft.ingest.InstanceIndex;
 import org.raddraft.ingest.ScopeGate;
 import org.raddraft.ingest.StudyAssembler;
@@ -59,7 +60,7 @@ class DraftQueueTest {
     @BeforeEach
     void open() {
         db = Database.open("jdbc:h2:file:" + home.resolve("db/t"), "sa", "");
-        index = new InstanceIndex(db, home.resolve("spool"), clock);
+        index = new InstanceIndex(db, home.resolve("spool"), clock, new DirectorySyncer(java.time.Duration.ofMillis(50)));
         assembler = new StudyAssembler(db, new ScopeGate(18), Duration.ofSeconds(5), clock);
         queue = new DraftQueue(db, home.resolve("spool"), clock, 4, 2, Duration.ofSeconds(30));
     }
