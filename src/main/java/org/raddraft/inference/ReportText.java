@@ -20,6 +20,12 @@ final class ReportText implements AutoCloseable {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
+        // DJL probes for CUDA while picking the tokenizer's native library and warns twice on every
+        // machine without a GPU; the tokenizer never uses one
+        org.slf4j.Logger cuda = org.slf4j.LoggerFactory.getLogger("ai.djl.util.cuda.CudaUtils");
+        if (cuda instanceof ch.qos.logback.classic.Logger lb && lb.getLevel() == null) {
+            lb.setLevel(ch.qos.logback.classic.Level.ERROR);
+        }
     }
 
     private static final Pattern DECIMAL = Pattern.compile("(\\d)\\. (\\d)");
@@ -34,7 +40,7 @@ final class ReportText implements AutoCloseable {
     static ReportText load(ModelDirectory model) throws InferenceException {
         Path f = model.file(ModelDirectory.TOKENIZER);
         try {
-            return new ReportText(HuggingFaceTokenizer.newInstance(f, Map.of()));
+            return new ReportText(HuggingFaceTokenizer.newInstance(f, Map.of("maxLength", "512")));
         } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
             throw ModelDirectory.problem(model.dir(), ModelDirectory.TOKENIZER + " cannot be loaded by the Hugging Face "
                     + "tokenizer: " + OrtSeq2Seq.firstLine(e));
