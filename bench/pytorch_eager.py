@@ -7,7 +7,7 @@ given; otherwise the architecture is built from the model directory's config.jso
 weights (eager speed does not depend on the weight values; the row says which was used).
 
 usage: /usr/bin/python3 bench/pytorch_eager.py --training DIR --model DIR --inputs FILE --tokens L
-       --threads T [--ckpt DIR] [--warmup W] [--json-out FILE]
+       --threads T [--ckpt DIR] [--warmup W] [--repeat R] [--json-out FILE]
 """
 import argparse
 import json
@@ -28,6 +28,7 @@ def main():
     ap.add_argument("--threads", type=int, required=True)
     ap.add_argument("--ckpt", default=None)
     ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json-out", default=None)
     a = ap.parse_args()
 
@@ -88,15 +89,19 @@ def main():
     for w in range(a.warmup):
         one(xs[w % n])
     ms = []
-    for x in xs:
-        t0 = time.perf_counter()
-        ids = one(x)
-        ms.append((time.perf_counter() - t0) * 1000)
-        assert len(ids) == a.tokens
+    best = [float("inf")] * n
+    for r in range(a.repeat):
+        for i, x in enumerate(xs):
+            t0 = time.perf_counter()
+            ids = one(x)
+            t = (time.perf_counter() - t0) * 1000
+            ms.append(t)
+            best[i] = min(best[i], t)
+            assert len(ids) == a.tokens
     ms = np.array(ms)
     res = {"studies": n, "tokens": a.tokens, "threads": a.threads, "weights": weights,
            "torch": torch.__version__,
-           "pytorch_eager": {"mean_ms": float(ms.mean()), "p50_ms": float(np.percentile(ms, 50)),
+           "pytorch_eager": {"best_p50_ms": float(np.percentile(best, 50)), "mean_ms": float(ms.mean()), "p50_ms": float(np.percentile(ms, 50)),
                              "p95_ms": float(np.percentile(ms, 95)), "studies_per_second": float(1000 / ms.mean())}}
     print("pytorch   studies=%d tokens=%d threads=%d mean=%.2f ms p50=%.2f ms p95=%.2f ms (%s)" % (
         n, a.tokens, a.threads, ms.mean(), np.percentile(ms, 50), np.percentile(ms, 95), weights))

@@ -100,7 +100,7 @@ final class DjlSeq2Seq implements Seq2SeqSteps<DjlSeq2Seq.Cache> {
             }
             float[] logits = out.get(OrtSeq2Seq.LOGITS).toFloatArray();
             Shared shared = new Shared(hidden, ck, cv, step);
-            return new Step<>(logits, batch, new Cache(shared, sk, sv, null));
+            return new Step<>(logits, batch, new Cache(shared, sk, sv, false));
         } catch (RuntimeException e) {
             step.close();
             throw new InferenceException("DJL encoder/first decoder step failed: " + OrtSeq2Seq.firstLine(e), e);
@@ -109,9 +109,12 @@ final class DjlSeq2Seq implements Seq2SeqSteps<DjlSeq2Seq.Cache> {
 
     @Override
     public Step<Cache> next(Cache cache, long[] tokens) throws InferenceException {
-        NDManager step = manager.newSubManager();
+        // one NDManager per study (DJL's usual per-request manager); each step's arrays are closed
+        // when the decoding loop drops that step's cache
+        NDManager step = cache.shared.owner;
+        NDArray ids = null;
         try {
-            NDArray ids = step.create(tokens, new Shape(tokens.length, 1));
+            ids = step.create(tokens, new Shape(tokens.length, 1));
             ids.setName(OrtSeq2Seq.INPUT_IDS);
             NDList in = new NDList(ids, cache.shared.hidden);
             for (int i = 0; i < layers; i++) {
@@ -127,10 +130,15 @@ final class DjlSeq2Seq implements Seq2SeqSteps<DjlSeq2Seq.Cache> {
                 sk[i] = out.get("present." + i + ".decoder.key");
                 sv[i] = out.get("present." + i + ".decoder.value");
             }
-            float[] logits = out.get(OrtSeq2Seq.LOGITS).toFloatArray();
-            return new Step<>(logits, tokens.length, new Cache(cache.shared.retain(), sk, sv, step));
+            NDArray logitsArray = out.get(OrtSeq2Seq.LOGITS);
+            float[] logits = logitsArray.toFloatArray();
+            logitsArray.close();
+            ids.close();
+            return new Step<>(logits, tokens.length, new Cache(cache.shared.retain(), sk, sv, true));
         } catch (RuntimeException e) {
-            step.close();
+            if (ids != null) {
+                ids.close();
+            }
             throw new InferenceException("DJL decoder_with_past step failed: " + OrtSeq2Seq.firstLine(e), e);
         }
     }
@@ -156,7 +164,7 @@ final class DjlSeq2Seq implements Seq2SeqSteps<DjlSeq2Seq.Cache> {
         final NDArray hidden;
         final NDArray[] crossK;
         final NDArray[] crossV;
-        private final NDManager owner;
+        final NDManager owner;
         private final AtomicInteger refs = new AtomicInteger(1);
 
         Shared(NDArray hidden, NDArray[] crossK, NDArray[] crossV, NDManager owner) {
@@ -182,14 +190,14 @@ final class DjlSeq2Seq implements Seq2SeqSteps<DjlSeq2Seq.Cache> {
         final Shared shared;
         final NDArray[] selfK;
         final NDArray[] selfV;
-        private final NDManager owner;
+        private final boolean ownsArrays;
         private boolean closed;
 
-        Cache(Shared shared, NDArray[] selfK, NDArray[] selfV, NDManager owner) {
+        Cache(Shared shared, NDArray[] selfK, NDArray[] selfV, boolean ownsArrays) {
             this.shared = shared;
             this.selfK = selfK;
             this.selfV = selfV;
-            this.owner = owner;
+            this.ownsArrays = ownsArrays;
         }
 
         @Override
@@ -198,8 +206,13 @@ final class DjlSeq2Seq implements Seq2SeqSteps<DjlSeq2Seq.Cache> {
                 return;
             }
             closed = true;
-            if (owner != null) {
-                owner.close();
+            if (ownsArrays) {
+                for (NDArray a : selfK) {
+                    a.close();
+                }
+                for (NDArray a : selfV) {
+                    a.close();
+                }
             }
             shared.release();
         }

@@ -115,6 +115,27 @@ class ReferenceDecodeTest {
         }
     }
 
+    @Test
+    void batchedBeamSearchEqualsOneByOne() throws Exception {
+        List<float[]> inputs = new ArrayList<>();
+        for (JsonNode c : cases) {
+            inputs.add(input(c));
+        }
+        int per = inputs.get(0).length;
+        float[] batch = new float[inputs.size() * per];
+        for (int i = 0; i < inputs.size(); i++) {
+            System.arraycopy(inputs.get(i), 0, batch, i * per, per);
+        }
+        GenerationConfig g = drafter.model().generation();
+        List<Decoding.Sequence> together = Decoding.beam(drafter.runtime(), batch, inputs.size(), g,
+                drafter.maxNewTokens(), 3, 1.0);
+        for (int i = 0; i < inputs.size(); i++) {
+            Decoding.Sequence alone = Decoding.beam(drafter.runtime(), inputs.get(i), 1, g, drafter.maxNewTokens(), 3, 1.0)
+                    .get(0);
+            assertArrayEquals(alone.ids(), together.get(i).ids());
+        }
+    }
+
     private static int[] ids(JsonNode a) {
         int[] out = new int[a.size()];
         for (int i = 0; i < out.length; i++) {
