@@ -25,6 +25,7 @@ public final class App {
         c.put("admin", new org.raddraft.ops.AdminCommand());
         c.put("phantoms", new org.raddraft.phantom.PhantomsCommand());
         c.put("labeller-eval", new org.raddraft.report.LabellerEvalCommand());
+        c.put("eval", new org.raddraft.inference.EvalCommand());
         return c;
     }
 
@@ -67,6 +68,7 @@ public final class App {
                   check-config --config FILE          validate the configuration and print every problem with its fix
                   admin studies --json --config FILE  list studies (state, instance count, reason) as JSON
                   labeller-eval FILE.jsonl [--json]   report labeller agreement with the file's mesh_major tags
+                  eval --model DIR [--studies N] [--seed S] [--json]   draft the held-out phantom set; label-F1, BLEU-4, ROUGE-L, speed
                   phantoms --out DIR --studies N --seed S   write synthetic chest phantom studies and a training set
                 """;
     }

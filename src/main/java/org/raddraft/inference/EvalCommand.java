@@ -1,0 +1,428 @@
+package org.raddraft.inference;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.raddraft.App;
+import org.raddraft.Options;
+import org.raddraft.report.Observation;
+import org.raddraft.report.ReportLabeller;
+import org.raddraft.report.ReportLabels;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * {@code raddraft eval --model DIR [--studies N] [--seed S] [--json] ...}: drafts the model's fixed
+ * held-out phantom set from DICOM through {@link OnnxDrafter} (the daemon's code path) and scores it:
+ * label-F1 (the project's report labeller on the draft vs the generator's ground truth), BLEU-4,
+ * ROUGE-L, latency and throughput. Seed, count and image size come from the manifest's
+ * {@code evaluation} unless overridden; the set is generated with the project's phantom generator
+ * into a temporary directory, or read from {@code --data DIR} (a {@code raddraft phantoms} output).
+ */
+public final class EvalCommand implements App.Command {
+
+    static final String USAGE = """
+            usage: raddraft eval --model DIR [--studies N] [--seed S] [--json] [--data DIR] [--threads T]
+                                 [--beams K] [--batch B] [--device cpu|cuda]
+              --model DIR      model directory (raddraft-model.json, ONNX files, tokenizer, configs)
+              --studies N      studies of the held-out set (default: the manifest's evaluation.studies)
+              --seed S         generator seed (default: the manifest's evaluation.generator_seed)
+              --data DIR       use this `raddraft phantoms` output (phantoms.jsonl + dicom/) instead of generating
+              --threads T      ONNX Runtime intra-op threads (default: available processors, at most 4)
+              --beams K        beam width (default: generation_config.json num_beams)
+              --batch B        studies per encoder/decoder call (default 1: latency is per study)
+              --device D       cpu (default) or cuda
+              --json           print one JSON object instead of the table
+            """;
+
+    /** Observations the phantom ground truth derives Lung Opacity from (as the generator does). */
+    static final Set<Observation> OPACITY_CHILDREN = EnumSet.of(Observation.CONSOLIDATION, Observation.EDEMA,
+            Observation.ATELECTASIS);
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    public EvalCommand() {
+        this(System.out, System.err);
+    }
+
+    EvalCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    @Override
+    public int run(String[] args) throws Exception {
+        Options o = Options.parse(args, Set.of("--model", "--studies", "--seed", "--data", "--threads", "--beams",
+                "--batch", "--device"), Set.of("--json"));
+        Path modelDir = Path.of(o.require("--model"));
+        ModelDirectory model = ModelDirectory.open(modelDir);
+        ModelDirectory.Manifest m = model.manifest();
+        Integer studies = o.has("--studies") ? positive(o, "--studies") : m.evalStudies();
+        Long seed = o.has("--seed") ? longOf(o, "--seed") : m.evalSeed();
+        if (!o.has("--data") && (studies == null || seed == null)) {
+            throw new Options.UsageException("the manifest has no evaluation.generator_seed/studies: give --seed and --studies");
+        }
+        int threads = o.has("--threads") ? positive(o, "--threads")
+                : Math.min(4, Runtime.getRuntime().availableProcessors());
+        int batch = o.has("--batch") ? positive(o, "--batch") : 1;
+        OnnxDrafter.Options opts = OnnxDrafter.Options.defaults().withThreads(threads).withBatchSize(batch)
+                .withDevice(o.has("--device") ? o.get("--device") : "cpu")
+                .withBeams(o.has("--beams") ? positive(o, "--beams") : null);
+
+        Path data;
+        Path temp = null;
+        if (o.has("--data")) {
+            data = Path.of(o.get("--data"));
+        } else {
+            temp = Files.createTempDirectory("raddraft-eval-");
+            data = temp;
+            generatePhantoms(data, studies, seed, m.evalSizePx());
+        }
+        try {
+            List<StudyTruth> set = readSet(data, studies);
+            Result r = evaluate(modelDir, opts, set);
+            if (o.has("--json")) {
+                out.println(json(r, m, seed, threads, batch, opts));
+            } else {
+                printTable(r, m, seed, threads, batch);
+            }
+            return r.failed > 0 ? 1 : 0;
+        } finally {
+            if (temp != null) {
+                deleteTree(temp);
+            }
+        }
+    }
+
+    /** One study of the set: its DICOM files and the generator's reference report and labels. */
+    record StudyTruth(String id, Path frontal, Path lateral, String findings, String impression,
+                      Map<Observation, Boolean> positive) {
+    }
+
+    /** Runs {@code raddraft phantoms} (org.raddraft.phantom) in-process into {@code dir}. */
+    void generatePhantoms(Path dir, int studies, long seed, int sizePx) throws Exception {
+        App.Command gen;
+        try {
+            gen = (App.Command) Class.forName("org.raddraft.phantom.PhantomsCommand").getDeclaredConstructor().newInstance();
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("the phantom generator (org.raddraft.phantom) is not on the class path: "
+                    + "generate the set with `raddraft phantoms --out DIR --studies " + studies + " --seed " + seed
+                    + " --size " + sizePx + "` and pass --data DIR");
+        }
+        err.printf("eval: generating %d phantom studies (seed %d, %d px) in %s%n", studies, seed, sizePx, dir);
+        PrintStream saved = System.out;
+        int rc;
+        try {
+            System.setOut(err); // keep stdout for the result (--json)
+            rc = gen.run(new String[] {"--out", dir.toString(), "--studies", Integer.toString(studies), "--seed",
+                    Long.toString(seed), "--size", Integer.toString(sizePx)});
+        } finally {
+            System.setOut(saved);
+        }
+        if (rc != 0) {
+            throw new IllegalStateException("raddraft phantoms exited with " + rc);
+        }
+    }
+
+    static List<StudyTruth> readSet(Path data, Integer limit) throws IOException {
+        Path jsonl = data.resolve("phantoms.jsonl");
+        if (!Files.isRegularFile(jsonl)) {
+            throw new IOException(jsonl + " missing (expected a `raddraft phantoms` output directory)");
+        }
+        ObjectMapper json = new ObjectMapper();
+        List<StudyTruth> out = new ArrayList<>();
+        try (BufferedReader r = Files.newBufferedReader(jsonl, StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = r.readLine()) != null && (limit == null || out.size() < limit)) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode n = json.readTree(line);
+                String id = n.get("study_id").asText();
+                Path dir = data.resolve("dicom").resolve(id);
+                Path frontal = null;
+                Path lateral = null;
+                try (Stream<Path> files = Files.list(dir)) {
+                    for (Path f : (Iterable<Path>) files.sorted()::iterator) {
+                        String name = f.getFileName().toString();
+                        if (name.startsWith("1-") && name.endsWith(".dcm")) {
+                            frontal = f;
+                        } else if (name.startsWith("2-") && name.endsWith(".dcm")) {
+                            lateral = f;
+                        }
+                    }
+                }
+                Map<Observation, Boolean> pos = new EnumMap<>(Observation.class);
+                for (Observation obs : Observation.values()) {
+                    pos.put(obs, n.path("labels").path(obs.label()).asInt(0) != 0);
+                }
+                out.add(new StudyTruth(id, frontal, lateral, n.path("findings").asText(), n.path("impression").asText(), pos));
+            }
+        }
+        if (limit != null && out.size() < limit) {
+            throw new IOException(jsonl + " holds " + out.size() + " studies, " + limit + " asked for");
+        }
+        return out;
+    }
+
+    /** Per observation counts and the aggregate figures. */
+    record Result(int studies, int failed, double macro, double micro, double macro13, Map<Observation, int[]> counts,
+                  double bleu4, double rougeL, double p50, double p95, double studiesPerSecond, double labellerCeiling,
+                  String device, List<String> samples) {
+    }
+
+    static Result evaluate(Path modelDir, OnnxDrafter.Options opts, List<StudyTruth> set) throws Exception {
+        ReportLabeller labeller = ReportLabeller.withDefaultLexicon();
+        List<Map<Observation, Boolean>> truth = new ArrayList<>();
+        List<Map<Observation, Boolean>> pred = new ArrayList<>();
+        List<Map<Observation, Boolean>> refLabels = new ArrayList<>();
+        List<List<String>> refs = new ArrayList<>();
+        List<List<String>> hyps = new ArrayList<>();
+        List<String> samples = new ArrayList<>();
+        double rouge = 0;
+        int failed = 0;
+        List<Double> latencies = new ArrayList<>();
+        String device;
+        long wall;
+        try (OnnxDrafter drafter = OnnxDrafter.open(modelDir, opts)) {
+            device = drafter.device();
+            drafter.draft(List.of(study(0, set.get(0)))); // warm-up, not timed
+            long t0 = System.nanoTime();
+            int b = opts.batchSize();
+            List<DraftOutcome> outcomes = new ArrayList<>();
+            for (int i = 0; i < set.size(); i += b) {
+                List<StudyImages> chunk = new ArrayList<>();
+                for (int j = i; j < Math.min(set.size(), i + b); j++) {
+                    chunk.add(study(j, set.get(j)));
+                }
+                long c0 = System.nanoTime();
+                outcomes.addAll(drafter.draft(chunk));
+                double ms = (System.nanoTime() - c0) / 1e6;
+                for (int j = 0; j < chunk.size(); j++) {
+                    latencies.add(ms);
+                }
+            }
+            wall = System.nanoTime() - t0;
+            for (int i = 0; i < set.size(); i++) {
+                StudyTruth st = set.get(i);
+                DraftOutcome oc = outcomes.get(i);
+                String f = oc.ok() ? oc.draft().findings() : "";
+                String imp = oc.ok() ? oc.draft().impression() : "";
+                // the generated text itself (as training/evaluate.py scores it), not the sections re-joined
+                String text = oc.ok() ? drafter.text().decode(oc.draft().tokenIds().stream()
+                        .mapToInt(Integer::intValue).toArray()) : "";
+                if (!oc.ok()) {
+                    failed++;
+                }
+                truth.add(st.positive());
+                pred.add(positives(labeller.label(f, imp)));
+                refLabels.add(positives(labeller.label(st.findings(), st.impression())));
+                List<String> r = TextMetrics.words("FINDINGS: " + st.findings() + " IMPRESSION: " + st.impression());
+                List<String> h = TextMetrics.words(text);
+                refs.add(r);
+                hyps.add(h);
+                rouge += TextMetrics.rougeL(r, h);
+                if (samples.size() < 3) {
+                    samples.add(st.id() + "\n  ref: FINDINGS: " + st.findings() + " IMPRESSION: " + st.impression()
+                            + "\n  gen: FINDINGS: " + f + " IMPRESSION: " + imp);
+                }
+            }
+        }
+        Map<Observation, int[]> counts = counts(truth, pred);
+        List<Observation> no13 = Arrays.stream(Observation.values()).filter(x -> x != Observation.PNEUMONIA).toList();
+        double[] s = scores(counts, List.of(Observation.values()));
+        double[] s13 = scores(counts, no13);
+        double ceiling = scores(counts(truth, refLabels), List.of(Observation.values()))[0];
+        double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return new Result(set.size(), failed, s[0], s[1], s13[0], counts, TextMetrics.bleu4(refs, hyps),
+                rouge / set.size(), percentile(sorted, 50), percentile(sorted, 95), set.size() / (wall / 1e9), ceiling,
+                device, samples);
+    }
+
+    private static StudyImages study(long id, StudyTruth t) {
+        return new StudyImages(id, t.frontal(), t.lateral());
+    }
+
+    static Map<Observation, Boolean> positives(ReportLabels l) {
+        ReportLabels implied = l.withLungOpacityImpliedBy(OPACITY_CHILDREN);
+        Map<Observation, Boolean> m = new EnumMap<>(Observation.class);
+        for (Observation o : Observation.values()) {
+            m.put(o, implied.status(o).positive());
+        }
+        return m;
+    }
+
+    /** {tp, fp, fn} per observation. */
+    static Map<Observation, int[]> counts(List<Map<Observation, Boolean>> truth, List<Map<Observation, Boolean>> pred) {
+        Map<Observation, int[]> c = new EnumMap<>(Observation.class);
+        for (Observation o : Observation.values()) {
+            int[] x = new int[3];
+            for (int i = 0; i < truth.size(); i++) {
+                boolean t = truth.get(i).get(o);
+                boolean p = pred.get(i).get(o);
+                if (t && p) {
+                    x[0]++;
+                } else if (!t && p) {
+                    x[1]++;
+                } else if (t) {
+                    x[2]++;
+                }
+            }
+            c.put(o, x);
+        }
+        return c;
+    }
+
+    static double f1(int tp, int fp, int fn) {
+        double p = tp + fp == 0 ? 0 : (double) tp / (tp + fp);
+        double r = tp + fn == 0 ? 0 : (double) tp / (tp + fn);
+        return p + r == 0 ? 0 : 2 * p * r / (p + r);
+    }
+
+    /**
+     * {macro, micro}: macro over the observations the ground truth contains (support > 0), as
+     * training/evaluate.py; micro over all listed observations.
+     */
+    static double[] scores(Map<Observation, int[]> counts, List<Observation> obs) {
+        double sum = 0;
+        int n = 0;
+        int tp = 0;
+        int fp = 0;
+        int fn = 0;
+        for (Observation o : obs) {
+            int[] c = counts.get(o);
+            tp += c[0];
+            fp += c[1];
+            fn += c[2];
+            if (c[0] + c[2] > 0) {
+                sum += f1(c[0], c[1], c[2]);
+                n++;
+            }
+        }
+        return new double[] {n == 0 ? Double.NaN : sum / n, f1(tp, fp, fn)};
+    }
+
+    static double percentile(double[] sorted, double p) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        double pos = p / 100 * (sorted.length - 1);
+        int i = (int) Math.floor(pos);
+        int j = Math.min(i + 1, sorted.length - 1);
+        return sorted[i] + (pos - i) * (sorted[j] - sorted[i]);
+    }
+
+    private void printTable(Result r, ModelDirectory.Manifest m, Long seed, int threads, int batch) {
+        out.printf(Locale.ROOT, "=== raddraft eval: %s %s on %d held-out phantom studies (seed %s), device %s, %d threads, batch %d ===%n",
+                m.name(), m.version(), r.studies, seed == null ? "?" : seed, r.device, threads, batch);
+        out.printf(Locale.ROOT, "%-28s %7s %6s %6s %6s%n", "observation", "support", "P", "R", "F1");
+        for (Observation o : Observation.values()) {
+            int[] c = r.counts.get(o);
+            double p = c[0] + c[1] == 0 ? 0 : (double) c[0] / (c[0] + c[1]);
+            double rc = c[0] + c[2] == 0 ? 0 : (double) c[0] / (c[0] + c[2]);
+            out.printf(Locale.ROOT, "%-28s %7d %6.3f %6.3f %6.3f%n", o.label(), c[0] + c[2], p, rc, f1(c[0], c[1], c[2]));
+        }
+        out.printf(Locale.ROOT, "%-28s %10s %10s %8s%n", "metric", "java", "training", "delta");
+        row("label-F1 macro (14)", r.macro, m.metrics().get("label_f1_macro_14"));
+        row("label-F1 micro (14)", r.micro, m.metrics().get("label_f1_micro_14"));
+        row("label-F1 macro (13, no Pn.)", r.macro13, m.metrics().get("label_f1_macro_13_image_determined"));
+        row("BLEU-4", r.bleu4, m.metrics().get("bleu4"));
+        row("ROUGE-L", r.rougeL, m.metrics().get("rouge_l"));
+        out.printf(Locale.ROOT, "labeller ceiling (reference reports vs ground truth): macro F1 %.4f%n", r.labellerCeiling);
+        out.printf(Locale.ROOT, "latency p50 %.1f ms  p95 %.1f ms  throughput %.2f studies/s  failed %d%n",
+                r.p50, r.p95, r.studiesPerSecond, r.failed);
+        for (String s : r.samples) {
+            out.println(s);
+        }
+    }
+
+    private void row(String name, double java, Double training) {
+        if (training == null) {
+            out.printf(Locale.ROOT, "%-28s %10.4f %10s %8s%n", name, java, "-", "-");
+        } else {
+            out.printf(Locale.ROOT, "%-28s %10.4f %10.4f %+8.4f%n", name, java, training, java - training);
+        }
+    }
+
+    private static String json(Result r, ModelDirectory.Manifest m, Long seed, int threads, int batch,
+                               OnnxDrafter.Options opts) {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode n = json.createObjectNode();
+        n.put("model", m.name());
+        n.put("version", m.version());
+        n.put("studies", r.studies);
+        if (seed != null) {
+            n.put("seed", seed);
+        }
+        n.put("device", r.device);
+        n.put("threads", threads);
+        n.put("batch", batch);
+        n.put("failed", r.failed);
+        n.put("label_f1_macro", round(r.macro));
+        n.put("label_f1_micro", round(r.micro));
+        n.put("label_f1_macro_13", round(r.macro13));
+        n.put("bleu4", round(r.bleu4));
+        n.put("rouge_l", round(r.rougeL));
+        n.put("latency_p50_ms", round(r.p50));
+        n.put("latency_p95_ms", round(r.p95));
+        n.put("studies_per_second", round(r.studiesPerSecond));
+        n.put("labeller_ceiling_macro", round(r.labellerCeiling));
+        ObjectNode per = n.putObject("per_observation");
+        for (Observation o : Observation.values()) {
+            int[] c = r.counts.get(o);
+            ObjectNode x = per.putObject(o.label());
+            x.put("support", c[0] + c[2]);
+            x.put("f1", round(f1(c[0], c[1], c[2])));
+        }
+        ObjectNode ref = n.putObject("training_metrics");
+        m.metrics().forEach(ref::put);
+        return n.toString();
+    }
+
+    private static double round(double v) {
+        return Double.isFinite(v) ? Math.round(v * 10000) / 10000.0 : v;
+    }
+
+    private static int positive(Options o, String name) throws Options.UsageException {
+        try {
+            int v = Integer.parseInt(o.get(name));
+            if (v < 1) {
+                throw new Options.UsageException(name + " must be >= 1, got " + v);
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new Options.UsageException(name + " must be an integer, got '" + o.get(name) + "'");
+        }
+    }
+
+    private static long longOf(Options o, String name) throws Options.UsageException {
+        try {
+            return Long.parseLong(o.get(name));
+        } catch (NumberFormatException e) {
+            throw new Options.UsageException(name + " must be an integer, got '" + o.get(name) + "'");
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temp dir left behind is harmless
+        }
+    }
+}

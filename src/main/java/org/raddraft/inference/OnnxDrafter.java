@@ -1,0 +1,214 @@
+package org.raddraft.inference;
+
+import org.raddraft.dicom.DicomFormatException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The production {@link Drafter}: DICOM files to drafted FINDINGS / IMPRESSION with ONNX Runtime.
+ * Sessions and tokenizer are created once ({@link #open}) and reused; {@link #draft} may be called
+ * from several threads. Studies of one call are preprocessed one by one (a study that cannot be
+ * decoded fails alone) and then generated together in batches of {@link Options#batchSize}.
+ */
+public final class OnnxDrafter implements Drafter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OnnxDrafter.class);
+
+    /**
+     * @param device        "cpu" (default) or "cuda" (falls back to cpu with one warning when unavailable)
+     * @param threads       ONNX Runtime intra-op threads per session; 0 = one per core
+     * @param beams         beam width; null = generation_config.json num_beams; 1 = greedy
+     * @param lengthPenalty beam ranking exponent; null = generation_config.json length_penalty (else 1.0)
+     * @param batchSize     studies per encoder/decoder call
+     * @param maxNewTokens  null = generation_config.json max_length - 1
+     */
+    public record Options(String device, int threads, Integer beams, Double lengthPenalty, int batchSize,
+                          Integer maxNewTokens) {
+        public static Options defaults() {
+            return new Options("cpu", 0, null, null, 8, null);
+        }
+
+        public Options withDevice(String d) {
+            return new Options(d, threads, beams, lengthPenalty, batchSize, maxNewTokens);
+        }
+
+        public Options withThreads(int t) {
+            return new Options(device, t, beams, lengthPenalty, batchSize, maxNewTokens);
+        }
+
+        public Options withBeams(Integer b) {
+            return new Options(device, threads, b, lengthPenalty, batchSize, maxNewTokens);
+        }
+
+        public Options withLengthPenalty(Double p) {
+            return new Options(device, threads, beams, p, batchSize, maxNewTokens);
+        }
+
+        public Options withBatchSize(int b) {
+            return new Options(device, threads, beams, lengthPenalty, b, maxNewTokens);
+        }
+
+        public Options withMaxNewTokens(Integer m) {
+            return new Options(device, threads, beams, lengthPenalty, batchSize, m);
+        }
+    }
+
+    private final ModelDirectory model;
+    private final OrtSeq2Seq runtime;
+    private final ReportText text;
+    private final Preprocessor preprocessor;
+    private final Options options;
+    private final GenerationConfig generation;
+
+    private OnnxDrafter(ModelDirectory model, OrtSeq2Seq runtime, ReportText text, Options options) {
+        this.model = model;
+        this.runtime = runtime;
+        this.text = text;
+        this.preprocessor = new Preprocessor(model.preprocessing());
+        this.options = options;
+        this.generation = model.generation();
+    }
+
+    /**
+     * Loads and checks the model directory, creates the sessions and the tokenizer.
+     *
+     * @throws InferenceException naming the file / tensor that does not meet the contract
+     */
+    public static OnnxDrafter open(Path modelDir, Options options) throws InferenceException {
+        if (options.batchSize() < 1) {
+            throw new InferenceException("inference batch size must be >= 1, got " + options.batchSize());
+        }
+        if (options.beams() != null && options.beams() < 1) {
+            throw new InferenceException("beam width must be >= 1, got " + options.beams());
+        }
+        ModelDirectory dir = ModelDirectory.open(modelDir);
+        OrtSeq2Seq rt = OrtSeq2Seq.load(dir, options.device() == null ? "cpu" : options.device(), options.threads());
+        try {
+            return new OnnxDrafter(dir, rt, ReportText.load(dir), options);
+        } catch (InferenceException | RuntimeException e) {
+            rt.close();
+            throw e;
+        }
+    }
+
+    public ModelDirectory model() {
+        return model;
+    }
+
+    /** "cpu" or "cuda": where the sessions actually run. */
+    public String device() {
+        return runtime.device();
+    }
+
+    int beams() {
+        return options.beams() != null ? options.beams() : generation.numBeams();
+    }
+
+    int maxNewTokens() {
+        int fromConfig = generation.maxLength() - 1;
+        return options.maxNewTokens() != null ? Math.min(options.maxNewTokens(), fromConfig) : fromConfig;
+    }
+
+    @Override
+    public List<DraftOutcome> draft(List<StudyImages> studies) throws InferenceException {
+        DraftOutcome[] out = new DraftOutcome[studies.size()];
+        List<Integer> ok = new ArrayList<>();
+        List<Prepared> prepared = new ArrayList<>();
+        for (int i = 0; i < studies.size(); i++) {
+            StudyImages s = studies.get(i);
+            long t0 = System.nanoTime();
+            try {
+                float[] px = pixelValues(s);
+                ok.add(i);
+                prepared.add(new Prepared(px, s.lateral() == null && runtime.views() > 1 ? "lateral" : null,
+                        (System.nanoTime() - t0) / 1_000_000));
+            } catch (DicomFormatException | RuntimeException e) {
+                LOG.warn("study {}: cannot preprocess: {}", s.studyId(), e.getMessage());
+                out[i] = DraftOutcome.failed(s.studyId(), "cannot preprocess images: " + e.getMessage());
+            }
+        }
+        int per = runtime.views() * runtime.imageSize() * runtime.imageSize();
+        for (int from = 0; from < ok.size(); from += options.batchSize()) {
+            int to = Math.min(ok.size(), from + options.batchSize());
+            int n = to - from;
+            float[] batch = new float[n * per];
+            for (int j = 0; j < n; j++) {
+                System.arraycopy(prepared.get(from + j).pixels, 0, batch, j * per, per);
+            }
+            long t0 = System.nanoTime();
+            List<Decoding.Sequence> seqs = generate(batch, n);
+            long genMillis = (System.nanoTime() - t0) / 1_000_000;
+            for (int j = 0; j < n; j++) {
+                int idx = ok.get(from + j);
+                Prepared p = prepared.get(from + j);
+                Decoding.Sequence seq = seqs.get(j);
+                String[] sec = ReportText.sections(text.decode(seq.ids()));
+                List<Integer> ids = Arrays.stream(seq.ids()).boxed().toList();
+                List<Float> lps = new ArrayList<>(seq.logProbs().length);
+                for (float f : seq.logProbs()) {
+                    lps.add(f);
+                }
+                Draft d = new Draft(sec[0], sec[1], ids, List.copyOf(lps), p.missingView, p.millis, genMillis,
+                        model.manifest().name(), model.manifest().version());
+                out[idx] = DraftOutcome.drafted(studies.get(idx).studyId(), d);
+                LOG.debug("study {}: drafted {} tokens in {} ms (batch of {})", studies.get(idx).studyId(), ids.size(),
+                        genMillis, n);
+            }
+        }
+        return Arrays.asList(out);
+    }
+
+    List<Decoding.Sequence> generate(float[] pixels, int batch) throws InferenceException {
+        int k = beams();
+        if (k <= 1) {
+            return Decoding.greedy(runtime, pixels, batch, generation, maxNewTokens(), false);
+        }
+        double lp = options.lengthPenalty() != null ? options.lengthPenalty() : generation.lengthPenalty();
+        return Decoding.beam(runtime, pixels, batch, generation, maxNewTokens(), k, lp);
+    }
+
+    /** The study's {@code pixel_values} row ({@code views x S x S}); a missing lateral is filled per the manifest. */
+    float[] pixelValues(StudyImages s) throws DicomFormatException {
+        if (s.frontal() == null) {
+            throw new DicomFormatException("no frontal view");
+        }
+        int plane = runtime.imageSize() * runtime.imageSize();
+        float[] px = new float[runtime.views() * plane];
+        System.arraycopy(preprocessor.view(s.frontal(), 0), 0, px, 0, plane);
+        if (runtime.views() > 1) {
+            if (s.lateral() != null) {
+                System.arraycopy(preprocessor.view(s.lateral(), 1), 0, px, plane, plane);
+            } else if ("black".equals(model.manifest().missingViewFill())) {
+                float[] black = preprocessor.normalise(new float[plane], 1);
+                System.arraycopy(black, 0, px, plane, plane);
+            } // else "zeros": the normalised tensor stays 0
+        }
+        return px;
+    }
+
+    Preprocessor preprocessor() {
+        return preprocessor;
+    }
+
+    OrtSeq2Seq runtime() {
+        return runtime;
+    }
+
+    ReportText text() {
+        return text;
+    }
+
+    private record Prepared(float[] pixels, String missingView, long millis) {
+    }
+
+    @Override
+    public void close() {
+        text.close();
+        runtime.close();
+    }
+}
