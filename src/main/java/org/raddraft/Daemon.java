@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import org.apache.camel.main.Main;
+import org.raddraft.inference.DraftQueue;
+import org.raddraft.inference.OnnxDrafter;
 import org.raddraft.ingest.DirectorySyncer;
 import org.raddraft.ingest.InstanceIndex;
 import org.raddraft.ingest.ScopeGate;
@@ -28,10 +30,17 @@ public final class Daemon implements AutoCloseable {
     private final OpsHttpServer http;
     private final Main camel;
     private final DirectorySyncer dirSyncer;
+    private final OnnxDrafter drafter;
 
     public Daemon(Settings settings) throws Exception {
         this.settings = settings;
         Path home = settings.home();
+        // the model first: a wrong model directory stops start-up before anything listens
+        drafter = OnnxDrafter.open(settings.modelDir(), OnnxDrafter.Options.defaults()
+                .withDevice(settings.get("model.device"))
+                .withThreads(settings.getInt("model.threads"))
+                .withBeams(settings.getInt("model.beams") == 0 ? null : settings.getInt("model.beams"))
+                .withBatchSize(settings.getInt("draft.batch-size")));
         Files.createDirectories(settings.spoolDir().resolve("tmp"));
         db = Database.open(settings.jdbcUrl(), settings.get("store.user"), settings.get("store.password"));
         Clock clock = Clock.systemUTC();
@@ -41,6 +50,9 @@ public final class Daemon implements AutoCloseable {
         ScopeGate gate = new ScopeGate(settings.getInt("scope.min-age-years"));
         StudyAssembler assembler = new StudyAssembler(db, gate,
                 Duration.ofSeconds(settings.getLong("study.quiet-seconds")), clock);
+        DraftQueue draftQueue = new DraftQueue(db, settings.spoolDir(), clock, settings.getInt("draft.batch-size"),
+                settings.getInt("draft.max-attempts"), Duration.ofSeconds(settings.getLong("draft.retry-seconds")));
+        draftQueue.recover();
         http = new OpsHttpServer(settings.get("http.bind"), settings.getInt("http.port"), db,
                 new Health(db, settings.spoolDir(), settings.getLong("storage.min-free-mb")));
 
@@ -51,6 +63,8 @@ public final class Daemon implements AutoCloseable {
                 .withShutdownTimeout(30);
         camel.bind("instanceIndex", index);
         camel.bind("studyAssembler", assembler);
+        camel.bind("draftQueue", draftQueue);
+        camel.bind("drafter", drafter);
         log.info("RadDraft home {}", home);
     }
 
@@ -111,6 +125,7 @@ public final class Daemon implements AutoCloseable {
         camel.stop(); // stops the DICOM receiver first; in-flight associations finish
         http.close();
         dirSyncer.close();
+        drafter.close();
         db.close();
         log.info("RadDraft stopped");
     }
