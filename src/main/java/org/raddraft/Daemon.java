@@ -54,7 +54,9 @@ public final class Daemon implements AutoCloseable {
                 settings.getInt("draft.max-attempts"), Duration.ofSeconds(settings.getLong("draft.retry-seconds")));
         draftQueue.recover();
         http = new OpsHttpServer(settings.get("http.bind"), settings.getInt("http.port"), db,
-                new Health(db, settings.spoolDir(), settings.getLong("storage.min-free-mb")));
+                new Health(db, settings.spoolDir(), settings.getLong("storage.min-free-mb"), java.util.Map.of(
+                        "status", "UP", "name", drafter.model().manifest().name(),
+                        "version", drafter.model().manifest().version(), "device", drafter.device())));
 
         camel = new Main(); // no classpath scanning: beans are bound explicitly below
         camel.setInitialProperties(settings.asProperties());
