@@ -23,20 +23,9 @@ for f in "$work"/ph/dicom/*/*.dcm; do   # uncompressed Explicit VR LE, as the ta
   esac
 done
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-port=$(free_port); http=$(free_port)
-cat > "$work/raddraft.properties" <<EOF2
-raddraft.home=$work/home
-dicom.bind=127.0.0.1
-dicom.port=$port
-dicom.allowed-peers=PACS@127.0.0.1
-http.port=$http
-storage.min-free-mb=64
-study.quiet-seconds=1
-EOF2
-"$app/bin/raddraft" run --config "$work/raddraft.properties" > "$work/daemon.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+. "$app/bench/lib.sh"
+start_raddraft "$work/home" 1
+pid=$rd_pid; port=$rd_port
 
 for d in "$work"/ph/dicom/*/; do
   storescu -aet PACS -aec RADDRAFT 127.0.0.1 "$port" "$d"*.dcm

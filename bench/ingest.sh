@@ -17,8 +17,7 @@ for t in storescu storescp img2dcm dcmodify Orthanc; do
 done
 "$app/bin/raddraft" --help >/dev/null 2>&1 || true   # builds on first use
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "bench: port $1 never opened" >&2; exit 1; }
+. "$app/bench/lib.sh"
 
 # --- the instances: one 1024x1024 8-bit CR chest image (~1 MiB), copied with new SOP Instance UIDs
 echo "generating $n instances of ~1 MiB ..." >&2
@@ -58,19 +57,8 @@ push() { # port -> instances/s (prints), after a warm-up association with other 
 }
 
 # --- RadDraft
-rd_port=$(free_port); rd_http=$(free_port)
-cat > "$work/raddraft.properties" <<EOF2
-raddraft.home=$work/raddraft
-dicom.bind=127.0.0.1
-dicom.port=$rd_port
-dicom.allowed-peers=PACS@127.0.0.1
-http.port=$rd_http
-storage.min-free-mb=64
-study.quiet-seconds=30
-EOF2
-"$app/bin/raddraft" run --config "$work/raddraft.properties" > "$work/raddraft.log" 2>&1 &
-pids+=($!)
-wait_port "$rd_port"
+start_raddraft "$work/raddraft" 30
+pids+=("$rd_pid")
 raddraft=$(push "$rd_port" RADDRAFT)
 stored=$(find "$work/raddraft/spool" -name '*.dcm' | wc -l)
 [ "$stored" -eq $((n + 20)) ] || { echo "bench: RadDraft stored $stored of $((n + 20))" >&2; exit 1; }
