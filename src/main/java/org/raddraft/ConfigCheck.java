@@ -47,6 +47,17 @@ public final class ConfigCheck {
             readableFile(s, "dicom.tls.keystore", true, p);
             readableFile(s, "dicom.tls.truststore", false, p);
         }
+        positive(s, "model.threads", 0, 256, p);
+        positive(s, "model.beams", 0, 16, p);
+        positive(s, "draft.batch-size", 1, 64, p);
+        positive(s, "draft.max-attempts", 1, 100, p);
+        positive(s, "draft.retry-seconds", 0, 86400, p);
+        if (!Set.of("cpu", "cuda").contains(s.get("model.device"))) {
+            p.add("model.device: '" + s.get("model.device") + "' is not supported; write cpu or cuda");
+        }
+        if (!java.nio.file.Files.isDirectory(s.modelDir())) {
+            p.add("model.dir: " + s.modelDir() + " is not a directory; write the path of a model directory (docs/model-contract.md)");
+        }
         if (!Set.of("text", "json").contains(s.get("log.format"))) {
             p.add("log.format: '" + s.get("log.format") + "' is not supported; write text or json");
         }

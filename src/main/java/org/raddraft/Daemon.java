@@ -5,6 +5,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import org.apache.camel.main.Main;
+import org.raddraft.inference.DraftQueue;
+import org.raddraft.inference.OnnxDrafter;
+import org.raddraft.ingest.DirectorySyncer;
 import org.raddraft.ingest.InstanceIndex;
 import org.raddraft.ingest.ScopeGate;
 import org.raddraft.ingest.StudyAssembler;
@@ -26,20 +29,34 @@ public final class Daemon implements AutoCloseable {
     private final Database db;
     private final OpsHttpServer http;
     private final Main camel;
+    private final DirectorySyncer dirSyncer;
+    private final OnnxDrafter drafter;
 
     public Daemon(Settings settings) throws Exception {
         this.settings = settings;
         Path home = settings.home();
+        // the model first: a wrong model directory stops start-up before anything listens
+        drafter = OnnxDrafter.open(settings.modelDir(), OnnxDrafter.Options.defaults()
+                .withDevice(settings.get("model.device"))
+                .withThreads(settings.getInt("model.threads"))
+                .withBeams(settings.getInt("model.beams") == 0 ? null : settings.getInt("model.beams"))
+                .withBatchSize(settings.getInt("draft.batch-size")));
         Files.createDirectories(settings.spoolDir().resolve("tmp"));
         db = Database.open(settings.jdbcUrl(), settings.get("store.user"), settings.get("store.password"));
         Clock clock = Clock.systemUTC();
-        InstanceIndex index = new InstanceIndex(db, settings.spoolDir(), clock);
+        dirSyncer = new DirectorySyncer(Duration.ofMillis(200));
+        InstanceIndex index = new InstanceIndex(db, settings.spoolDir(), clock, dirSyncer);
         index.recover();
         ScopeGate gate = new ScopeGate(settings.getInt("scope.min-age-years"));
         StudyAssembler assembler = new StudyAssembler(db, gate,
                 Duration.ofSeconds(settings.getLong("study.quiet-seconds")), clock);
+        DraftQueue draftQueue = new DraftQueue(db, settings.spoolDir(), clock, settings.getInt("draft.batch-size"),
+                settings.getInt("draft.max-attempts"), Duration.ofSeconds(settings.getLong("draft.retry-seconds")));
+        draftQueue.recover();
         http = new OpsHttpServer(settings.get("http.bind"), settings.getInt("http.port"), db,
-                new Health(db, settings.spoolDir(), settings.getLong("storage.min-free-mb")));
+                new Health(db, settings.spoolDir(), settings.getLong("storage.min-free-mb"), java.util.Map.of(
+                        "status", "UP", "name", drafter.model().manifest().name(),
+                        "version", drafter.model().manifest().version(), "device", drafter.device())));
 
         camel = new Main(); // no classpath scanning: beans are bound explicitly below
         camel.setInitialProperties(settings.asProperties());
@@ -48,6 +65,8 @@ public final class Daemon implements AutoCloseable {
                 .withShutdownTimeout(30);
         camel.bind("instanceIndex", index);
         camel.bind("studyAssembler", assembler);
+        camel.bind("draftQueue", draftQueue);
+        camel.bind("drafter", drafter);
         log.info("RadDraft home {}", home);
     }
 
@@ -67,8 +86,18 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    /** Starts and blocks until SIGTERM/SIGINT, then shuts down gracefully. */
+    /**
+     * Starts and blocks until SIGTERM/SIGINT, then shuts down gracefully. The signals are handled
+     * here rather than by JVM shutdown hooks, because hooks run in parallel: H2's hook would close
+     * the database under associations that camel-main is still letting finish.
+     */
     public void runUntilStopped() throws Exception {
+        sun.misc.SignalHandler stop = signal -> {
+            log.info("SIG{} received: finishing associations in flight, then stopping", signal.getName());
+            camel.completed();
+        };
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), stop);
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), stop);
         http.start();
         try {
             camel.run();
@@ -97,6 +126,8 @@ public final class Daemon implements AutoCloseable {
     public void close() throws Exception {
         camel.stop(); // stops the DICOM receiver first; in-flight associations finish
         http.close();
+        dirSyncer.close();
+        drafter.close();
         db.close();
         log.info("RadDraft stopped");
     }

@@ -30,7 +30,10 @@ final class DemoCommand implements App.Command {
         if (!RunCommand.startable(s)) {
             return 1;
         }
-        Daemon daemon = new Daemon(s);
+        Daemon daemon = RunCommand.open(s);
+        if (daemon == null) {
+            return 1;
+        }
         daemon.camel().addMainListener(new MainListenerSupport() {
             @Override
             public void afterStart(BaseMainSupport main) {

@@ -12,8 +12,22 @@ final class RunCommand implements App.Command {
         if (settings == null || !startable(settings)) {
             return 1;
         }
-        new Daemon(settings).runUntilStopped();
+        Daemon daemon = open(settings);
+        if (daemon == null) {
+            return 1;
+        }
+        daemon.runUntilStopped();
         return 0;
+    }
+
+    /** The daemon, or null after one line saying why the model cannot be used. */
+    static Daemon open(Settings settings) throws Exception {
+        try {
+            return new Daemon(settings);
+        } catch (org.raddraft.inference.InferenceException e) {
+            System.err.println("not starting: model " + settings.modelDir() + ": " + e.getMessage());
+            return null;
+        }
     }
 
     static boolean startable(Settings settings) {

@@ -99,6 +99,11 @@ public final class Settings {
         return home().resolve(get(key));
     }
 
+    /** The model directory; relative paths are resolved against the installation (raddraft.app). */
+    public Path modelDir() {
+        return Path.of(System.getProperty("raddraft.app", ".")).toAbsolutePath().resolve(get("model.dir")).normalize();
+    }
+
     public Path spoolDir() {
         return home().resolve("spool");
     }
@@ -114,11 +119,19 @@ public final class Settings {
         return "jdbc:h2:file:" + home().resolve("db/raddraft") + ";WRITE_DELAY=0;AUTO_SERVER=TRUE";
     }
 
-    /** All values, for Camel property placeholders such as {{dicom.port}}. */
+    /** Settings that name files: given relative, they are resolved against raddraft.home. */
+    static final java.util.List<String> FILE_KEYS = java.util.List.of("dicom.tls.keystore", "dicom.tls.truststore");
+
+    /** All values, for Camel property placeholders such as {{dicom.port}}; file settings made absolute. */
     public Properties asProperties() {
         Properties p = new Properties();
         values.forEach(p::setProperty);
         p.setProperty("raddraft.home", home().toString());
+        for (String key : FILE_KEYS) {
+            if (!get(key).isEmpty()) {
+                p.setProperty(key, path(key).toString());
+            }
+        }
         return p;
     }
 

@@ -39,7 +39,7 @@ public record DicomAttributes(String studyInstanceUid, String seriesInstanceUid,
      * Reads the whole file, Pixel Data included but not decompressed, so that a truncated data set is
      * caught too; image storage classes must have Pixel Data.
      */
-    static DicomAttributes readComplete(Path part10File) throws DicomFormatException {
+    public static DicomAttributes readComplete(Path part10File) throws DicomFormatException {
         AttributeList list = parse(part10File, null);
         DicomAttributes attributes = of(list);
         boolean image = AcceptedSopClass.of(attributes.sopClassUid()).map(AcceptedSopClass::isStorage).orElse(true);

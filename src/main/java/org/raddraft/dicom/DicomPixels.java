@@ -90,7 +90,14 @@ public final class DicomPixels {
     private static int[] rawValues(Attribute pixelData, int bitsAllocated, int count) throws DicomFormatException {
         int[] out = new int[count];
         try {
-            if (bitsAllocated <= 8) {
+            if (bitsAllocated <= 8 && !(pixelData instanceof OtherByteAttribute)) {
+                // 8-bit pixels in an OW element (img2dcm, implicit VR): two pixels per little-endian word
+                short[] s = pixelData.getShortValues();
+                check(s.length * 2, count, pixelData);
+                for (int i = 0; i < count; i++) {
+                    out[i] = (s[i / 2] >> (8 * (i % 2))) & 0xff;
+                }
+            } else if (bitsAllocated <= 8) {
                 byte[] b = pixelData.getByteValues();
                 check(b.length, count, pixelData);
                 for (int i = 0; i < count; i++) {

@@ -2,6 +2,8 @@ package org.raddraft.dicom;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
+import org.apache.camel.ShutdownRunningTask;
+import org.apache.camel.spi.ShutdownAware;
 import org.apache.camel.support.DefaultConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * association's thread; its outcome is the C-STORE status. On stop: no new connections, in-flight
  * associations get {@code shutdownTimeoutSeconds} to finish, then their sockets are closed.
  */
-public class DicomScpConsumer extends DefaultConsumer {
+public class DicomScpConsumer extends DefaultConsumer implements ShutdownAware {
 
     private static final Logger LOG = LoggerFactory.getLogger(DicomScpConsumer.class);
     /** Over-limit connections are still answered with an A-ASSOCIATE-RJ, by at most this many threads. */
@@ -181,16 +183,47 @@ public class DicomScpConsumer extends DefaultConsumer {
         }
     }
 
+    /**
+     * Camel's graceful shutdown: stop accepting new associations at once, but keep the route running
+     * (defer) until the associations in flight have finished, so their C-STOREs are still indexed
+     * and answered instead of failing with 0110. Camel bounds the wait by its shutdown timeout.
+     */
     @Override
-    protected void doStop() throws Exception {
+    public boolean deferShutdown(ShutdownRunningTask task) {
+        stopAccepting();
+        return true;
+    }
+
+    /** Open associations count as pending work for Camel's shutdown wait. */
+    @Override
+    public int getPendingExchangesSize() {
+        return running ? 0 : active.get();
+    }
+
+    @Override
+    public void prepareShutdown(boolean suspendOnly, boolean forced) {
+        stopAccepting();
+    }
+
+    private void stopAccepting() {
         running = false;
         ServerSocket s = serverSocket;
         if (s != null) {
             closeQuietly(s);
         }
         if (acceptor != null) {
-            acceptor.join(2000);
+            try {
+                acceptor.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        ServerSocket s = serverSocket;
+        stopAccepting();
         if (associations != null) {
             associations.shutdown();
             int timeout = settings.shutdownTimeoutMs();

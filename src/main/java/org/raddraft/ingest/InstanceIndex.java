@@ -3,11 +3,9 @@ package org.raddraft.ingest;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -32,12 +30,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Puts a received instance durably in place and indexes it: atomic rename of the fsync'd temp file
- * to {@code spool/YYYY/MM/DD/<study-uid>/<sop-uid>.dcm}, fsync of the directory, then the row,
- * committed. Only after {@link #record} returns does the receiver answer C-STORE success.
+ * Puts a received instance in place and indexes it: atomic rename of the fsync'd temp file to
+ * {@code spool/YYYY/MM/DD/<study-uid>/<sop-uid>.dcm}, then the row, committed. Only after
+ * {@link #record} returns does the receiver answer C-STORE success. Directories are fsync'd in
+ * batches by the {@link DirectorySyncer}.
  *
  * <p>The file is renamed before the row is written: a crash in between leaves a file without a row,
  * which {@link #recover()} indexes at the next start. The reverse order could leave a row without a file.
+ * A power loss before the batched directory sync can leave the (fsync'd, complete) content under its
+ * temp name; recovery indexes complete temp files too.
  */
 public class InstanceIndex {
 
@@ -51,10 +52,13 @@ public class InstanceIndex {
     private final Counter stored = Metrics.counter("raddraft.instances.stored");
     private final Counter duplicates = Metrics.counter("raddraft.instances.duplicate");
 
-    public InstanceIndex(Database db, Path spool, Clock clock) {
+    private final DirectorySyncer dirSyncer;
+
+    public InstanceIndex(Database db, Path spool, Clock clock, DirectorySyncer dirSyncer) {
         this.db = db;
         this.spool = spool;
         this.clock = clock;
+        this.dirSyncer = dirSyncer;
     }
 
     /** Called by the ingest route for each instance the receiver has fsync'd to a temp file. */
@@ -63,23 +67,25 @@ public class InstanceIndex {
         checkUid("Study Instance UID (0020,000D)", a.studyInstanceUid());
         checkUid("Series Instance UID (0020,000E)", a.seriesInstanceUid());
         checkUid("SOP Instance UID (0008,0018)", a.sopInstanceUid());
-        if (isIndexed(a.sopInstanceUid())) {
-            Files.deleteIfExists(in.tempFile());
-            duplicates.increment();
-            log.info("duplicate sop={} from {}: already stored, kept the first copy", a.sopInstanceUid(),
-                    in.callingAeTitle());
-            return;
-        }
-        Instant now = clock.instant();
-        Path target = placeDurably(in.tempFile(), a, now);
-        try {
-            insert(a, spool.relativize(target).toString(), Files.size(target), in.transferSyntaxUid(),
-                    in.callingAeTitle(), now);
-        } catch (SQLIntegrityConstraintViolationException raced) {
-            // Another association stored the same SOP instance meanwhile; the file in place is theirs.
-            duplicates.increment();
-            log.info("duplicate sop={} from {} (concurrent)", a.sopInstanceUid(), in.callingAeTitle());
-            return;
+        try (Connection c = db.connection()) { // one connection per instance: it is on the C-STORE's critical path
+            if (isIndexed(c, a.sopInstanceUid())) {
+                Files.deleteIfExists(in.tempFile());
+                duplicates.increment();
+                log.info("duplicate sop={} from {}: already stored, kept the first copy", a.sopInstanceUid(),
+                        in.callingAeTitle());
+                return;
+            }
+            Instant now = clock.instant();
+            Path target = placeDurably(in.tempFile(), a, now);
+            try {
+                insert(c, a, spool.relativize(target).toString(), Files.size(target), in.transferSyntaxUid(),
+                        in.callingAeTitle(), now);
+            } catch (SQLIntegrityConstraintViolationException raced) {
+                // Another association stored the same SOP instance meanwhile; the file in place is theirs.
+                duplicates.increment();
+                log.info("duplicate sop={} from {} (concurrent)", a.sopInstanceUid(), in.callingAeTitle());
+                return;
+            }
         }
         stored.increment();
     }
@@ -90,9 +96,8 @@ public class InstanceIndex {
         }
     }
 
-    private boolean isIndexed(String sopInstanceUid) throws SQLException {
-        try (Connection c = db.connection();
-                PreparedStatement ps = c.prepareStatement("SELECT 1 FROM instance WHERE sop_instance_uid = ?")) {
+    private static boolean isIndexed(Connection c, String sopInstanceUid) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM instance WHERE sop_instance_uid = ?")) {
             ps.setString(1, sopInstanceUid);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next();
@@ -108,64 +113,90 @@ public class InstanceIndex {
         Files.createDirectories(dir);
         Path target = dir.resolve(a.sopInstanceUid() + ".dcm");
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        fsyncDirectory(dir);
+        dirSyncer.changed(dir);
         if (newDir) {
-            // Make the new directory entries themselves durable, up to the spool root.
+            // the new directory entries themselves, up to the spool root
             for (Path p = dir.getParent(); p != null && p.startsWith(spool); p = p.getParent()) {
-                fsyncDirectory(p);
+                dirSyncer.changed(p);
             }
         }
         return target;
     }
 
-    static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
+    /** Inserts the row (and creates or touches its study) in one transaction on {@code c}. */
+    private static void insert(Connection c, DicomAttributes a, String relativePath, long size, String transferSyntax,
+            String callingAe, Instant now) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            long studyId = StudyAssembler.touchStudy(c, a.studyInstanceUid(), now);
+            try (PreparedStatement ps = c.prepareStatement("""
+                    INSERT INTO instance (study_id, sop_instance_uid, series_instance_uid, sop_class_uid,
+                      transfer_syntax_uid, modality, body_part_examined, view_position, study_description,
+                      series_description, patient_age, patient_birth_date, study_date, accession_number,
+                      photometric, rows_count, columns_count, path, size_bytes, calling_ae, received_at)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""")) {
+                int i = 0;
+                ps.setLong(++i, studyId);
+                ps.setString(++i, a.sopInstanceUid());
+                ps.setString(++i, a.seriesInstanceUid());
+                ps.setString(++i, nz(a.sopClassUid()));
+                ps.setString(++i, transferSyntax);
+                ps.setString(++i, cut(a.modality(), 16));
+                ps.setString(++i, cut(a.bodyPartExamined(), 64));
+                ps.setString(++i, cut(a.viewPosition(), 16));
+                ps.setString(++i, cut(a.studyDescription(), 64));
+                ps.setString(++i, cut(a.seriesDescription(), 64));
+                ps.setString(++i, cut(a.patientAge(), 4));
+                ps.setString(++i, cut(a.patientBirthDate(), 8));
+                ps.setString(++i, cut(a.studyDate(), 8));
+                ps.setString(++i, cut(a.accessionNumber(), 16));
+                ps.setString(++i, cut(a.photometricInterpretation(), 16));
+                ps.setInt(++i, a.rows());
+                ps.setInt(++i, a.columns());
+                ps.setString(++i, relativePath);
+                ps.setLong(++i, size);
+                ps.setString(++i, cut(callingAe, 16));
+                ps.setObject(++i, now.atOffset(java.time.ZoneOffset.UTC));
+                ps.executeUpdate();
+            }
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
         }
     }
 
-    private void insert(DicomAttributes a, String relativePath, long size, String transferSyntax, String callingAe,
-            Instant now) throws SQLException {
-        try (Connection c = db.connection()) {
-            c.setAutoCommit(false);
+    private int recoverTempFiles(Path tmp) throws IOException, SQLException {
+        if (!Files.isDirectory(tmp)) {
+            return 0;
+        }
+        List<Path> parts;
+        try (Stream<Path> list = Files.list(tmp)) {
+            parts = list.toList();
+        }
+        int n = 0;
+        for (Path p : parts) {
+            DicomAttributes a;
             try {
-                long studyId = StudyAssembler.touchStudy(c, a.studyInstanceUid(), now);
-                try (PreparedStatement ps = c.prepareStatement("""
-                        INSERT INTO instance (study_id, sop_instance_uid, series_instance_uid, sop_class_uid,
-                          transfer_syntax_uid, modality, body_part_examined, view_position, study_description,
-                          series_description, patient_age, patient_birth_date, study_date, accession_number,
-                          photometric, rows_count, columns_count, path, size_bytes, calling_ae, received_at)
-                        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""")) {
-                    int i = 0;
-                    ps.setLong(++i, studyId);
-                    ps.setString(++i, a.sopInstanceUid());
-                    ps.setString(++i, a.seriesInstanceUid());
-                    ps.setString(++i, nz(a.sopClassUid()));
-                    ps.setString(++i, transferSyntax);
-                    ps.setString(++i, cut(a.modality(), 16));
-                    ps.setString(++i, cut(a.bodyPartExamined(), 64));
-                    ps.setString(++i, cut(a.viewPosition(), 16));
-                    ps.setString(++i, cut(a.studyDescription(), 64));
-                    ps.setString(++i, cut(a.seriesDescription(), 64));
-                    ps.setString(++i, cut(a.patientAge(), 4));
-                    ps.setString(++i, cut(a.patientBirthDate(), 8));
-                    ps.setString(++i, cut(a.studyDate(), 8));
-                    ps.setString(++i, cut(a.accessionNumber(), 16));
-                    ps.setString(++i, cut(a.photometricInterpretation(), 16));
-                    ps.setInt(++i, a.rows());
-                    ps.setInt(++i, a.columns());
-                    ps.setString(++i, relativePath);
-                    ps.setLong(++i, size);
-                    ps.setString(++i, cut(callingAe, 16));
-                    ps.setObject(++i, now.atOffset(java.time.ZoneOffset.UTC));
-                    ps.executeUpdate();
+                a = DicomAttributes.readComplete(p);
+            } catch (DicomFormatException incomplete) {
+                Files.deleteIfExists(p); // a transfer cut short: it was never acknowledged
+                continue;
+            }
+            try (Connection c = db.connection()) {
+                if (isIndexed(c, a.sopInstanceUid())) {
+                    Files.deleteIfExists(p);
+                    continue;
                 }
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
+                Instant at = Files.getLastModifiedTime(p).toInstant();
+                Path target = placeDurably(p, a, at);
+                insert(c, a, spool.relativize(target).toString(), Files.size(target), "", null, at);
+                n++;
             }
         }
+        return n;
     }
 
     private static String nz(String s) {
@@ -177,22 +208,16 @@ public class InstanceIndex {
     }
 
     /**
-     * Start-up recovery: removes temp files of transfers that never completed (never acknowledged),
-     * and indexes Part 10 files that were renamed into place but whose row was not committed.
-     * Returns how many files were re-indexed.
+     * Start-up recovery: indexes complete temp files (content fsync'd, rename or row lost), deletes
+     * incomplete ones (transfers that never finished, so never acknowledged), and indexes Part 10
+     * files that were renamed into place but whose row was not committed. Returns how many files
+     * were indexed.
      */
     public int recover() throws IOException, SQLException {
-        Path tmp = spool.resolve("tmp");
-        if (Files.isDirectory(tmp)) {
-            try (Stream<Path> parts = Files.list(tmp)) {
-                for (Path p : (Iterable<Path>) parts::iterator) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
         if (!Files.isDirectory(spool)) {
             return 0;
         }
+        int n = recoverTempFiles(spool.resolve("tmp"));
         Set<String> indexed = new HashSet<>();
         try (Connection c = db.connection(); var st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT path FROM instance")) {
@@ -200,20 +225,20 @@ public class InstanceIndex {
                 indexed.add(rs.getString(1));
             }
         }
+        Path tmp = spool.resolve("tmp");
         List<Path> orphans = new ArrayList<>();
         try (Stream<Path> files = Files.walk(spool)) {
             files.filter(p -> p.getFileName().toString().endsWith(".dcm") && !p.startsWith(tmp))
                     .filter(p -> !indexed.contains(spool.relativize(p).toString()))
                     .forEach(orphans::add);
         }
-        int n = 0;
         for (Path f : orphans) {
-            try {
+            try (Connection c = db.connection()) {
                 DicomAttributes a = DicomAttributes.read(f);
-                if (isIndexed(a.sopInstanceUid())) {
+                if (isIndexed(c, a.sopInstanceUid())) {
                     continue; // same instance indexed under another day's folder
                 }
-                insert(a, spool.relativize(f).toString(), Files.size(f), "", null,
+                insert(c, a, spool.relativize(f).toString(), Files.size(f), "", null,
                         Files.getLastModifiedTime(f).toInstant());
                 n++;
             } catch (DicomFormatException e) {

@@ -84,6 +84,11 @@ public class ScopeGate {
         return null;
     }
 
+    /** The view an instance contributes to drafting (PA, AP or LATERAL), or null when it does not qualify. */
+    public static String draftingView(InstanceFacts f) {
+        return whyNot(f) == null ? view(f) : null;
+    }
+
     /** PA, AP or LATERAL; from ViewPosition, else from the series description; null when neither says. */
     static String view(InstanceFacts f) {
         String vp = upper(f.viewPosition());

@@ -68,6 +68,14 @@ public class StudyAssembler {
                                 up.setLong(4, id);
                                 up.executeUpdate();
                             }
+                            if (state == StudyState.DRAFTED) {
+                                // the draft no longer covers the whole study: off the worklist until redrafted
+                                try (PreparedStatement sup = c.prepareStatement(
+                                        "UPDATE draft SET state = 'SUPERSEDED' WHERE study_id = ? AND state = 'DRAFTED'")) {
+                                    sup.setLong(1, id);
+                                    sup.executeUpdate();
+                                }
+                            }
                             log.info("study {} re-opened: new instance after {}", id, state);
                         }
                         return id;
@@ -126,13 +134,15 @@ public class StudyAssembler {
             ScopeGate.Decision d = gate.decide(ScopeGate.factsOf(db, id));
             StudyState next = d.inScope() ? StudyState.STABLE : StudyState.OUT_OF_SCOPE;
             try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("""
-                    UPDATE study SET state = ?, reason = ?, state_changed_at = ?
+                    UPDATE study SET state = ?, reason = ?, state_changed_at = ?, stable_at = ?, draft_attempts = 0
                     WHERE id = ? AND state = 'COLLECTING' AND last_instance_at = ?""")) {
                 ps.setString(1, next.name());
                 ps.setString(2, d.reason());
-                ps.setObject(3, clock.instant().atOffset(ZoneOffset.UTC));
-                ps.setLong(4, id);
-                ps.setObject(5, seen.get(i)); // an instance that arrived meanwhile keeps it collecting
+                OffsetDateTime now = clock.instant().atOffset(ZoneOffset.UTC);
+                ps.setObject(3, now);
+                ps.setObject(4, now);
+                ps.setLong(5, id);
+                ps.setObject(6, seen.get(i)); // an instance that arrived meanwhile keeps it collecting
                 if (ps.executeUpdate() == 1) {
                     settled.add(new Settled(id, next, d.reason()));
                 }

@@ -7,17 +7,20 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.raddraft.store.Database;
 
-/** Readiness checks: the database answers and the spool has room above the watermark. */
+/** Readiness checks: the database answers and the spool has room above the watermark; which model is loaded. */
 public final class Health {
 
     private final Database db;
     private final Path spool;
     private final long minFreeMb;
+    private final Map<String, Object> model;
 
-    public Health(Database db, Path spool, long minFreeMb) {
+    /** @param model what is loaded (name, version, device): the daemon does not start without one */
+    public Health(Database db, Path spool, long minFreeMb, Map<String, Object> model) {
         this.db = db;
         this.spool = spool;
         this.minFreeMb = minFreeMb;
+        this.model = model;
     }
 
     public record Report(boolean ready, Map<String, Object> checks) {
@@ -30,6 +33,7 @@ public final class Health {
         long freeMb = freeMb(spool);
         boolean spaceOk = freeMb >= minFreeMb;
         checks.put("spool", Map.of("status", spaceOk ? "UP" : "DOWN", "free_mb", freeMb, "min_free_mb", minFreeMb));
+        checks.put("model", model);
         return new Report(dbUp && spaceOk, checks);
     }
 

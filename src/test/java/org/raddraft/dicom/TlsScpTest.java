@@ -1,6 +1,7 @@
 package org.raddraft.dicom;
 
 import org.raddraft.testing.Dcmtk;
+import org.raddraft.testing.TlsKeys;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -9,9 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import javax.net.ssl.SSLServerSocket;
 import java.net.InetAddress;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -40,23 +39,13 @@ class TlsScpTest {
 
     @BeforeAll
     static void makeKeys() throws Exception {
-        byte[] random = new byte[12];
-        new SecureRandom().nextBytes(random);
-        password = HexFormat.of().formatHex(random);
-        serverKeystore = keys.resolve("server.p12");
-        serverCert = keys.resolve("server.crt");
-        truststore = keys.resolve("trust.p12");
-        clientKey = keys.resolve("client.key");
-        clientCert = keys.resolve("client.crt");
-        Dcmtk.ok("keytool", "-genkeypair", "-alias", "raddraft", "-keyalg", "RSA", "-keysize", "2048",
-                "-dname", "CN=localhost", "-ext", "san=dns:localhost,ip:127.0.0.1", "-validity", "2",
-                "-storetype", "PKCS12", "-keystore", serverKeystore, "-storepass", password, "-keypass", password);
-        Dcmtk.ok("keytool", "-exportcert", "-rfc", "-alias", "raddraft", "-keystore", serverKeystore,
-                "-storepass", password, "-file", serverCert);
-        Dcmtk.ok("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", clientKey, "-out", clientCert,
-                "-subj", "/CN=PACS", "-days", "2");
-        Dcmtk.ok("keytool", "-importcert", "-noprompt", "-alias", "pacs", "-file", clientCert,
-                "-storetype", "PKCS12", "-keystore", truststore, "-storepass", password);
+        TlsKeys k = TlsKeys.make(keys);
+        password = k.password();
+        serverKeystore = k.serverKeystore();
+        serverCert = k.serverCert();
+        truststore = k.truststore();
+        clientKey = k.clientKey();
+        clientCert = k.clientCert();
     }
 
     @AfterEach

@@ -53,7 +53,7 @@ class StudyAssemblerTest {
     void open() {
         db = Database.open("jdbc:h2:file:" + home.resolve("db/t"), "sa", "");
         clock = new MutableClock();
-        index = new InstanceIndex(db, home.resolve("spool"), clock);
+        index = new InstanceIndex(db, home.resolve("spool"), clock, new DirectorySyncer(java.time.Duration.ofMillis(50)));
         assembler = new StudyAssembler(db, new ScopeGate(18), Duration.ofSeconds(30), clock);
     }
 

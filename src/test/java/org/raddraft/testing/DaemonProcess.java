@@ -30,6 +30,7 @@ public final class DaemonProcess implements AutoCloseable {
     private final Path home;
     private final Map<String, String> config;
     private final Path log;
+    private final Map<String, String> env = new LinkedHashMap<>();
     private Process process;
     public final int dicomPort;
     public final int httpPort;
@@ -50,7 +51,7 @@ public final class DaemonProcess implements AutoCloseable {
         this.log = home.resolve("daemon.log");
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
@@ -66,18 +67,33 @@ public final class DaemonProcess implements AutoCloseable {
     }
 
     public static List<String> javaCommand(String... args) {
+        return javaCommand(Map.of(), args);
+    }
+
+    /** {@code java -D... org.raddraft.App args}, as bin/raddraft runs it. */
+    public static List<String> javaCommand(Map<String, String> systemProperties, String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Draddraft.app=" + APP, "-cp", APP.resolve("target/classes") + ":" + APP.resolve("target/lib") + "/*",
+                "-Draddraft.app=" + APP));
+        systemProperties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        cmd.addAll(List.of("-cp", APP.resolve("target/classes") + ":" + APP.resolve("target/lib") + "/*",
                 "org.raddraft.App"));
         cmd.addAll(List.of(args));
         return cmd;
     }
 
+    /** An environment variable for the daemon (secrets, as systemd's EnvironmentFile gives them). */
+    public DaemonProcess env(String name, String value) {
+        env.put(name, value);
+        return this;
+    }
+
     /** Starts the daemon and waits until it answers on the HTTP and DICOM ports. */
     public DaemonProcess start() throws Exception {
         Path cfg = configFile();
-        process = new ProcessBuilder(javaCommand("run", "--config", cfg.toString())).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        ProcessBuilder pb = new ProcessBuilder(javaCommand("run", "--config", cfg.toString())).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putAll(env);
+        process = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {

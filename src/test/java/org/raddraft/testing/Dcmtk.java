@@ -92,6 +92,38 @@ public final class Dcmtk {
         return storescu(port, callingAe, "RADDRAFT", List.of(), files);
     }
 
+    /** storescu's option proposing exactly the given transfer syntax (with -R), as a PACS sends files as stored. */
+    static final java.util.Map<String, String> PROPOSE = java.util.Map.of(
+            "1.2.840.10008.1.2", "-xi",
+            "1.2.840.10008.1.2.1", "-xe",
+            "1.2.840.10008.1.2.4.50", "-xy",
+            "1.2.840.10008.1.2.4.70", "-xs",
+            "1.2.840.10008.1.2.5", "-xr",
+            "1.2.840.10008.1.2.4.90", "-xv",
+            "1.2.840.10008.1.2.4.91", "-xw");
+
+    /** Stores each file in its own transfer syntax, one association per file; returns the files stored. */
+    public static List<Path> storeAsIs(int port, String callingAe, List<Path> files) throws Exception {
+        List<Path> stored = new ArrayList<>();
+        for (Path f : files) {
+            String ts = transferSyntax(f);
+            String option = PROPOSE.get(ts);
+            if (option == null) {
+                throw new IllegalArgumentException("no storescu option proposes " + ts + " (" + f + ")");
+            }
+            if (storescu(port, callingAe, "RADDRAFT", List.of("-R", option), f).storedFiles().size() == 1) {
+                stored.add(f);
+            }
+        }
+        return stored;
+    }
+
+    /** The file's Transfer Syntax UID from its meta header. */
+    public static String transferSyntax(Path file) throws Exception {
+        String line = ok("dcmdump", "-q", "-M", "-Un", "+P", "0002,0010", file).output().strip();
+        return line.substring(line.indexOf('[') + 1, line.indexOf(']'));
+    }
+
     /**
      * A small CR image made with img2dcm from a generated BMP; {@code keys} are img2dcm -k
      * assignments such as "BodyPartExamined=CHEST". Pixels vary with {@code seed}.

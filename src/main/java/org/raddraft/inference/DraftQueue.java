@@ -1,0 +1,239 @@
+package org.raddraft.inference;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Timer;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.raddraft.ingest.ScopeGate;
+import org.raddraft.store.Database;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The drafting work list in the database: STABLE studies (and FAILED ones due for a retry) are
+ * claimed as DRAFTING, drafted in a batch, and settled as DRAFTED with their text or FAILED with the
+ * reason. Every step commits before the next, so a restart resumes where it stopped.
+ */
+public class DraftQueue {
+
+    private static final Logger log = LoggerFactory.getLogger(DraftQueue.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Database db;
+    private final Path spool;
+    private final Clock clock;
+    private final int batchSize;
+    private final int maxAttempts;
+    private final Duration retryDelay;
+    private final Timer latency = Timer.builder("raddraft.draft.latency")
+            .description("from study STABLE to draft stored").publishPercentileHistogram().register(Metrics.globalRegistry);
+    private final Counter drafted = Metrics.counter("raddraft.drafts", "outcome", "drafted");
+    private final Counter failed = Metrics.counter("raddraft.drafts", "outcome", "failed");
+
+    public DraftQueue(Database db, Path spool, Clock clock, int batchSize, int maxAttempts, Duration retryDelay) {
+        this.db = db;
+        this.spool = spool;
+        this.clock = clock;
+        this.batchSize = batchSize;
+        this.maxAttempts = maxAttempts;
+        this.retryDelay = retryDelay;
+    }
+
+    private OffsetDateTime now() {
+        return clock.instant().atOffset(ZoneOffset.UTC);
+    }
+
+    /** Start-up: studies left DRAFTING by a crash go back to STABLE (their attempt did not finish). */
+    public int recover() throws SQLException {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
+                "UPDATE study SET state = 'STABLE' WHERE state = 'DRAFTING'")) {
+            int n = ps.executeUpdate();
+            if (n > 0) {
+                log.info("recovery: {} study(ies) interrupted while drafting are STABLE again", n);
+            }
+            return n;
+        }
+    }
+
+    /** Claims up to a batch of studies to draft and picks their views. */
+    public List<StudyImages> claim() throws SQLException {
+        List<Long> ids = new ArrayList<>();
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("""
+                SELECT id FROM study WHERE state = 'STABLE'
+                   OR (state = 'FAILED' AND draft_attempts < ? AND next_attempt_at <= ?)
+                ORDER BY last_instance_at LIMIT ?""")) {
+            ps.setInt(1, maxAttempts);
+            ps.setObject(2, now());
+            ps.setInt(3, batchSize);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
+                }
+            }
+        }
+        List<StudyImages> claimed = new ArrayList<>();
+        for (long id : ids) {
+            try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("""
+                    UPDATE study SET state = 'DRAFTING', draft_attempts = draft_attempts + 1, state_changed_at = ?
+                    WHERE id = ? AND state IN ('STABLE', 'FAILED')""")) {
+                ps.setObject(1, now());
+                ps.setLong(2, id);
+                if (ps.executeUpdate() == 1) {
+                    claimed.add(views(id));
+                }
+            }
+        }
+        return claimed;
+    }
+
+    /** The frontal view (PA before AP) and the lateral, among the instances that pass the scope gate. */
+    StudyImages views(long studyId) throws SQLException {
+        Path frontal = null;
+        String frontalView = null;
+        Path lateral = null;
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("""
+                SELECT modality, body_part_examined, view_position, study_description, series_description,
+                       patient_age, patient_birth_date, study_date, path FROM instance WHERE study_id = ? ORDER BY id""")) {
+            ps.setLong(1, studyId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String view = ScopeGate.draftingView(new ScopeGate.InstanceFacts(rs.getString(1), rs.getString(2),
+                            rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7),
+                            rs.getString(8)));
+                    Path file = spool.resolve(rs.getString(9));
+                    if ("LATERAL".equals(view) && lateral == null) {
+                        lateral = file;
+                    } else if (("PA".equals(view) && !"PA".equals(frontalView)) || ("AP".equals(view) && frontal == null)) {
+                        frontal = file;
+                        frontalView = view;
+                    }
+                }
+            }
+        }
+        return new StudyImages(studyId, frontal, lateral);
+    }
+
+    /** Stores each outcome: the draft (superseding earlier drafts of the study) or the failure. */
+    public void store(List<DraftOutcome> outcomes) throws Exception {
+        for (DraftOutcome o : outcomes) {
+            if (o.ok()) {
+                storeDraft(o.studyId(), o.draft());
+            } else {
+                fail(o.studyId(), o.failure());
+            }
+        }
+    }
+
+    /** The model itself failed for the whole batch: every claimed study is FAILED with the reason. */
+    public void failBatch(List<StudyImages> studies, Exception e) throws SQLException {
+        for (StudyImages s : studies) {
+            fail(s.studyId(), "model error: " + e.getMessage());
+        }
+    }
+
+    private void storeDraft(long studyId, Draft d) throws Exception {
+        OffsetDateTime at = now();
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                OffsetDateTime stableAt;
+                try (PreparedStatement ps = c.prepareStatement("""
+                        UPDATE study SET state = 'DRAFTED', reason = NULL, state_changed_at = ?
+                        WHERE id = ? AND state = 'DRAFTING'""")) {
+                    ps.setObject(1, at);
+                    ps.setLong(2, studyId);
+                    if (ps.executeUpdate() == 0) {
+                        // a new instance re-opened the study meanwhile: this draft is already out of date
+                        c.rollback();
+                        log.info("study {} re-opened while drafting; draft discarded, it will be drafted again", studyId);
+                        return;
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement(
+                        "SELECT MAX(state_changed_at) FROM study WHERE id = ?")) {
+                    ps.setLong(1, studyId);
+                    stableAt = stableAt(c, studyId);
+                }
+                try (PreparedStatement ps = c.prepareStatement(
+                        "UPDATE draft SET state = 'SUPERSEDED' WHERE study_id = ? AND state = 'DRAFTED'")) {
+                    ps.setLong(1, studyId);
+                    ps.executeUpdate();
+                }
+                try (PreparedStatement ps = c.prepareStatement("""
+                        INSERT INTO draft (study_id, state, findings, impression, token_ids, token_logprobs, missing_view,
+                          model_name, model_version, preprocess_ms, generate_ms, stable_at, drafted_at)
+                        VALUES (?, 'DRAFTED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                    int i = 0;
+                    ps.setLong(++i, studyId);
+                    ps.setString(++i, d.findings());
+                    ps.setString(++i, d.impression());
+                    ps.setString(++i, JSON.writeValueAsString(d.tokenIds()));
+                    ps.setString(++i, JSON.writeValueAsString(d.tokenLogProbs()));
+                    ps.setString(++i, d.missingView());
+                    ps.setString(++i, d.modelName());
+                    ps.setString(++i, d.modelVersion());
+                    ps.setLong(++i, d.preprocessMillis());
+                    ps.setLong(++i, d.generateMillis());
+                    ps.setObject(++i, stableAt);
+                    ps.setObject(++i, at);
+                    ps.executeUpdate();
+                }
+                c.commit();
+                drafted.increment();
+                Duration took = Duration.between(stableAt.toInstant(), at.toInstant());
+                latency.record(took);
+                log.info("study {} DRAFTED in {} ms (preprocess {} ms, generate {} ms{})", studyId, took.toMillis(),
+                        d.preprocessMillis(), d.generateMillis(), d.missingView() == null ? "" : ", no " + d.missingView());
+            } catch (Exception e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    /** When the study last became STABLE: the start of stable→drafted latency. */
+    private static OffsetDateTime stableAt(Connection c, long studyId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT stable_at FROM study WHERE id = ?")) {
+            ps.setLong(1, studyId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getObject(1, OffsetDateTime.class);
+            }
+        }
+    }
+
+    private void fail(long studyId, String reason) throws SQLException {
+        Instant retryAt = clock.instant().plus(retryDelay);
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("""
+                UPDATE study SET state = 'FAILED', next_attempt_at = ?, state_changed_at = ?,
+                  reason = CASE WHEN draft_attempts < ? THEN CONCAT(?, ' (attempt ', draft_attempts, ' of ', ?, ', retried)')
+                                ELSE CONCAT(?, ' (attempt ', draft_attempts, ' of ', ?, ', not retried)') END
+                WHERE id = ? AND state = 'DRAFTING'""")) {
+            String r = reason.length() > 400 ? reason.substring(0, 400) : reason;
+            ps.setObject(1, retryAt.atOffset(ZoneOffset.UTC));
+            ps.setObject(2, now());
+            ps.setInt(3, maxAttempts);
+            ps.setString(4, r);
+            ps.setInt(5, maxAttempts);
+            ps.setString(6, r);
+            ps.setInt(7, maxAttempts);
+            ps.setLong(8, studyId);
+            if (ps.executeUpdate() == 1) {
+                failed.increment();
+                log.warn("study {} FAILED: {}", studyId, r);
+            }
+        }
+    }
+}

@@ -1,0 +1,192 @@
+package org.raddraft.inference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.raddraft.dicom.DicomAttributes;
+import org.raddraft.dicom.ReceivedInstance;
+import org.raddraft.ingest.DirectorySyncer;
+import org.raddraft.ingest.InstanceIndex;
+import org.raddraft.ingest.ScopeGate;
+import org.raddraft.ingest.StudyAssembler;
+import org.raddraft.ops.StudyListing;
+import org.raddraft.store.Database;
+
+/**
+ * The drafting work list on a real H2 database. Outcomes are built by hand here: the model's
+ * own behaviour is tested in the inference tests; this is about claiming, storing, failing, retrying.
+ */
+class DraftQueueTest {
+
+    @TempDir
+    Path home;
+    Database db;
+    Instant now = Instant.parse("2026-11-22T10:00:00Z");
+    final Clock clock = new Clock() {
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    };
+    InstanceIndex index;
+    StudyAssembler assembler;
+    DraftQueue queue;
+
+    @BeforeEach
+    void open() {
+        db = Database.open("jdbc:h2:file:" + home.resolve("db/t"), "sa", "");
+        index = new InstanceIndex(db, home.resolve("spool"), clock, new DirectorySyncer(java.time.Duration.ofMillis(50)));
+        assembler = new StudyAssembler(db, new ScopeGate(18), Duration.ofSeconds(5), clock);
+        queue = new DraftQueue(db, home.resolve("spool"), clock, 4, 2, Duration.ofSeconds(30));
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+    }
+
+    void receive(String study, String sop, String view) throws Exception {
+        Path tmp = Files.createDirectories(home.resolve("spool/tmp")).resolve(sop + ".part");
+        Files.write(tmp, new byte[] {1});
+        index.record(new ReceivedInstance(tmp, "1.2.840.10008.1.2.1", "PACS", "127.0.0.1",
+                new DicomAttributes(study, study + ".1", sop, "1.2.840.10008.5.1.4.1.1.1", "CR", "CHEST", view,
+                        "XR CHEST", null, "050Y", null, null, null, "MONOCHROME2", 8, 8)));
+    }
+
+    void settle() throws Exception {
+        now = now.plusSeconds(6);
+        assembler.settleQuietStudies();
+    }
+
+    static Draft draft(String findings) {
+        return new Draft(findings, "No acute abnormality.", List.of(5, 6, 2), List.of(-0.1f, -0.2f, -0.01f), null,
+                12, 80, "reference-cxr", "1.0");
+    }
+
+    @Test
+    void claimsStableStudyWithFrontalAndLateral() throws Exception {
+        receive("1.2.3", "1.2.3.9.1", "LL");
+        receive("1.2.3", "1.2.3.9.2", "AP");
+        receive("1.2.3", "1.2.3.9.3", "PA");
+        settle();
+        List<StudyImages> claimed = queue.claim();
+        assertEquals(1, claimed.size());
+        assertTrue(claimed.get(0).frontal().toString().endsWith("1.2.3.9.3.dcm"), "PA is preferred over AP");
+        assertTrue(claimed.get(0).lateral().toString().endsWith("1.2.3.9.1.dcm"));
+        assertEquals("DRAFTING", StudyListing.studies(db).get(0).state());
+        assertEquals(List.of(), queue.claim(), "a claimed study is not claimed twice");
+    }
+
+    @Test
+    void frontalOnlyStudyIsClaimedWithoutLateral() throws Exception {
+        receive("1.2.4", "1.2.4.9.1", "PA");
+        settle();
+        assertNull(queue.claim().get(0).lateral());
+    }
+
+    @Test
+    void storedDraftKeepsTextLogProbsAndTimings() throws Exception {
+        receive("1.2.3", "1.2.3.9.1", "PA");
+        settle();
+        long id = queue.claim().get(0).studyId();
+        now = now.plusMillis(300);
+        queue.store(List.of(DraftOutcome.drafted(id, draft("Heart size is normal."))));
+        assertEquals("DRAFTED", StudyListing.studies(db).get(0).state());
+        try (Connection c = db.connection(); ResultSet rs = c.createStatement().executeQuery(
+                "SELECT state, findings, token_logprobs, generate_ms, DATEDIFF('MILLISECOND', stable_at, drafted_at) FROM draft")) {
+            rs.next();
+            assertEquals("DRAFTED", rs.getString(1));
+            assertEquals("Heart size is normal.", rs.getString(2));
+            assertEquals("[-0.1,-0.2,-0.01]", rs.getString(3));
+            assertEquals(80, rs.getLong(4));
+            assertEquals(300, rs.getLong(5), "stable→drafted latency is measured from when the study became STABLE");
+        }
+    }
+
+    @Test
+    void failureIsRecordedAndRetriedBoundedTimes() throws Exception {
+        receive("1.2.3", "1.2.3.9.1", "PA");
+        settle();
+        long id = queue.claim().get(0).studyId();
+        queue.store(List.of(DraftOutcome.failed(id, "pixel data cannot be decoded")));
+        var row = StudyListing.studies(db).get(0);
+        assertEquals("FAILED", row.state());
+        assertEquals("pixel data cannot be decoded (attempt 1 of 2, retried)", row.reason());
+        assertEquals(List.of(), queue.claim(), "not before the retry delay");
+        now = now.plusSeconds(31);
+        List<StudyImages> again = queue.claim();
+        assertEquals(1, again.size(), "retried after the delay");
+        queue.failBatch(again, new IllegalStateException("ORT session failed"));
+        assertEquals("model error: ORT session failed (attempt 2 of 2, not retried)", StudyListing.studies(db).get(0).reason());
+        now = now.plusSeconds(3600);
+        assertEquals(List.of(), queue.claim(), "no third attempt");
+    }
+
+    @Test
+    void lateInstanceWhileDraftingDiscardsTheDraftAndRedrafts() throws Exception {
+        receive("1.2.3", "1.2.3.9.1", "PA");
+        settle();
+        long id = queue.claim().get(0).studyId();
+        receive("1.2.3", "1.2.3.9.2", "LL"); // arrives while the model runs
+        queue.store(List.of(DraftOutcome.drafted(id, draft("stale"))));
+        assertEquals("COLLECTING", StudyListing.studies(db).get(0).state());
+        settle();
+        List<StudyImages> again = queue.claim();
+        assertTrue(again.get(0).lateral() != null, "redrafted with the late lateral view");
+    }
+
+    @Test
+    void newDraftSupersedesTheOldOne() throws Exception {
+        receive("1.2.3", "1.2.3.9.1", "PA");
+        settle();
+        queue.store(List.of(DraftOutcome.drafted(queue.claim().get(0).studyId(), draft("first"))));
+        receive("1.2.3", "1.2.3.9.2", "LL");
+        try (Connection c = db.connection(); ResultSet rs = c.createStatement().executeQuery("SELECT state FROM draft")) {
+            rs.next();
+            assertEquals("SUPERSEDED", rs.getString(1), "a late instance takes the old draft off the worklist at once");
+        }
+        settle();
+        queue.store(List.of(DraftOutcome.drafted(queue.claim().get(0).studyId(), draft("second"))));
+        try (Connection c = db.connection(); ResultSet rs = c.createStatement().executeQuery(
+                "SELECT findings, state FROM draft ORDER BY id")) {
+            rs.next();
+            assertEquals("first SUPERSEDED", rs.getString(1) + " " + rs.getString(2));
+            rs.next();
+            assertEquals("second DRAFTED", rs.getString(1) + " " + rs.getString(2));
+        }
+    }
+
+    @Test
+    void draftingInterruptedByACrashIsResumed() throws Exception {
+        receive("1.2.3", "1.2.3.9.1", "PA");
+        settle();
+        queue.claim();
+        assertEquals(1, queue.recover());
+        assertEquals(1, queue.claim().size());
+    }
+}

@@ -1,0 +1,56 @@
+package org.raddraft.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.raddraft.ops.StudyListing;
+import org.raddraft.store.Database;
+
+/** Start-up recovery of the spool after a crash or power loss, on real Part 10 files from testdata. */
+class RecoveryTest {
+
+    static final Path PA = Path.of("testdata/demo/dicom/ph-23-000034/1-PA.dcm");
+    static final Path LATERAL = Path.of("testdata/demo/dicom/ph-23-000034/2-LL.dcm");
+
+    @Test
+    void completeTempFileIsIndexedAndTruncatedOneRemoved(@TempDir Path home) throws Exception {
+        Path tmp = Files.createDirectories(home.resolve("spool/tmp"));
+        Files.copy(PA, tmp.resolve("a.part")); // content fsync'd, rename lost to a power cut
+        byte[] lateral = Files.readAllBytes(LATERAL);
+        Files.write(tmp.resolve("b.part"), Arrays.copyOf(lateral, lateral.length / 2)); // transfer cut short
+        try (Database db = Database.open("jdbc:h2:file:" + home.resolve("db/t"), "sa", "");
+                DirectorySyncer syncer = new DirectorySyncer(Duration.ofMillis(50))) {
+            InstanceIndex index = new InstanceIndex(db, home.resolve("spool"), Clock.systemUTC(), syncer);
+            assertEquals(1, index.recover());
+            try (Stream<Path> left = Files.list(tmp)) {
+                assertEquals(0, left.count(), "no temp file remains");
+            }
+            assertEquals(1, StudyListing.studies(db).get(0).instances());
+            try (Stream<Path> placed = Files.walk(home.resolve("spool"))) {
+                assertTrue(placed.anyMatch(p -> p.toString().endsWith(".dcm") && !p.startsWith(tmp)));
+            }
+        }
+    }
+
+    @Test
+    void fileRenamedButNotIndexedIsIndexed(@TempDir Path home) throws Exception {
+        Path dir = Files.createDirectories(home.resolve("spool/2026/11/22/x"));
+        Files.copy(PA, dir.resolve("pa.dcm"));
+        try (Database db = Database.open("jdbc:h2:file:" + home.resolve("db/t"), "sa", "");
+                DirectorySyncer syncer = new DirectorySyncer(Duration.ofMillis(50))) {
+            InstanceIndex index = new InstanceIndex(db, home.resolve("spool"), Clock.systemUTC(), syncer);
+            assertEquals(1, index.recover());
+            assertEquals(0, index.recover(), "indexed once");
+            assertFalse(StudyListing.studies(db).isEmpty());
+        }
+    }
+}

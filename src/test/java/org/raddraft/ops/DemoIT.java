@@ -1,0 +1,48 @@
+package org.raddraft.ops;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.raddraft.testing.DaemonProcess;
+
+/** The README's first command: `raddraft demo` on embedded defaults pushes the demo study to itself. */
+class DemoIT {
+
+    @Test
+    void demoReceivesItsOwnStudyUnderVar(@TempDir Path cwd) throws Exception {
+        int dicom = DaemonProcess.freePort();
+        int http = DaemonProcess.freePort();
+        Path log = cwd.resolve("demo.log");
+        Process demo = new ProcessBuilder(DaemonProcess.javaCommand(
+                Map.of("dicom.port", String.valueOf(dicom), "http.port", String.valueOf(http)), "demo"))
+                .directory(cwd.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            Path config = cwd.resolve("admin.properties");
+            Files.writeString(config, "raddraft.home=" + cwd.resolve("var") + "\n");
+            JsonNode study = await().atMost(90, SECONDS).pollInterval(1, SECONDS).until(() -> {
+                Process p = new ProcessBuilder(DaemonProcess.javaCommand("admin", "studies", "--json", "--config",
+                        config.toString())).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                p.waitFor();
+                JsonNode rows = out.contains("[") ? new ObjectMapper().readTree(out.substring(out.indexOf('['))) : null;
+                return rows != null && rows.size() == 1 ? rows.get(0) : null;
+            }, s -> s != null && !s.get("state").asText().equals("COLLECTING"));
+            assertEquals(2, study.get("instances").asInt(), "PA and lateral of the demo study");
+            assertTrue(Files.isDirectory(cwd.resolve("var/spool")), "state lives under ./var");
+            assertTrue(Files.readString(log).contains("demo: pushed 2 instance(s)"), Files.readString(log));
+        } finally {
+            demo.destroy();
+            demo.waitFor();
+        }
+    }
+}
