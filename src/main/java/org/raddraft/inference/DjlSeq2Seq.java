@@ -100,7 +100,7 @@ final class DjlSeq2Seq implements Seq2SeqSteps<DjlSeq2Seq.Cache> {
             }
             float[] logits = out.get(OrtSeq2Seq.LOGITS).toFloatArray();
             Shared shared = new Shared(hidden, ck, cv, step);
-            return new Step<>(logits, batch, new Cache(shared, sk, sv, false));
+            return new Step<>(logits, batch, new Cache(shared, sk, sv));
         } catch (RuntimeException e) {
             step.close();
             throw new InferenceException("DJL encoder/first decoder step failed: " + OrtSeq2Seq.firstLine(e), e);
@@ -109,12 +109,11 @@ final class DjlSeq2Seq implements Seq2SeqSteps<DjlSeq2Seq.Cache> {
 
     @Override
     public Step<Cache> next(Cache cache, long[] tokens) throws InferenceException {
-        // one NDManager per study (DJL's usual per-request manager); each step's arrays are closed
-        // when the decoding loop drops that step's cache
+        // one NDManager per study, DJL's usual per-request scope: every step's arrays live in it and are
+        // freed together when the study's last cache is closed (a few MB at most for 160 tokens)
         NDManager step = cache.shared.owner;
-        NDArray ids = null;
         try {
-            ids = step.create(tokens, new Shape(tokens.length, 1));
+            NDArray ids = step.create(tokens, new Shape(tokens.length, 1));
             ids.setName(OrtSeq2Seq.INPUT_IDS);
             NDList in = new NDList(ids, cache.shared.hidden);
             for (int i = 0; i < layers; i++) {
@@ -130,15 +129,9 @@ final class DjlSeq2Seq implements Seq2SeqSteps<DjlSeq2Seq.Cache> {
                 sk[i] = out.get("present." + i + ".decoder.key");
                 sv[i] = out.get("present." + i + ".decoder.value");
             }
-            NDArray logitsArray = out.get(OrtSeq2Seq.LOGITS);
-            float[] logits = logitsArray.toFloatArray();
-            logitsArray.close();
-            ids.close();
-            return new Step<>(logits, tokens.length, new Cache(cache.shared.retain(), sk, sv, true));
+            float[] logits = out.get(OrtSeq2Seq.LOGITS).toFloatArray();
+            return new Step<>(logits, tokens.length, new Cache(cache.shared.retain(), sk, sv));
         } catch (RuntimeException e) {
-            if (ids != null) {
-                ids.close();
-            }
             throw new InferenceException("DJL decoder_with_past step failed: " + OrtSeq2Seq.firstLine(e), e);
         }
     }
@@ -190,14 +183,12 @@ final class DjlSeq2Seq implements Seq2SeqSteps<DjlSeq2Seq.Cache> {
         final Shared shared;
         final NDArray[] selfK;
         final NDArray[] selfV;
-        private final boolean ownsArrays;
         private boolean closed;
 
-        Cache(Shared shared, NDArray[] selfK, NDArray[] selfV, boolean ownsArrays) {
+        Cache(Shared shared, NDArray[] selfK, NDArray[] selfV) {
             this.shared = shared;
             this.selfK = selfK;
             this.selfV = selfV;
-            this.ownsArrays = ownsArrays;
         }
 
         @Override
@@ -206,14 +197,6 @@ final class DjlSeq2Seq implements Seq2SeqSteps<DjlSeq2Seq.Cache> {
                 return;
             }
             closed = true;
-            if (ownsArrays) {
-                for (NDArray a : selfK) {
-                    a.close();
-                }
-                for (NDArray a : selfV) {
-                    a.close();
-                }
-            }
             shared.release();
         }
     }

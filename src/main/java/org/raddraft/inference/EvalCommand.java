@@ -37,7 +37,7 @@ public final class EvalCommand implements App.Command {
 
     static final String USAGE = """
             usage: raddraft eval --model DIR [--studies N] [--seed S] [--json] [--data DIR] [--threads T]
-                                 [--beams K] [--batch B] [--device cpu|cuda]
+                                 [--beams K] [--batch B] [--device cpu|cuda] [--drafts FILE]
               --model DIR      model directory (raddraft-model.json, ONNX files, tokenizer, configs)
               --studies N      studies of the held-out set (default: the manifest's evaluation.studies)
               --seed S         generator seed (default: the manifest's evaluation.generator_seed)
@@ -46,6 +46,7 @@ public final class EvalCommand implements App.Command {
               --beams K        beam width (default: generation_config.json num_beams)
               --batch B        studies per encoder/decoder call (default 1: latency is per study)
               --device D       cpu (default) or cuda
+              --drafts FILE    also write each study's draft (study_id, text, token_ids) as JSON lines
               --json           print one JSON object instead of the table
             """;
 
@@ -68,7 +69,7 @@ public final class EvalCommand implements App.Command {
     @Override
     public int run(String[] args) throws Exception {
         Options o = Options.parse(args, Set.of("--model", "--studies", "--seed", "--data", "--threads", "--beams",
-                "--batch", "--device"), Set.of("--json"));
+                "--batch", "--device", "--drafts"), Set.of("--json"));
         Path modelDir = Path.of(o.require("--model"));
         ModelDirectory model = ModelDirectory.open(modelDir);
         ModelDirectory.Manifest m = model.manifest();
@@ -95,7 +96,7 @@ public final class EvalCommand implements App.Command {
         }
         try {
             List<StudyTruth> set = readSet(data, studies);
-            Result r = evaluate(modelDir, opts, set);
+            Result r = evaluate(modelDir, opts, set, o.has("--drafts") ? Path.of(o.get("--drafts")) : null);
             if (o.has("--json")) {
                 out.println(json(r, m, seed, threads, batch, opts));
             } else {
@@ -186,7 +187,10 @@ public final class EvalCommand implements App.Command {
                   String device, List<String> samples) {
     }
 
-    static Result evaluate(Path modelDir, OnnxDrafter.Options opts, List<StudyTruth> set) throws Exception {
+    static Result evaluate(Path modelDir, OnnxDrafter.Options opts, List<StudyTruth> set, Path draftsOut)
+            throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        List<String> draftLines = new ArrayList<>();
         ReportLabeller labeller = ReportLabeller.withDefaultLexicon();
         List<Map<Observation, Boolean>> truth = new ArrayList<>();
         List<Map<Observation, Boolean>> pred = new ArrayList<>();
@@ -236,12 +240,22 @@ public final class EvalCommand implements App.Command {
                 List<String> h = TextMetrics.words(text);
                 refs.add(r);
                 hyps.add(h);
+                ObjectNode line = json.createObjectNode();
+                line.put("study_id", st.id());
+                line.put("text", text);
+                line.put("findings", f);
+                line.put("impression", imp);
+                line.set("token_ids", json.valueToTree(oc.ok() ? oc.draft().tokenIds() : List.of()));
+                draftLines.add(line.toString());
                 rouge += TextMetrics.rougeL(r, h);
                 if (samples.size() < 3) {
                     samples.add(st.id() + "\n  ref: FINDINGS: " + st.findings() + " IMPRESSION: " + st.impression()
                             + "\n  gen: FINDINGS: " + f + " IMPRESSION: " + imp);
                 }
             }
+        }
+        if (draftsOut != null) {
+            Files.write(draftsOut, draftLines, StandardCharsets.UTF_8);
         }
         Map<Observation, int[]> counts = counts(truth, pred);
         List<Observation> no13 = Arrays.stream(Observation.values()).filter(x -> x != Observation.PNEUMONIA).toList();

@@ -190,14 +190,12 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
         Set<String> extra = new java.util.TreeSet<>(past.getInputInfo().keySet());
         extra.remove(INPUT_IDS);
         extra.remove(ENCODER_HIDDEN_STATES);
+        int nLayers = layers;
         extra.removeIf(n -> n.matches("past_key_values\\.\\d+\\.(decoder|encoder)\\.(key|value)")
-                && Integer.parseInt(n.split("\\.")[1]) < 1_000_000);
+                && Integer.parseInt(n.split("\\.")[1]) < nLayers);
         if (!extra.isEmpty()) {
             throw ModelDirectory.problem(model.dir(), pf + ": unexpected inputs " + extra + " (expected input_ids, "
                     + "encoder_hidden_states and past_key_values.{0.." + (layers - 1) + "}.decoder/encoder.key/value)");
-        }
-        if (past.getInputInfo().containsKey("past_key_values." + layers + ".decoder.key")) {
-            throw ModelDirectory.problem(model.dir(), pf + " has more layers than " + df + " (" + layers + ")");
         }
         return new int[] {layers, (int) v, views, size};
     }
@@ -212,13 +210,11 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
         return t.getShape();
     }
 
+    /** Fixed dimensions must agree; a symbolic one (-1) in the file is accepted (checked at run time). */
     private static boolean dimsMatch(long[] actual, long[] expected) {
         for (int i = 0; i < expected.length; i++) {
             if (expected[i] >= 0 && actual[i] >= 0 && actual[i] != expected[i]) {
                 return false;
-            }
-            if (expected[i] >= 0 && actual[i] < 0) {
-                continue; // symbolic dimension: checked at run time
             }
         }
         return true;
