@@ -21,6 +21,7 @@ def main():
         ap.add_argument(a, type=int, required=True)
     ap.add_argument("--cache", default=None)
     ap.add_argument("--version", default="1.0.0")
+    ap.add_argument("--generator-commit", default="unknown")
     args = ap.parse_args()
     set_threads()
     t0 = time.time()
@@ -46,6 +47,7 @@ def main():
             "statement": "Synthetic chest radiograph phantoms from the project's own generator "
                          "(`raddraft phantoms`, org.raddraft.phantom); no patient data, no public data sets.",
             "generator_seed": args.train_seed, "studies": args.train_studies,
+            "generator_commit": args.generator_commit,
             "reports": "phantom report grammar (org.raddraft.phantom.ReportGrammar)"},
         "architecture": {
             "drafter": "CNN encoder (shared over both views) + 1-layer transformer mixer -> %d-layer transformer "
@@ -74,6 +76,7 @@ def main():
         "labels": OBSERVATIONS,
         "thresholds": thresholds,
         "evaluation": {"generator": "raddraft phantoms", "generator_seed": args.eval_seed,
+                       "generator_commit": args.generator_commit,
                        "studies": metrics["evaluation_set"]["studies"], "size_px": 512,
                        "calibration_seed": args.calib_seed,
                        "metrics": {"label_f1_macro_14": d["label_f1_macro_14"], "label_f1_micro_14": d["label_f1_micro_14"],

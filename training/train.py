@@ -54,6 +54,8 @@ def main():
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--enc-pool", type=int, default=1)
     ap.add_argument("--enc-layers", type=int, default=1)
+    ap.add_argument("--widths", default="16,24,48,96,128")
+    ap.add_argument("--blocks", default="0,0,1,1,1")
     ap.add_argument("--aux-weight", type=float, default=0.5)
     ap.add_argument("--seed", type=int, default=1234)
     args = ap.parse_args()
@@ -80,16 +82,19 @@ def main():
     mean, std = round(float(sample.mean()), 3), round(float(sample.std()), 3)
     log(f"pixel mean {mean} std {std}")
 
-    enc_cfg = dict(pool=args.enc_pool, layers=args.enc_layers)
+    widths = [int(v) for v in args.widths.split(",")]
+    blocks = [int(v) for v in args.blocks.split(",")]
+    enc_cfg = dict(pool=args.enc_pool, layers=args.enc_layers, widths=widths, blocks=blocks)
+    clf_cfg = dict(widths=widths, blocks=blocks)
     drafter = Drafter(len(vocab), args.size, len(OBSERVATIONS), args.d_model, enc_cfg,
                       args.dec_layers, args.heads, max_positions)
-    clf = Classifier(len(OBSERVATIONS))
+    clf = Classifier(len(OBSERVATIONS), **clf_cfg)
     log(f"drafter params {sum(p.numel() for p in drafter.parameters()):,}, "
         f"classifier params {sum(p.numel() for p in clf.parameters()):,}, "
         f"encoder tokens {drafter.encoder.seq_len}")
 
     cfg = dict(vars(args), vocab_size=len(vocab), max_positions=max_positions, max_target_len=max_len,
-               image_mean=mean, image_std=std, enc_cfg=enc_cfg, n_train=len(rows))
+               image_mean=mean, image_std=std, enc_cfg=enc_cfg, clf_cfg=clf_cfg, n_train=len(rows))
     with open(os.path.join(args.out, "vocab.json"), "w") as f:
         json.dump(vocab, f)
 
@@ -151,6 +156,9 @@ def main():
             f"aux {ta / steps_per_epoch:.4f} clf {tc / steps_per_epoch:.4f}")
         torch.save(drafter.state_dict(), os.path.join(args.out, "drafter.pt"))
         torch.save(clf.state_dict(), os.path.join(args.out, "classifier.pt"))
+        cfg["epochs_done"] = ep + 1
+        with open(os.path.join(args.out, "train_config.json"), "w") as f:
+            json.dump(cfg, f, indent=1)
     cfg["train_seconds"] = round(time.time() - t0, 1)
     with open(os.path.join(args.out, "train_config.json"), "w") as f:
         json.dump(cfg, f, indent=1)
