@@ -107,10 +107,12 @@ def label_f1(true_rows, pred_rows, obs_list):
 
 # ------------------------------------------------------------------ running the model
 @torch.no_grad()
-def run_model(drafter, clf, px_uint, mean, std, tok, max_length, batch=32):
+def run_model(drafter, clf, px_uint, mean, std, tok, max_length, batch=32, drop_lateral=False):
     texts, ids_all, lp_mean, lp_min, probs = [], [], [], [], []
     for i in range(0, len(px_uint), batch):
         x = torch.from_numpy(normalize(np.asarray(px_uint[i:i + batch], np.float32), mean, std))
+        if drop_lateral:
+            x[:, 1] = 0.0  # manifest inputs.missing_view_fill = zeros
         ids, lps = greedy(drafter, x, BOS_ID, EOS_ID, max_length, PAD_ID)
         probs.append(torch.sigmoid(clf(x)).numpy())
         for row, lp in zip(ids.tolist(), lps):
@@ -190,6 +192,12 @@ def evaluate(model_dir, ckpt_dir, eval_dir, calib_dir, eval_seed, calib_seed, fi
                 sev[k][2] += 1
     by_severity = {k: {"findings": v[2], "drafter_recall": round(v[0] / v[2], 4),
                        "classifier_recall": round(v[1] / v[2], 4)} for k, v in sorted(sev.items())}
+    fo_txt, _, _, _, fo_prob = run_model(drafter, clf, px, mean, std, tok, max_length, drop_lateral=True)
+    _, fo_macro, fo_micro = label_f1(true, [label(t) for t in fo_txt], OBSERVATIONS)
+    fo_auc = {o: round(auroc([positive(t[o]) for t in true], fo_prob[:, j]), 4) for j, o in enumerate(OBSERVATIONS)}
+    frontal_only = {"label_f1_macro_14": fo_macro, "label_f1_micro_14": fo_micro,
+                    "classifier_auroc_macro": round(float(np.nanmean(list(fo_auc.values()))), 4),
+                    "note": "lateral channel zeroed (missing_view_fill zeros)"}
     refs = [words(report_text(r["findings"], r["impression"])) for r in rows]
     hyps = [words(t) for t in texts]
     bleu = round(bleu4(refs, hyps), 4)
@@ -219,7 +227,8 @@ def evaluate(model_dir, ckpt_dir, eval_dir, calib_dir, eval_seed, calib_seed, fi
                     "bleu4": bleu, "rouge_l": rl,
                     "exact_label_match": round(float(1 - wrong.mean()), 4),
                     "mean_tokens": round(float(np.mean([len(x) for x in ids_all])), 1),
-                    "low_confidence_flag": flag_stats},
+                    "low_confidence_flag": flag_stats,
+                    "frontal_only": frontal_only},
         "classifier": {"auroc": aucs, "auroc_macro": round(float(np.nanmean(list(aucs.values()))), 4),
                        "f1_at_threshold": clf_f1},
         "labeller_check": "training/labeller.py on the reference reports reproduces the generator labels "
@@ -308,3 +317,49 @@ def print_table(m):
         if k.startswith("ALL"):
             print(f"  {k:28s} n={v['findings']:4d}  {v['drafter_recall']:.3f} / {v['classifier_recall']:.3f}")
     print("LOW_CONFIDENCE flag:", json.dumps(d["low_confidence_flag"]))
+    print("frontal only (lateral zeroed):", json.dumps(d["frontal_only"]))
+
+
+def markdown_table(m):
+    d, c = m["drafter"], m["classifier"]
+    L = [f"Held-out set: `raddraft phantoms --seed {m['evaluation_set']['seed']} --studies "
+         f"{m['evaluation_set']['studies']}`; thresholds from seed {m['calibration_set']['seed']}.", "",
+         "| metric | value |", "|---|---|",
+         f"| drafter label-F1, macro over 14 observations | {d['label_f1_macro_14']:.3f} |",
+         f"| drafter label-F1, micro over 14 | {d['label_f1_micro_14']:.3f} |",
+         f"| drafter label-F1, macro over 13 (without the text-only Pneumonia) | {d['label_f1_macro_13_image_determined']:.3f} |",
+         f"| drafter label-F1, micro over 13 | {d['label_f1_micro_13_image_determined']:.3f} |",
+         f"| drafts with every label right | {d['exact_label_match']:.3f} |",
+         f"| BLEU-4 | {d['bleu4']:.3f} |", f"| ROUGE-L | {d['rouge_l']:.3f} |",
+         f"| classifier AUROC, macro | {c['auroc_macro']:.3f} |",
+         f"| frontal view only (lateral zeroed): drafter macro-F1 / classifier AUROC | "
+         f"{d['frontal_only']['label_f1_macro_14']:.3f} / {d['frontal_only']['classifier_auroc_macro']:.3f} |", "",
+         "| observation | positives | drafter P | drafter R | drafter F1 | classifier AUROC | classifier F1 @ threshold |",
+         "|---|---|---|---|---|---|---|"]
+    for o in OBSERVATIONS:
+        p = d["per_observation"][o]
+        L.append(f"| {o} | {p['support']} | {p['precision']:.3f} | {p['recall']:.3f} | {p['f1']:.3f} | "
+                 f"{c['auroc'][o]:.3f} | {c['f1_at_threshold'][o]:.3f} |")
+    L += ["", "| difficulty (study) | studies | drafter micro-F1 | drafter macro-F1 | all labels right |", "|---|---|---|---|---|"]
+    for k, v in d["by_difficulty"].items():
+        L.append(f"| {k} | {v['studies']} | {v['micro_f1']:.3f} | {v['macro_f1']:.3f} | {v['exact_match']:.3f} |")
+    L += ["", "| severity (finding) | findings | drafter recall | classifier recall @ threshold |", "|---|---|---|---|"]
+    for k, v in d["recall_by_severity"].items():
+        if k.startswith("ALL / "):
+            L.append(f"| {k[6:]} | {v['findings']} | {v['drafter_recall']:.3f} | {v['classifier_recall']:.3f} |")
+    f = d["low_confidence_flag"]
+    L += ["", f"LOW_CONFIDENCE (sequence log-prob below the calibrated thresholds) on the held-out set: "
+              f"{f['flagged']} drafts flagged, {f['draft_with_wrong_finding']} drafts with a wrong label; "
+              f"precision {f['precision']:.3f}, recall {f['recall']:.3f}."]
+    return "\n".join(L)
+
+
+def render_card(m, path):
+    if not os.path.exists(path):
+        return
+    s = open(path, encoding="utf-8").read()
+    a, b = "<!-- metrics:start -->", "<!-- metrics:end -->"
+    if a in s and b in s:
+        s = s[:s.index(a) + len(a)] + "\n" + markdown_table(m) + "\n" + s[s.index(b):]
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(s)

@@ -9,7 +9,7 @@ import os
 import time
 
 from common import OBSERVATIONS, VIEWS, set_threads
-from evaluate import evaluate, print_table, _dump
+from evaluate import evaluate, print_table, render_card, _dump
 from export import export_all
 
 
@@ -22,6 +22,7 @@ def main():
     ap.add_argument("--cache", default=None)
     ap.add_argument("--version", default="1.0.0")
     ap.add_argument("--generator-commit", default="unknown")
+    ap.add_argument("--model-card", default=None, help="docs/model-card.md: metrics section is rewritten")
     args = ap.parse_args()
     set_threads()
     t0 = time.time()
@@ -68,7 +69,11 @@ def main():
             "preprocessing": "per preprocessor_config.json: 8-bit grey (MONOCHROME2 after modality LUT, VOI "
                              "window, MONOCHROME1 inversion) -> pad to square with 0 -> box resize -> /255 -> "
                              "(x - image_mean) / image_std",
-            "missing_view": "not supported by the reference model: a study without both views is out of scope"},
+            "missing_view_fill": "zeros",
+            "missing_view": "frontal required; a missing lateral is filled with zeros in pixel_values (the "
+                            "normalised value 0); the model saw this for %d%% of training studies, but drafts "
+                            "from a frontal view alone are less reliable (lateral-only findings)"
+                            % round(100 * cfg.get("lateral_dropout", 0))},
         "output": {"text_format": "FINDINGS: <findings> IMPRESSION: <impression> (lower-cased by the tokenizer; "
                                   "split on 'impression:')",
                    "postprocess": "see docs/model-contract.md (detokenize)",
@@ -87,6 +92,8 @@ def main():
                        "details": "metrics.json"},
     }
     _dump(manifest, args.model_dir, "raddraft-model.json")
+    if args.model_card:
+        render_card(metrics, args.model_card)
     print_table(metrics)
     print("\nsample drafts:")
     for s in samples[:3]:

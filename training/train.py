@@ -55,7 +55,10 @@ def main():
     ap.add_argument("--enc-pool", type=int, default=1)
     ap.add_argument("--enc-layers", type=int, default=1)
     ap.add_argument("--widths", default="16,24,48,96,128")
-    ap.add_argument("--blocks", default="0,0,1,1,1")
+    ap.add_argument("--blocks", default="0,0,0,1,1")
+    ap.add_argument("--lateral-dropout", type=float, default=0.05,
+                    help="share of training studies whose lateral view is zeroed (normalised 0), so that a "
+                         "frontal-only study with missing_view_fill 'zeros' still gets a sensible draft")
     ap.add_argument("--aux-weight", type=float, default=0.5)
     ap.add_argument("--seed", type=int, default=1234)
     args = ap.parse_args()
@@ -126,6 +129,8 @@ def main():
             idx = perm[bi * args.batch:(bi + 1) * args.batch]
             x = augment(torch.from_numpy(px[idx.numpy()].astype(np.float32)), g)
             x = (x / 255.0 - mean) / std
+            drop = torch.rand(x.shape[0], generator=g) < args.lateral_dropout
+            x[drop, 1] = 0.0
             y = y_all[idx]
             if ep < args.epochs:
                 sched(opt_d, step, total_d)

@@ -22,8 +22,8 @@ TRAIN_SEED=1 EVAL_SEED=2 CALIB_SEED=3
 TRAIN_STUDIES=${TRAIN_STUDIES:-5000}
 EVAL_STUDIES=${EVAL_STUDIES:-300}
 CALIB_STUDIES=${CALIB_STUDIES:-300}
-EPOCHS=${EPOCHS:-8}
-CLF_EPOCHS=${CLF_EPOCHS:-6}
+EPOCHS=${EPOCHS:-7}
+CLF_EPOCHS=${CLF_EPOCHS:-5}
 SIZE=${SIZE:-256}
 export RADDRAFT_TRAIN_THREADS=${RADDRAFT_TRAIN_THREADS:-2}
 export OMP_NUM_THREADS=$RADDRAFT_TRAIN_THREADS OPENBLAS_NUM_THREADS=1
@@ -77,6 +77,7 @@ rm -rf "$ROOT/models/reference-cxr"
 nice -n 5 "$PYTHON" package.py --ckpt "$WORK/ckpt" --model-dir "$ROOT/models/reference-cxr" \
     --eval "$WORK/data/eval" --eval-seed "$EVAL_SEED" --calib "$WORK/data/calib" --calib-seed "$CALIB_SEED" \
     --train-seed "$TRAIN_SEED" --train-studies "$TRAIN_STUDIES" --cache "$WORK/cache" --generator-commit "$GEN_COMMIT" \
+    --model-card "$ROOT/docs/model-card.md" \
     --fixtures "$ROOT/src/test/resources/org/raddraft/inference/reference-cxr"
 
 echo "== done in $(( ($(date +%s) - T0) / 60 )) min; model: $(du -sh "$ROOT/models/reference-cxr" | cut -f1)"
