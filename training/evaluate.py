@@ -293,9 +293,20 @@ def _pick_fixtures(rows, n):
     return picks
 
 
+def _clean(o):
+    """NaN/inf (e.g. AUROC without positives) -> null: strict JSON for Jackson and friends."""
+    if isinstance(o, float):
+        return o if math.isfinite(o) else None
+    if isinstance(o, dict):
+        return {k: _clean(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_clean(v) for v in o]
+    return o
+
+
 def _dump(obj, d, name):
     with open(os.path.join(d, name), "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=1, ensure_ascii=False)
+        json.dump(_clean(obj), f, indent=1, ensure_ascii=False, allow_nan=False)
         f.write("\n")
 
 
@@ -310,7 +321,7 @@ def print_table(m):
     for o in OBSERVATIONS:
         p = d["per_observation"][o]
         print(f"{o:28s} {p['support']:7d} {p['precision']:6.3f} {p['recall']:6.3f} {p['f1']:6.3f} "
-              f"{c['auroc'][o]:6.3f} {c['f1_at_threshold'][o]:6.3f}")
+              f"{_num(c['auroc'][o])} {c['f1_at_threshold'][o]:6.3f}")
     print("by difficulty:", json.dumps(d["by_difficulty"]))
     print("recall by severity (drafter / classifier):")
     for k, v in d["recall_by_severity"].items():
@@ -339,7 +350,7 @@ def markdown_table(m):
     for o in OBSERVATIONS:
         p = d["per_observation"][o]
         L.append(f"| {o} | {p['support']} | {p['precision']:.3f} | {p['recall']:.3f} | {p['f1']:.3f} | "
-                 f"{c['auroc'][o]:.3f} | {c['f1_at_threshold'][o]:.3f} |")
+                 f"{_num(c['auroc'][o]).strip()} | {c['f1_at_threshold'][o]:.3f} |")
     L += ["", "| difficulty (study) | studies | drafter micro-F1 | drafter macro-F1 | all labels right |", "|---|---|---|---|---|"]
     for k, v in d["by_difficulty"].items():
         L.append(f"| {k} | {v['studies']} | {v['micro_f1']:.3f} | {v['macro_f1']:.3f} | {v['exact_match']:.3f} |")
@@ -363,3 +374,7 @@ def render_card(m, path):
         s = s[:s.index(a) + len(a)] + "\n" + markdown_table(m) + "\n" + s[s.index(b):]
         with open(path, "w", encoding="utf-8") as f:
             f.write(s)
+
+
+def _num(v):
+    return f"{v:6.3f}" if v is not None and math.isfinite(v) else "   n/a"

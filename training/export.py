@@ -8,9 +8,12 @@ config.json, generation_config.json, preprocessor_config.json, labels.json.
 import json
 import os
 
+import numpy as np
 import onnx
+from onnx import numpy_helper
 import torch
 import torch.nn as nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from common import BOS_ID, EOS_ID, OBSERVATIONS, PAD_ID, UNK_ID, VIEWS, SPECIAL_TOKENS
 from models import Classifier, Drafter
@@ -29,7 +32,56 @@ def load_models(ckpt):
     drafter.load_state_dict(torch.load(os.path.join(ckpt, "drafter.pt")))
     clf = Classifier(len(OBSERVATIONS), **cfg.get("clf_cfg", {}))
     clf.load_state_dict(torch.load(os.path.join(ckpt, "classifier.pt")))
-    return cfg, vocab, drafter.eval(), clf.eval()
+    return cfg, vocab, deployable(drafter), deployable(clf)
+
+
+def _fuse_bn(module):
+    """Fold every BatchNorm2d into the Conv2d before it (eval statistics), in place."""
+    for name, child in list(module.named_children()):
+        if isinstance(child, nn.Sequential):
+            mods = list(child)
+            for i in range(len(mods) - 1):
+                if isinstance(mods[i], nn.Conv2d) and isinstance(mods[i + 1], nn.BatchNorm2d):
+                    child[i] = fuse_conv_bn_eval(mods[i], mods[i + 1])
+                    child[i + 1] = nn.Identity()
+        _fuse_bn(child)
+
+
+@torch.no_grad()
+def deployable(model):
+    """The exact model that is exported and evaluated: eval mode, BatchNorm folded into the convs,
+    every weight rounded to float16 precision (the ONNX files store them as float16, see
+    _fp16_storage; arithmetic stays float32)."""
+    model.eval()
+    _fuse_bn(model)
+    for t in list(model.parameters()) + list(model.buffers()):
+        if t.dtype == torch.float32:
+            t.copy_(t.half().float())
+    return model
+
+
+def _fp16_storage(path, min_elems=64):
+    """Store float32 initializers that are exactly representable in float16 as float16 + Cast.
+    ONNX Runtime folds the Casts when it loads the model, so the numbers it computes with are the
+    float32 values PyTorch used. Halves the file size."""
+    m = onnx.load(path)
+    g = m.graph
+    keep, casts = [], []
+    for init in g.initializer:
+        arr = numpy_helper.to_array(init)
+        if (init.data_type == onnx.TensorProto.FLOAT and arr.size >= min_elems
+                and np.array_equal(arr.astype(np.float16).astype(np.float32), arr)):
+            keep.append(numpy_helper.from_array(arr.astype(np.float16), init.name + "_fp16"))
+            casts.append(onnx.helper.make_node("Cast", [init.name + "_fp16"], [init.name],
+                                               name=init.name + "_cast", to=onnx.TensorProto.FLOAT))
+        else:
+            keep.append(init)
+    del g.initializer[:]
+    g.initializer.extend(keep)
+    nodes = casts + list(g.node)
+    del g.node[:]
+    g.node.extend(nodes)
+    onnx.save(m, path)
 
 
 class EncoderWrap(nn.Module):
@@ -146,6 +198,7 @@ def export_all(ckpt, out):
                                     "probabilities": {0: "batch_size"}},
                       opset_version=OPSET, do_constant_folding=True)
     for f in ("encoder_model.onnx", "decoder_model.onnx", "decoder_with_past_model.onnx", "classifier.onnx"):
+        _fp16_storage(os.path.join(out, f))
         onnx.checker.check_model(onnx.load(os.path.join(out, f)))
 
     # ---- tokenizer and configs
@@ -190,7 +243,7 @@ def export_all(ckpt, out):
 
 def _dump(obj, out, name):
     with open(os.path.join(out, name), "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=1, ensure_ascii=False)
+        json.dump(obj, f, indent=1, ensure_ascii=False, allow_nan=False)
         f.write("\n")
 
 

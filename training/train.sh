@@ -44,22 +44,23 @@ if [ ! -f "$PHANTOM_SRC/src/main/java/org/raddraft/phantom/PhantomsCommand.java"
     echo "train.sh: no phantom generator in $PHANTOM_SRC (set PHANTOM_SRC to a checkout that has org.raddraft.phantom)" >&2
     exit 2
 fi
-GEN_COMMIT=$(git -C "$PHANTOM_SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)
+GEN_COMMIT=${GEN_COMMIT:-$(git -C "$PHANTOM_SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)}
 echo "== build $PHANTOM_SRC (generator commit $GEN_COMMIT) ($(date))"
 mkdir -p "$WORK"
 cd "$PHANTOM_SRC"
 mvn ${MVN_FLAGS:--o} -q -B -Dbuild.dir="$WORK/target" compile dependency:build-classpath -Dmdep.outputFile="$WORK/classpath.txt"
 CP="$WORK/target/classes:$(cat "$WORK/classpath.txt")"
 
-gen() { # dir seed studies
-    if [ -f "$WORK/data/$1/phantoms.jsonl" ] && [ "$(wc -l < "$WORK/data/$1/phantoms.jsonl")" -eq "$3" ] \
-        && [ "$(head -c 200 "$WORK/data/$1/phantoms.jsonl" | grep -c "\"seed\":$2,")" -eq 1 ]; then
-        echo "   $1: reusing $WORK/data/$1 ($3 studies, seed $2)"
+gen() { # dir seed studies; reuses an existing set only if seed, count and generator commit match
+    stamp="$2 $3 $GEN_COMMIT"
+    if [ "$GEN_COMMIT" != unknown ] && [ -f "$WORK/data/$1/.stamp" ] && [ "$(cat "$WORK/data/$1/.stamp")" = "$stamp" ]; then
+        echo "   $1: reusing $WORK/data/$1 ($3 studies, seed $2, generator $GEN_COMMIT)"
         return
     fi
-    rm -rf "$WORK/data/$1"
+    rm -rf "$WORK/data/$1" "$WORK/cache"
     nice -n 5 java -cp "$CP" org.raddraft.App phantoms --out "$WORK/data/$1" --studies "$3" --seed "$2" \
         --no-dicom --threads "$RADDRAFT_TRAIN_THREADS"
+    echo "$stamp" > "$WORK/data/$1/.stamp"
 }
 echo "== phantoms ($(date))"
 gen eval "$EVAL_SEED" "$EVAL_STUDIES"
