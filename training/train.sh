@@ -22,8 +22,9 @@ TRAIN_SEED=1 EVAL_SEED=2 CALIB_SEED=3
 TRAIN_STUDIES=${TRAIN_STUDIES:-5000}
 EVAL_STUDIES=${EVAL_STUDIES:-300}
 CALIB_STUDIES=${CALIB_STUDIES:-300}
-EPOCHS=${EPOCHS:-7}
-CLF_EPOCHS=${CLF_EPOCHS:-5}
+EPOCHS=${EPOCHS:-18}
+CLF_EPOCHS=${CLF_EPOCHS:-12}
+AUX_WEIGHT=${AUX_WEIGHT:-1.0}
 SIZE=${SIZE:-256}
 export RADDRAFT_TRAIN_THREADS=${RADDRAFT_TRAIN_THREADS:-2}
 export OMP_NUM_THREADS=$RADDRAFT_TRAIN_THREADS OPENBLAS_NUM_THREADS=1
@@ -71,7 +72,7 @@ echo "== train ($(date))"
 rm -rf "$WORK/ckpt"
 cd "$ROOT/training"
 nice -n 5 "$PYTHON" train.py --train "$WORK/data/train" --out "$WORK/ckpt" --cache "$WORK/cache" \
-    --size "$SIZE" --epochs "$EPOCHS" --clf-epochs "$CLF_EPOCHS" --batch 32 --d-model 128 --heads 4 --dec-layers 2 --seed 1234
+    --size "$SIZE" --epochs "$EPOCHS" --clf-epochs "$CLF_EPOCHS" --batch 32 --d-model 128 --heads 4 --dec-layers 2 --aux-weight "$AUX_WEIGHT" --seed 1234
 
 echo "== export + evaluate ($(date))"
 rm -rf "$ROOT/models/reference-cxr"
