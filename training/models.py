@@ -1,0 +1,238 @@
+"""Reference drafter (CNN encoder over both views + transformer decoder with explicit KV cache)
+and the independent 14-label classifier.  Written so that ONNX export yields exactly the Hugging
+Face Optimum "image-to-text-with-past" interface (see export.py, docs/model-contract.md)."""
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def conv_bn(i, o, stride=1):
+    return nn.Sequential(nn.Conv2d(i, o, 3, stride, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True))
+
+
+class ResBlock(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.a = conv_bn(c, c)
+        self.b = nn.Sequential(nn.Conv2d(c, c, 3, 1, 1, bias=False), nn.BatchNorm2d(c))
+
+    def forward(self, x):
+        return F.relu(x + self.b(self.a(x)))
+
+
+class Backbone(nn.Module):
+    """Small ResNet over one grey-scale view. Each stage halves the resolution."""
+
+    def __init__(self, widths=(16, 32, 64, 128), blocks=(0, 1, 1, 1)):
+        super().__init__()
+        layers, c = [], 1
+        for w, n in zip(widths, blocks):
+            layers.append(conv_bn(c, w, 2)); c = w
+            layers += [ResBlock(c) for _ in range(n)]
+        self.body = nn.Sequential(*layers)
+        self.out_channels = c
+        self.stride = 2 ** len(widths)
+
+    def forward(self, x):
+        return self.body(x)
+
+
+class ImageEncoder(nn.Module):
+    """pixel_values [B, V, H, W] (channel = view) -> last_hidden_state [B, V*h*w, D].
+    Views share the backbone; a learned 2-D position + view embedding marks each token, then a
+    small transformer encoder mixes tokens across both views."""
+
+    def __init__(self, image_size, n_views=2, d_model=192, widths=(16, 32, 64, 128),
+                 blocks=(0, 1, 1, 1), pool=1, layers=1, heads=4):
+        super().__init__()
+        self.n_views = n_views
+        self.backbone = Backbone(widths, blocks)
+        self.pool = pool
+        g = image_size // self.backbone.stride // pool
+        self.grid = g
+        self.proj = nn.Conv2d(self.backbone.out_channels, d_model, 1)
+        self.pos = nn.Parameter(torch.zeros(1, n_views * g * g, d_model))
+        nn.init.normal_(self.pos, std=0.02)
+        enc_layer = nn.TransformerEncoderLayer(d_model, heads, 4 * d_model, dropout=0.1,
+                                               activation="gelu", batch_first=True, norm_first=True)
+        self.mixer = nn.TransformerEncoder(enc_layer, layers) if layers > 0 else None
+        self.norm = nn.LayerNorm(d_model)
+        self.seq_len = n_views * g * g
+
+    def features(self, pixel_values):
+        b, v, h, w = pixel_values.shape
+        x = pixel_values.reshape(b * v, 1, h, w)
+        f = self.backbone(x)
+        if self.pool > 1:
+            f = F.avg_pool2d(f, self.pool)
+        return f  # [B*V, C, g, g]
+
+    def forward(self, pixel_values):
+        b = pixel_values.shape[0]
+        f = self.proj(self.features(pixel_values))  # [B*V, D, g, g]
+        d = f.shape[1]
+        t = f.flatten(2).transpose(1, 2).reshape(b, -1, d) + self.pos
+        if self.mixer is not None:
+            t = self.mixer(t)
+        return self.norm(t)
+
+
+class Attention(nn.Module):
+    def __init__(self, d, heads):
+        super().__init__()
+        self.h, self.hd = heads, d // heads
+        self.q = nn.Linear(d, d)
+        self.k = nn.Linear(d, d)
+        self.v = nn.Linear(d, d)
+        self.o = nn.Linear(d, d)
+
+    def split(self, x):  # [B, T, D] -> [B, H, T, hd]
+        b, t, _ = x.shape
+        return x.reshape(b, t, self.h, self.hd).transpose(1, 2)
+
+    def attend(self, q, k, v, mask=None):
+        s = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.hd)
+        if mask is not None:
+            s = s + mask
+        a = torch.softmax(s, dim=-1)
+        o = torch.matmul(a, v)  # [B, H, T, hd]
+        b, h, t, hd = o.shape
+        return self.o(o.transpose(1, 2).reshape(b, t, h * hd))
+
+
+class DecoderLayer(nn.Module):
+    def __init__(self, d, heads, ff, dropout):
+        super().__init__()
+        self.ln1, self.ln2, self.ln3 = nn.LayerNorm(d), nn.LayerNorm(d), nn.LayerNorm(d)
+        self.self_attn = Attention(d, heads)
+        self.cross_attn = Attention(d, heads)
+        self.ff = nn.Sequential(nn.Linear(d, ff), nn.GELU(), nn.Linear(ff, d))
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x, enc_kv, past_self, causal_mask):
+        """x [B,T,D]; enc_kv (k, v) each [B,H,S,hd]; past_self (k, v) or None.
+        Returns x and the new self-attention (k, v) including the past."""
+        h = self.ln1(x)
+        a = self.self_attn
+        k, v = a.split(a.k(h)), a.split(a.v(h))
+        if past_self is not None:
+            k = torch.cat([past_self[0], k], dim=2)
+            v = torch.cat([past_self[1], v], dim=2)
+        x = x + self.drop(a.attend(a.split(a.q(h)), k, v, causal_mask))
+        h = self.ln2(x)
+        c = self.cross_attn
+        x = x + self.drop(c.attend(c.split(c.q(h)), enc_kv[0], enc_kv[1]))
+        x = x + self.drop(self.ff(self.ln3(x)))
+        return x, (k, v)
+
+    def cross_kv(self, enc):
+        c = self.cross_attn
+        return c.split(c.k(enc)), c.split(c.v(enc))
+
+
+class TextDecoder(nn.Module):
+    def __init__(self, vocab_size, d_model=192, layers=2, heads=4, max_positions=256, dropout=0.1):
+        super().__init__()
+        self.d, self.heads, self.n_layers = d_model, heads, layers
+        self.max_positions = max_positions
+        self.embed = nn.Embedding(vocab_size, d_model)
+        self.pos = nn.Embedding(max_positions, d_model)
+        self.layers = nn.ModuleList(DecoderLayer(d_model, heads, 4 * d_model, dropout) for _ in range(layers))
+        self.ln = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, vocab_size, bias=False)
+        self.head.weight = self.embed.weight  # tied
+        nn.init.normal_(self.embed.weight, std=d_model ** -0.5)
+        nn.init.normal_(self.pos.weight, std=0.02)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, input_ids, enc_kv, past_self=None):
+        """input_ids [B,T]; enc_kv list per layer of (k,v); past_self list of (k,v) or None.
+        Returns logits [B,T,V] and list of present self (k,v)."""
+        t = input_ids.shape[1]
+        if past_self is None:
+            start = torch.zeros((), dtype=torch.long)
+            past_len = 0
+        else:
+            past_len = past_self[0][0].shape[2]
+            start = torch.tensor(past_len) if isinstance(past_len, int) else past_len
+        pos = torch.arange(t, dtype=torch.long) + start
+        x = self.drop(self.embed(input_ids) * math.sqrt(self.d) + self.pos(pos)[None])
+        # causal mask [T, past+T]: query i (absolute past+i) sees keys j <= past+i
+        qi = pos[:, None]
+        kj = torch.arange(t, dtype=torch.long)[None, :] + start
+        if past_self is not None:
+            kj = torch.cat([torch.arange(past_len, dtype=torch.long)[None, :] if isinstance(past_len, int)
+                            else torch.arange(past_len)[None, :], kj], dim=1)
+        mask = torch.where(kj > qi, torch.tensor(-1e9), torch.tensor(0.0))
+        presents = []
+        for i, layer in enumerate(self.layers):
+            x, kv = layer(x, enc_kv[i], None if past_self is None else past_self[i], mask)
+            presents.append(kv)
+        return self.head(self.ln(x)), presents
+
+    def cross_kv(self, enc):
+        return [layer.cross_kv(enc) for layer in self.layers]
+
+
+class Drafter(nn.Module):
+    def __init__(self, vocab_size, image_size, n_labels=14, d_model=192, enc_cfg=None, dec_layers=2,
+                 heads=4, max_positions=256):
+        super().__init__()
+        self.encoder = ImageEncoder(image_size, d_model=d_model, heads=heads, **(enc_cfg or {}))
+        self.decoder = TextDecoder(vocab_size, d_model, dec_layers, heads, max_positions)
+        # auxiliary multi-label head on pooled encoder tokens: training signal only, not exported
+        self.aux = nn.Linear(d_model, n_labels)
+
+    def forward(self, pixel_values, input_ids):
+        enc = self.encoder(pixel_values)
+        logits, _ = self.decoder(input_ids, self.decoder.cross_kv(enc))
+        return logits, self.aux(enc.mean(1))
+
+
+class Classifier(nn.Module):
+    """Independent 14-label classifier over both views: shared backbone per view, global average
+    + max pooling, concatenated across views, MLP -> 14 logits."""
+
+    def __init__(self, n_labels=14, widths=(16, 32, 64, 128), blocks=(0, 1, 1, 1), n_views=2):
+        super().__init__()
+        self.backbone = Backbone(widths, blocks)
+        c = self.backbone.out_channels
+        self.view_heads = n_views
+        self.head = nn.Sequential(nn.Linear(2 * c * n_views, 256), nn.ReLU(inplace=True), nn.Dropout(0.2),
+                                  nn.Linear(256, n_labels))
+
+    def forward(self, pixel_values):
+        b, v, h, w = pixel_values.shape
+        f = self.backbone(pixel_values.reshape(b * v, 1, h, w))
+        p = torch.cat([f.mean((2, 3)), f.amax((2, 3))], dim=1).reshape(b, -1)
+        return self.head(p)
+
+
+@torch.no_grad()
+def greedy(drafter, pixel_values, bos_id, eos_id, max_length, pad_id=0):
+    """Greedy decode exactly as the ONNX files run it: encoder once; decoder on [BOS] (returns
+    cross-attention K/V once); decoder_with_past one token at a time. Returns token ids [B, <=max_length]
+    (starting with BOS; finished rows padded with pad_id) and per-token log-probs of the chosen tokens."""
+    enc = drafter.encoder(pixel_values)
+    dec = drafter.decoder
+    enc_kv = dec.cross_kv(enc)
+    b = pixel_values.shape[0]
+    ids = torch.full((b, 1), bos_id, dtype=torch.long)
+    done = torch.zeros(b, dtype=torch.bool)
+    past = None
+    cur = ids
+    lps = []
+    for _ in range(max_length - 1):
+        logits, past = dec(cur, enc_kv, past)
+        lp = torch.log_softmax(logits[:, -1], -1)
+        nxt = lp.argmax(-1)
+        lps.append(torch.where(done, torch.zeros(b), lp.gather(1, nxt[:, None])[:, 0]))
+        nxt = torch.where(done, torch.full_like(nxt, pad_id), nxt)
+        ids = torch.cat([ids, nxt[:, None]], 1)
+        done = done | (nxt == eos_id)
+        cur = nxt[:, None]
+        if bool(done.all()):
+            break
+    return ids, torch.stack(lps, 1)
