@@ -333,7 +333,12 @@ def print_table(m):
 
 def markdown_table(m):
     d, c = m["drafter"], m["classifier"]
-    L = [f"Held-out set: `raddraft phantoms --seed {m['evaluation_set']['seed']} --studies "
+    tc = m.get("train_config", {})
+    L = [f"Model trained by `training/train.sh` with {tc.get('n_train', '?')} studies, {tc.get('epochs', '?')} drafter "
+         f"epochs, {tc.get('clf_epochs') or tc.get('epochs', '?')} classifier epochs, auxiliary label weight "
+         f"{tc.get('aux_weight', '?')}, {tc.get('size', '?')} px ({tc.get('train_seconds', 0) / 60:.0f} min of training).",
+         "",
+         f"Held-out set: `raddraft phantoms --seed {m['evaluation_set']['seed']} --studies "
          f"{m['evaluation_set']['studies']}`; thresholds from seed {m['calibration_set']['seed']}.", "",
          "| metric | value |", "|---|---|",
          f"| drafter label-F1, macro over 14 observations | {d['label_f1_macro_14']:.3f} |",
