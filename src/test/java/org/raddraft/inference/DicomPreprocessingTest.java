@@ -35,8 +35,8 @@ class DicomPreprocessingTest {
     static Path phantomTestdata() {
         String p = System.getProperty("raddraft.phantomTestdata");
         Path dir = p != null ? Path.of(p) : Path.of(System.getProperty("user.dir")).resolve("testdata/phantoms");
-        Assumptions.assumeTrue(Files.isRegularFile(dir.resolve("phantoms.jsonl")),
-                "no phantom test data at " + dir + " (set -Draddraft.phantomTestdata=DIR): skipped");
+        org.junit.jupiter.api.Assertions.assertTrue(Files.isRegularFile(dir.resolve("phantoms.jsonl")),
+                "no phantom test data at " + dir + " (testdata/ is committed; or set -Draddraft.phantomTestdata=DIR)");
         return dir;
     }
 

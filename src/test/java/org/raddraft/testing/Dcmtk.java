@@ -92,6 +92,20 @@ public final class Dcmtk {
         return storescu(port, callingAe, "RADDRAFT", List.of(), files);
     }
 
+    /** A clean Part 10 file: dcmdump reads it without a word on stderr and dcmftest says Part 10. */
+    public static void assertCleanPart10(Path f) throws Exception {
+        Process p = new ProcessBuilder("dcmdump", "-dc", f.toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0 || !err.isEmpty()) {
+            throw new AssertionError("dcmdump " + f + " reported: " + err);
+        }
+        String ft = ok("dcmftest", f).output();
+        if (!ft.startsWith("yes:")) {
+            throw new AssertionError("dcmftest: " + ft);
+        }
+    }
+
     /** storescu's option proposing exactly the given transfer syntax (with -R), as a PACS sends files as stored. */
     static final java.util.Map<String, String> PROPOSE = java.util.Map.of(
             "1.2.840.10008.1.2", "-xi",
