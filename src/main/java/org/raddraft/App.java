@@ -47,19 +47,19 @@ public final class App {
             if (args.length > 0 && !args[0].equals("--help") && !args[0].equals("help")) {
                 System.err.println("raddraft: unknown command '" + args[0] + "'");
             }
-            System.err.println(usage(commands));
+            System.err.println(usage());
             return EXIT_USAGE;
         }
         try {
             return commands.get(args[0]).run(Arrays.copyOfRange(args, 1, args.length));
         } catch (Options.UsageException e) {
             System.err.println("raddraft " + args[0] + ": " + e.getMessage());
-            System.err.println(usage(commands));
+            System.err.println(usage());
             return EXIT_USAGE;
         }
     }
 
-    static String usage(Map<String, Command> commands) {
+    static String usage() {
         return """
                 usage: raddraft <command> [options]
                 commands:

@@ -25,7 +25,6 @@ public final class Daemon implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
-    private final Settings settings;
     private final Database db;
     private final OpsHttpServer http;
     private final Main camel;
@@ -33,7 +32,6 @@ public final class Daemon implements AutoCloseable {
     private final OnnxDrafter drafter;
 
     public Daemon(Settings settings) throws Exception {
-        this.settings = settings;
         Path home = settings.home();
         // the model first: a wrong model directory stops start-up before anything listens
         drafter = OnnxDrafter.open(settings.modelDir(), OnnxDrafter.Options.defaults()
@@ -75,17 +73,6 @@ public final class Daemon implements AutoCloseable {
         return Path.of(System.getProperty("raddraft.app", ".")).toAbsolutePath().normalize().resolve("routes");
     }
 
-    /** Starts and returns at once (tests, demo). */
-    public void start() throws Exception {
-        http.start();
-        try {
-            camel.start();
-        } catch (Exception e) {
-            close(); // never run half-started (HTTP up, DICOM down)
-            throw e;
-        }
-    }
-
     /**
      * Starts and blocks until SIGTERM/SIGINT, then shuts down gracefully. The signals are handled
      * here rather than by JVM shutdown hooks, because hooks run in parallel: H2's hook would close
@@ -106,20 +93,8 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    public int httpPort() {
-        return http.port();
-    }
-
     public Main camel() {
         return camel;
-    }
-
-    public Database database() {
-        return db;
-    }
-
-    public Settings settings() {
-        return settings;
     }
 
     @Override

@@ -2,7 +2,6 @@ package org.raddraft;
 
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -57,9 +56,5 @@ public final class Options {
 
     public Path configFile() throws UsageException {
         return Path.of(require("--config"));
-    }
-
-    public static List<String> none() {
-        return List.of();
     }
 }
