@@ -84,15 +84,8 @@ class ReferenceDecodeTest {
 
     @Test
     void batchedGreedyEqualsOneByOne() throws Exception {
-        List<float[]> inputs = new ArrayList<>();
-        for (JsonNode c : cases) {
-            inputs.add(input(c));
-        }
-        int per = inputs.get(0).length;
-        float[] batch = new float[inputs.size() * per];
-        for (int i = 0; i < inputs.size(); i++) {
-            System.arraycopy(inputs.get(i), 0, batch, i * per, per);
-        }
+        List<float[]> inputs = inputs();
+        float[] batch = batchOf(inputs);
         List<Decoding.Sequence> together = Decoding.greedy(drafter.runtime(), batch, inputs.size(),
                 drafter.model().generation(), drafter.maxNewTokens(), false);
         for (int i = 0; i < inputs.size(); i++) {
@@ -117,15 +110,8 @@ class ReferenceDecodeTest {
 
     @Test
     void batchedBeamSearchEqualsOneByOne() throws Exception {
-        List<float[]> inputs = new ArrayList<>();
-        for (JsonNode c : cases) {
-            inputs.add(input(c));
-        }
-        int per = inputs.get(0).length;
-        float[] batch = new float[inputs.size() * per];
-        for (int i = 0; i < inputs.size(); i++) {
-            System.arraycopy(inputs.get(i), 0, batch, i * per, per);
-        }
+        List<float[]> inputs = inputs();
+        float[] batch = batchOf(inputs);
         GenerationConfig g = drafter.model().generation();
         List<Decoding.Sequence> together = Decoding.beam(drafter.runtime(), batch, inputs.size(), g,
                 drafter.maxNewTokens(), 3, 1.0);
@@ -150,5 +136,23 @@ class ReferenceDecodeTest {
             b.putFloat(f);
         }
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b.array()));
+    }
+
+    private List<float[]> inputs() throws Exception {
+        List<float[]> inputs = new ArrayList<>();
+        for (JsonNode c : cases) {
+            inputs.add(input(c));
+        }
+        return inputs;
+    }
+
+    /** The inputs side by side as one batch tensor. */
+    private static float[] batchOf(List<float[]> inputs) {
+        int per = inputs.get(0).length;
+        float[] batch = new float[inputs.size() * per];
+        for (int i = 0; i < inputs.size(); i++) {
+            System.arraycopy(inputs.get(i), 0, batch, i * per, per);
+        }
+        return batch;
     }
 }
