@@ -78,7 +78,7 @@ def main():
         past = None
         ids = []
         for _ in range(a.tokens):
-            logits, past = dec(cur, enc_kv, past)
+            logits, past = dec(cur, enc, enc_kv, past)
             lp = torch.log_softmax(logits[:, -1], -1)
             nxt = lp.argmax(-1)
             ids.append(int(nxt[0]))

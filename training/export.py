@@ -100,7 +100,7 @@ class DecoderWrap(nn.Module):
 
     def forward(self, input_ids, encoder_hidden_states):
         enc_kv = self.dec.cross_kv(encoder_hidden_states)
-        logits, presents = self.dec(input_ids, enc_kv)
+        logits, presents = self.dec(input_ids, encoder_hidden_states, enc_kv)
         out = [logits]
         for (k, v), (ek, ev) in zip(presents, enc_kv):
             out += [k, v, ek, ev]
@@ -115,7 +115,7 @@ class DecoderWithPastWrap(nn.Module):
         n = self.dec.n_layers
         self_past = [(past[4 * i], past[4 * i + 1]) for i in range(n)]
         enc_kv = [(past[4 * i + 2], past[4 * i + 3]) for i in range(n)]
-        logits, presents = self.dec(input_ids, enc_kv, self_past)
+        logits, presents = self.dec(input_ids, encoder_hidden_states, enc_kv, self_past)
         out = [logits]
         for k, v in presents:
             out += [k, v]

@@ -27,56 +27,90 @@ class Backbone(nn.Module):
 
     def __init__(self, widths=(16, 32, 64, 128), blocks=(0, 1, 1, 1)):
         super().__init__()
-        layers, c = [], 1
+        layers, c, ends = [], 1, []
         for w, n in zip(widths, blocks):
             layers.append(conv_bn(c, w, 2)); c = w
             layers += [ResBlock(c) for _ in range(n)]
+            ends.append(len(layers))
         self.body = nn.Sequential(*layers)
         self.out_channels = c
         self.stride = 2 ** len(widths)
+        # output of the last-but-one stage (stride / 2): where training taps the finding maps
+        self.mid_end, self.mid_channels = ends[-2], widths[-2]
 
     def forward(self, x):
         return self.body(x)
 
+    def forward_with_mid(self, x):
+        """(final features, last-but-one stage's features) — the latter for training-only heads."""
+        mid = self.body[:self.mid_end](x)
+        return self.body[self.mid_end:](mid), mid
+
 
 class ImageEncoder(nn.Module):
-    """pixel_values [B, V, H, W] (channel = view) -> last_hidden_state [B, V*h*w, D].
-    Views share the backbone; a learned 2-D position + view embedding marks each token, then a
-    small transformer encoder mixes tokens across both views."""
+    """pixel_values [B, V, H, W] (channel = view) -> last_hidden_state [B, L + V*h*w, D].
+
+    Views share the backbone. A finding head (mean + max pooling of each view, MLP) predicts the L
+    observation labels; each label becomes one "finding token" that interpolates between a learned
+    present and a learned absent embedding by the predicted probability. The finding tokens and the
+    spatial tokens (learned 2-D position + view embedding) are mixed by a small transformer encoder.
+    The decoder cross-attends to all of them: the finding tokens tell it WHAT the image shows (the
+    text of a decoder trained on templated reports otherwise drifts to the commonest wording), the
+    spatial tokens WHERE (laterality, location, extent)."""
 
     def __init__(self, image_size, n_views=2, d_model=192, widths=(16, 32, 64, 128),
-                 blocks=(0, 1, 1, 1), pool=1, layers=1, heads=4):
+                 blocks=(0, 1, 1, 1), pool=1, layers=1, heads=4, n_labels=14):
         super().__init__()
         self.n_views = n_views
         self.backbone = Backbone(widths, blocks)
         self.pool = pool
         g = image_size // self.backbone.stride // pool
         self.grid = g
-        self.proj = nn.Conv2d(self.backbone.out_channels, d_model, 1)
+        c = self.backbone.out_channels
+        self.proj = nn.Conv2d(c, d_model, 1)
         self.pos = nn.Parameter(torch.zeros(1, n_views * g * g, d_model))
         nn.init.normal_(self.pos, std=0.02)
+        self.finding_head = nn.Sequential(nn.Linear(2 * c * n_views, 256), nn.ReLU(inplace=True),
+                                          nn.Dropout(0.2), nn.Linear(256, n_labels))
+        self.present = nn.Parameter(torch.randn(1, n_labels, d_model) * 0.5)
+        self.absent = nn.Parameter(torch.randn(1, n_labels, d_model) * 0.5)
         enc_layer = nn.TransformerEncoderLayer(d_model, heads, 4 * d_model, dropout=0.1,
                                                activation="gelu", batch_first=True, norm_first=True)
         self.mixer = nn.TransformerEncoder(enc_layer, layers) if layers > 0 else None
         self.norm = nn.LayerNorm(d_model)
-        self.seq_len = n_views * g * g
+        self.seq_len = n_labels + n_views * g * g
 
-    def features(self, pixel_values):
+    def features(self, pixel_values, with_mid=False):
         b, v, h, w = pixel_values.shape
         x = pixel_values.reshape(b * v, 1, h, w)
-        f = self.backbone(x)
+        f, mid = self.backbone.forward_with_mid(x)
         if self.pool > 1:
             f = F.avg_pool2d(f, self.pool)
-        return f  # [B*V, C, g, g]
+        return (f, mid) if with_mid else f  # [B*V, C, g, g] (, [B*V, C', 2g, 2g])
 
-    def forward(self, pixel_values):
+    def encode(self, pixel_values, teacher_probs=None, teacher_mask=None, with_mid=False):
+        """Returns (last_hidden_state, finding logits [B, L]) (+ the backbone's last-but-one stage
+        features [B*V, C', 2g, 2g] with_mid). In training, rows where teacher_mask is true take the
+        finding tokens from teacher_probs (ground truth) instead of the head."""
         b = pixel_values.shape[0]
-        f = self.proj(self.features(pixel_values))  # [B*V, D, g, g]
-        d = f.shape[1]
-        t = f.flatten(2).transpose(1, 2).reshape(b, -1, d) + self.pos
+        f, mid = self.features(pixel_values, with_mid=True)
+        pooled = torch.cat([f.mean((2, 3)), f.amax((2, 3))], dim=1).reshape(b, -1)
+        logits = self.finding_head(pooled)
+        p = torch.sigmoid(logits)
+        if teacher_probs is not None:
+            p = torch.where(teacher_mask[:, None], teacher_probs, p)
+        p = p[:, :, None]
+        findings = p * self.present + (1 - p) * self.absent
+        s = self.proj(f)  # [B*V, D, g, g]
+        d = s.shape[1]
+        t = s.flatten(2).transpose(1, 2).reshape(b, -1, d) + self.pos
+        t = torch.cat([findings, t], dim=1)
         if self.mixer is not None:
             t = self.mixer(t)
-        return self.norm(t)
+        return (self.norm(t), logits, mid) if with_mid else (self.norm(t), logits)
+
+    def forward(self, pixel_values):
+        return self.encode(pixel_values)[0]
 
 
 class Attention(nn.Module):
@@ -133,8 +167,16 @@ class DecoderLayer(nn.Module):
 
 
 class TextDecoder(nn.Module):
-    def __init__(self, vocab_size, d_model=192, layers=2, heads=4, max_positions=256, dropout=0.1):
+    """Transformer decoder with cross-attention to the encoder tokens. In addition, the mean of the
+    first n_findings encoder tokens (the finding tokens, see ImageEncoder) is projected and added to
+    every input embedding: each generated word is conditioned on what the image shows directly, not
+    only through attention that a small decoder on templated text learns late or never."""
+
+    def __init__(self, vocab_size, d_model=192, layers=2, heads=4, max_positions=256, dropout=0.1,
+                 n_findings=14):
         super().__init__()
+        self.n_findings = n_findings
+        self.cond = nn.Linear(d_model, d_model)
         self.d, self.heads, self.n_layers = d_model, heads, layers
         self.max_positions = max_positions
         self.embed = nn.Embedding(vocab_size, d_model)
@@ -147,9 +189,9 @@ class TextDecoder(nn.Module):
         nn.init.normal_(self.pos.weight, std=0.02)
         self.drop = nn.Dropout(dropout)
 
-    def forward(self, input_ids, enc_kv, past_self=None):
-        """input_ids [B,T]; enc_kv list per layer of (k,v); past_self list of (k,v) or None.
-        Returns logits [B,T,V] and list of present self (k,v)."""
+    def forward(self, input_ids, enc, enc_kv, past_self=None):
+        """input_ids [B,T]; enc: encoder_hidden_states [B,S,D]; enc_kv list per layer of (k,v);
+        past_self list of (k,v) or None. Returns logits [B,T,V] and list of present self (k,v)."""
         t = input_ids.shape[1]
         if past_self is None:
             start = torch.zeros((), dtype=torch.long)
@@ -158,7 +200,8 @@ class TextDecoder(nn.Module):
             past_len = past_self[0][0].shape[2]
             start = torch.tensor(past_len) if isinstance(past_len, int) else past_len
         pos = torch.arange(t, dtype=torch.long) + start
-        x = self.drop(self.embed(input_ids) * math.sqrt(self.d) + self.pos(pos)[None])
+        cond = self.cond(enc[:, :self.n_findings].mean(1))[:, None, :]
+        x = self.drop(self.embed(input_ids) * math.sqrt(self.d) + self.pos(pos)[None] + cond)
         # causal mask [T, past+T]: query i (absolute past+i) sees keys j <= past+i
         qi = pos[:, None]
         kj = torch.arange(t, dtype=torch.long)[None, :] + start
@@ -180,15 +223,15 @@ class Drafter(nn.Module):
     def __init__(self, vocab_size, image_size, n_labels=14, d_model=192, enc_cfg=None, dec_layers=2,
                  heads=4, max_positions=256):
         super().__init__()
-        self.encoder = ImageEncoder(image_size, d_model=d_model, heads=heads, **(enc_cfg or {}))
-        self.decoder = TextDecoder(vocab_size, d_model, dec_layers, heads, max_positions)
-        # auxiliary multi-label head on pooled encoder tokens: training signal only, not exported
-        self.aux = nn.Linear(d_model, n_labels)
+        self.encoder = ImageEncoder(image_size, d_model=d_model, heads=heads, n_labels=n_labels, **(enc_cfg or {}))
+        self.decoder = TextDecoder(vocab_size, d_model, dec_layers, heads, max_positions, n_findings=n_labels)
 
-    def forward(self, pixel_values, input_ids):
-        enc = self.encoder(pixel_values)
-        logits, _ = self.decoder(input_ids, self.decoder.cross_kv(enc))
-        return logits, self.aux(enc.mean(1))
+    def forward(self, pixel_values, input_ids, teacher_probs=None, teacher_mask=None):
+        """Teacher-forced logits [B, T, V], the encoder's finding logits [B, L] and its backbone's
+        last-but-one stage features [B*V, C', h, w] (for the training-only finding maps)."""
+        enc, finding_logits, mid = self.encoder.encode(pixel_values, teacher_probs, teacher_mask, with_mid=True)
+        logits, _ = self.decoder(input_ids, enc, self.decoder.cross_kv(enc))
+        return logits, finding_logits, mid
 
 
 class Classifier(nn.Module):
@@ -204,10 +247,14 @@ class Classifier(nn.Module):
                                   nn.Linear(256, n_labels))
 
     def forward(self, pixel_values):
+        return self.classify(pixel_values)[0]
+
+    def classify(self, pixel_values):
+        """(logits [B, L], last-but-one stage features [B*V, C', h, w] for training-only heads)."""
         b, v, h, w = pixel_values.shape
-        f = self.backbone(pixel_values.reshape(b * v, 1, h, w))
+        f, mid = self.backbone.forward_with_mid(pixel_values.reshape(b * v, 1, h, w))
         p = torch.cat([f.mean((2, 3)), f.amax((2, 3))], dim=1).reshape(b, -1)
-        return self.head(p)
+        return self.head(p), mid
 
 
 @torch.no_grad()
@@ -225,7 +272,7 @@ def greedy(drafter, pixel_values, bos_id, eos_id, max_length, pad_id=0):
     cur = ids
     lps = []
     for _ in range(max_length - 1):
-        logits, past = dec(cur, enc_kv, past)
+        logits, past = dec(cur, enc, enc_kv, past)
         lp = torch.log_softmax(logits[:, -1], -1)
         nxt = lp.argmax(-1)
         lps.append(torch.where(done, torch.zeros(b), lp.gather(1, nxt[:, None])[:, 0]))

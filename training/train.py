@@ -39,6 +39,36 @@ def augment(x, g):
     return (out * gain + off).clamp(0, 255)
 
 
+def finding_maps(rows, grid):
+    """[N, L, grid, grid] uint8: 1 where a finding's frontal box overlaps the cell (frontal view).
+    Pneumonia (text-only in the generator) and No Finding get no map (masked out of the loss)."""
+    maps = np.zeros((len(rows), len(OBSERVATIONS), grid, grid), np.uint8)
+    for i, r in enumerate(rows):
+        for d in r.get("details", []):
+            box = d.get("frontal_box")
+            if not box or d["observation"] not in OBSERVATIONS or d.get("status", 1) == 0:
+                continue
+            j = OBSERVATIONS.index(d["observation"])
+            x0, y0, x1, y1 = (min(grid - 1, max(0, int(v * grid))) for v in box)
+            maps[i, j, y0:y1 + 1, x0:x1 + 1] = 1
+    return maps
+
+
+MAP_MASK = torch.tensor([o not in ("No Finding", "Pneumonia") for o in OBSERVATIONS], dtype=torch.float32)
+
+
+def map_loss(head, mid, target, views):
+    """Training-only localisation signal: a 1x1 conv on the backbone's last-but-one stage of the
+    frontal view predicts, per cell, which findings' boxes cover it. Small findings (nodule, rib
+    fracture, apical pneumothorax, pleural thickening) otherwise teach a globally pooled CNN only
+    through a few hundred positive studies each; the boxes say where to look."""
+    b = target.shape[0]
+    frontal = mid.reshape(b, views, *mid.shape[1:])[:, 0]
+    logits = head(frontal)
+    loss = F.binary_cross_entropy_with_logits(logits, target, pos_weight=torch.tensor(4.0), reduction="none")
+    return (loss.mean((2, 3)) * MAP_MASK).sum(1).mean() / MAP_MASK.sum()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--train", required=True)
@@ -59,7 +89,15 @@ def main():
     ap.add_argument("--lateral-dropout", type=float, default=0.05,
                     help="share of training studies whose lateral view is zeroed (normalised 0), so that a "
                          "frontal-only study with missing_view_fill 'zeros' still gets a sensible draft")
-    ap.add_argument("--aux-weight", type=float, default=0.5)
+    ap.add_argument("--aux-weight", type=float, default=1.0,
+                    help="weight of the encoder's finding-head loss (BCE on the 14 labels)")
+    ap.add_argument("--finding-teacher", default="0.8,0.2",
+                    help="share of training studies whose finding tokens come from the ground-truth labels "
+                         "instead of the finding head, annealed linearly from the first to the second value "
+                         "over the drafter epochs: the decoder learns early what each token means, and late "
+                         "to cope with the head's own (imperfect) probabilities")
+    ap.add_argument("--map-weight", type=float, default=1.0,
+                    help="weight of the training-only finding-map loss (frontal boxes), 0 to disable")
     ap.add_argument("--seed", type=int, default=1234)
     args = ap.parse_args()
     set_threads()
@@ -92,6 +130,11 @@ def main():
     drafter = Drafter(len(vocab), args.size, len(OBSERVATIONS), args.d_model, enc_cfg,
                       args.dec_layers, args.heads, max_positions)
     clf = Classifier(len(OBSERVATIONS), **clf_cfg)
+    # training-only finding-map heads (not part of the exported models)
+    map_grid = args.size // (drafter.encoder.backbone.stride // 2)
+    maps_all = torch.from_numpy(finding_maps(rows, map_grid))
+    map_d = torch.nn.Conv2d(drafter.encoder.backbone.mid_channels, len(OBSERVATIONS), 1)
+    map_c = torch.nn.Conv2d(clf.backbone.mid_channels, len(OBSERVATIONS), 1)
     log(f"drafter params {sum(p.numel() for p in drafter.parameters()):,}, "
         f"classifier params {sum(p.numel() for p in clf.parameters()):,}, "
         f"encoder tokens {drafter.encoder.seq_len}")
@@ -105,8 +148,8 @@ def main():
     n = len(rows)
     steps_per_epoch = n // args.batch
     total_d, total_c = steps_per_epoch * args.epochs, steps_per_epoch * clf_epochs
-    opt_d = torch.optim.AdamW(drafter.parameters(), lr=args.lr, weight_decay=0.01)
-    opt_c = torch.optim.AdamW(clf.parameters(), lr=args.lr, weight_decay=0.01)
+    opt_d = torch.optim.AdamW(list(drafter.parameters()) + list(map_d.parameters()), lr=args.lr, weight_decay=0.01)
+    opt_c = torch.optim.AdamW(list(clf.parameters()) + list(map_c.parameters()), lr=args.lr, weight_decay=0.01)
 
     def sched(opt, step, total):
         warm = min(300, total // 10)
@@ -137,11 +180,15 @@ def main():
                 tgt = ids_all[idx]
                 L = int((tgt != PAD_ID).sum(1).max())
                 tgt = tgt[:, :L]
-                logits, aux = drafter(x, tgt[:, :-1])
+                t0_, t1_ = (float(v) for v in args.finding_teacher.split(","))
+                share = t0_ + (t1_ - t0_) * step / max(1, total_d - 1)
+                teach = torch.rand(x.shape[0], generator=g) < share
+                logits, aux, mid = drafter(x, tgt[:, :-1], y, teach)
                 lm = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt[:, 1:].reshape(-1),
                                      ignore_index=PAD_ID, label_smoothing=0.05)
                 la = F.binary_cross_entropy_with_logits(aux, y)
-                loss = lm + args.aux_weight * la
+                lmap = map_loss(map_d, mid, maps_all[idx].float(), x.shape[1]) if args.map_weight > 0 else 0.0
+                loss = lm + args.aux_weight * la + args.map_weight * lmap
                 opt_d.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(drafter.parameters(), 1.0)
@@ -149,7 +196,10 @@ def main():
                 tl += lm.item(); ta += la.item()
             if ep < clf_epochs:
                 sched(opt_c, step, total_c)
-                lc = F.binary_cross_entropy_with_logits(clf(x), y)
+                c_logits, c_mid = clf.classify(x)
+                lc = F.binary_cross_entropy_with_logits(c_logits, y)
+                if args.map_weight > 0:
+                    lc = lc + args.map_weight * map_loss(map_c, c_mid, maps_all[idx].float(), x.shape[1])
                 opt_c.zero_grad(set_to_none=True)
                 lc.backward()
                 opt_c.step()
