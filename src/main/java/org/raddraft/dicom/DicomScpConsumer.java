@@ -67,7 +67,6 @@ public class DicomScpConsumer extends DefaultConsumer implements ShutdownAware {
     protected void doStart() throws Exception {
         super.doStart();
         settings = getEndpoint().scpSettings();
-        PixelMedTuning.apply();
         storageScp = new StorageScp(settings.spoolDir(), settings.minFreeBytes(), this::deliver);
         Files.createDirectories(storageScp.tmpDir());
         sweepStaleTempFiles();
