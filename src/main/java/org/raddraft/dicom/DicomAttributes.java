@@ -42,13 +42,18 @@ public record DicomAttributes(String studyInstanceUid, String seriesInstanceUid,
     public static DicomAttributes readComplete(Path part10File) throws DicomFormatException {
         AttributeList list = parse(part10File, null);
         DicomAttributes attributes = of(list);
-        boolean image = AcceptedSopClass.of(attributes.sopClassUid()).map(AcceptedSopClass::isStorage).orElse(true);
         // PixelMed logs and drops an attribute it cannot finish reading instead of failing, so a data
         // set truncated anywhere shows up as missing Pixel Data (the last attribute)
-        if (image && list.get(TagFromName.PixelData) == null) {
+        requirePixelDataOfImage(attributes, list.get(TagFromName.PixelData) != null);
+        return attributes;
+    }
+
+    /** Image storage classes must have Pixel Data. */
+    static void requirePixelDataOfImage(DicomAttributes attributes, boolean hasPixelData) throws DicomFormatException {
+        boolean image = AcceptedSopClass.of(attributes.sopClassUid()).map(AcceptedSopClass::isStorage).orElse(true);
+        if (image && !hasPixelData) {
             throw new DicomFormatException("Pixel Data (7FE0,0010) missing or truncated");
         }
-        return attributes;
     }
 
     static DicomAttributes of(AttributeList list) throws DicomFormatException {

@@ -28,6 +28,7 @@ final class IncomingInstance implements DataSetTarget {
     private final DimseMessages.Command request;
     private final String transferSyntaxUid;
     private final Path tempFile;
+    private final DataSetWalker walker;
     private FileChannel channel;
     private ByteBuffer pending;
     private DicomStatusException refusal;
@@ -39,6 +40,7 @@ final class IncomingInstance implements DataSetTarget {
         this.transferSyntaxUid = transferSyntaxUid;
         this.tempFile = tempFile;
         this.refusal = refusal;
+        this.walker = DataSetWalker.forTransferSyntax(transferSyntaxUid);
     }
 
     static IncomingInstance refused(DimseMessages.Command request, String transferSyntaxUid,
@@ -78,6 +80,7 @@ final class IncomingInstance implements DataSetTarget {
         if (refusal != null || channel == null) {
             return;
         }
+        walker.accept(fragment, offset, length);
         try {
             if (pending == null) {
                 pending = ByteBuffer.allocate(WRITE_SIZE);
@@ -162,6 +165,19 @@ final class IncomingInstance implements DataSetTarget {
             }
             channel = null;
         }
+    }
+
+    /**
+     * The attributes of the fsync'd data set. Its structure was followed as it arrived, so only the
+     * part before Pixel Data is parsed here, not the whole file.
+     *
+     * @throws DicomFormatException when the data set is malformed, incomplete or lacks a UID
+     */
+    DicomAttributes attributes() throws DicomFormatException {
+        walker.checkComplete();
+        DicomAttributes attributes = DicomAttributes.read(tempFile);
+        DicomAttributes.requirePixelDataOfImage(attributes, walker.sawPixelData());
+        return attributes;
     }
 
     DimseMessages.Command request() {

@@ -9,7 +9,8 @@ import java.util.UUID;
 /**
  * The Storage service class, SCP role: decides the C-STORE-RSP status of each received instance.
  * Order of events: free-space check before the first byte is written (0xA700), data set into a
- * {@code .part} file and fsync ({@link IncomingInstance}), parse back (0xC000 / 0xA900), then the
+ * {@code .part} file and fsync ({@link IncomingInstance}), structure checked on the way and the
+ * attributes before Pixel Data parsed back (0xC000 / 0xA900), then the
  * route; success only once the route returned without an exception. Every failure deletes the
  * {@code .part} file.
  */
@@ -73,7 +74,7 @@ final class StorageScp {
         }
         DicomAttributes attributes;
         try {
-            attributes = DicomAttributes.readComplete(in.tempFile());
+            attributes = in.attributes();
             DimseMessages.Command rq = in.request();
             if (!Objects.equals(attributes.sopClassUid(), rq.affectedSopClassUid())) {
                 throw new DicomStatusException(DicomStatusException.DATA_SET_DOES_NOT_MATCH_SOP_CLASS,
