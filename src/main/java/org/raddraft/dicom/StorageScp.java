@@ -1,6 +1,7 @@
 package org.raddraft.dicom;
 
 import java.io.IOException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -36,6 +37,8 @@ final class StorageScp {
     }
 
     private final Path tmpDir;
+    /** Looked up once: {@code Files.getFileStore} reads the mount table each time (~0.2 ms a C-STORE). */
+    private volatile FileStore fileStore;
     private final long minFreeBytes;
     private final Route route;
 
@@ -49,11 +52,20 @@ final class StorageScp {
         return tmpDir;
     }
 
+    private FileStore fileStore() throws IOException {
+        FileStore store = fileStore;
+        if (store == null) {
+            store = Files.getFileStore(tmpDir);
+            fileStore = store;
+        }
+        return store;
+    }
+
     /** Called when the C-STORE-RQ command has arrived, before its data set. */
     IncomingInstance begin(DimseMessages.Command rq, String transferSyntaxUid, String callingAe) {
         long usable;
         try {
-            usable = Files.getFileStore(tmpDir).getUsableSpace();
+            usable = fileStore().getUsableSpace();
         } catch (IOException e) {
             return IncomingInstance.refused(rq, transferSyntaxUid,
                     DicomStatusException.outOfResources("cannot check spool free space"));
