@@ -203,22 +203,18 @@ final class AssociationHandler implements Runnable {
     /** The response command set, or null when the request is one we do not serve (then we abort). */
     private byte[] answer(DimseRequestReader.Request<IncomingInstance> rq, String callingAe) {
         DimseMessages.Command command = rq.command();
-        try {
-            if (command.commandField() == DimseMessages.C_ECHO_RQ) {
-                LOG.info("C-ECHO-RQ from {}@{} status=0000", callingAe, remoteHost);
-                return DimseMessages.cEchoResponse(command);
-            }
-            if (command.commandField() == DimseMessages.C_STORE_RQ) {
-                StorageScp.Outcome outcome = storageScp.complete(rq.dataSet(), callingAe, remoteHost);
-                ScpMetrics.storeAnswered(outcome.status());
-                logStore(callingAe, command, outcome, rq.startNanos());
-                return DimseMessages.cStoreResponse(command, outcome.status(), outcome.errorComment());
-            }
-            LOG.warn("{}@{} sent unsupported DIMSE command 0x{}: aborting association", callingAe, remoteHost,
-                    Integer.toHexString(command.commandField()));
-        } catch (com.pixelmed.dicom.DicomException | IOException e) {
-            LOG.error("cannot encode response to {}@{}: aborting association", callingAe, remoteHost, e);
+        if (command.commandField() == DimseMessages.C_ECHO_RQ) {
+            LOG.info("C-ECHO-RQ from {}@{} status=0000", callingAe, remoteHost);
+            return DimseMessages.cEchoResponse(command);
         }
+        if (command.commandField() == DimseMessages.C_STORE_RQ) {
+            StorageScp.Outcome outcome = storageScp.complete(rq.dataSet(), callingAe, remoteHost);
+            ScpMetrics.storeAnswered(outcome.status());
+            logStore(callingAe, command, outcome, rq.startNanos());
+            return DimseMessages.cStoreResponse(command, outcome.status(), outcome.errorComment());
+        }
+        LOG.warn("{}@{} sent unsupported DIMSE command 0x{}: aborting association", callingAe, remoteHost,
+                Integer.toHexString(command.commandField()));
         return null;
     }
 

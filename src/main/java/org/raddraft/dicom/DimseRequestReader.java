@@ -1,7 +1,5 @@
 package org.raddraft.dicom;
 
-import com.pixelmed.dicom.DicomException;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.function.IntFunction;
@@ -175,7 +173,7 @@ final class DimseRequestReader<T extends DataSetTarget> {
         }
         try {
             command = DimseMessages.parseCommand(commandBytes.toByteArray());
-        } catch (DicomException | IOException e) {
+        } catch (IOException e) {
             throw PduException.invalid("unreadable command set: " + e.getMessage());
         }
         if (!command.hasDataSet()) {

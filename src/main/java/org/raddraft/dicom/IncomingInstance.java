@@ -1,11 +1,5 @@
 package org.raddraft.dicom;
 
-import com.pixelmed.dicom.DicomException;
-import com.pixelmed.dicom.DicomOutputStream;
-import com.pixelmed.dicom.FileMetaInformation;
-import com.pixelmed.dicom.TransferSyntax;
-
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -24,6 +18,9 @@ import java.nio.file.StandardOpenOption;
 final class IncomingInstance implements DataSetTarget {
 
     static final int WRITE_SIZE = 256 * 1024;
+    /** PixelMed's, as in the A-ASSOCIATE-AC (see the conformance statement). */
+    static final String IMPLEMENTATION_CLASS_UID = "1.3.6.1.4.1.5962.99.2";
+    static final String IMPLEMENTATION_VERSION_NAME = "PIXELMEDJAVA001";
 
     private final DimseMessages.Command request;
     private final String transferSyntaxUid;
@@ -58,21 +55,30 @@ final class IncomingInstance implements DataSetTarget {
         try {
             instance.channel = FileChannel.open(tempFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             instance.writeFully(metaHeader(request, transferSyntaxUid, callingAe));
-        } catch (IOException | DicomException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             instance.fail("cannot write spool file: " + e.getMessage());
         }
         return instance;
     }
 
-    private static byte[] metaHeader(DimseMessages.Command rq, String ts, String callingAe)
-            throws DicomException, IOException {
-        FileMetaInformation fmi = new FileMetaInformation(rq.affectedSopClassUid(), rq.affectedSopInstanceUid(), ts,
-                callingAe);
-        ByteArrayOutputStream bout = new ByteArrayOutputStream(512);
-        DicomOutputStream dout = new DicomOutputStream(bout, TransferSyntax.ExplicitVRLittleEndian, null);
-        fmi.getAttributeList().write(dout);
-        dout.flush();
-        return bout.toByteArray();
+    /** 128-byte preamble, "DICM", then group 0002 in Explicit VR Little Endian (PS3.10 section 7.1). */
+    private static byte[] metaHeader(DimseMessages.Command rq, String ts, String callingAe) {
+        byte[] group = ElementWriter.explicitVr()
+                .ob(0x00020001, new byte[] {0, 1})
+                .ui(0x00020002, rq.affectedSopClassUid())
+                .ui(0x00020003, rq.affectedSopInstanceUid())
+                .ui(0x00020010, ts)
+                .ui(0x00020012, IMPLEMENTATION_CLASS_UID)
+                .text(0x00020013, "SH", IMPLEMENTATION_VERSION_NAME)
+                .text(0x00020016, "AE", callingAe)
+                .withGroupLength(0x0002);
+        byte[] header = new byte[132 + group.length];
+        header[128] = 'D';
+        header[129] = 'I';
+        header[130] = 'C';
+        header[131] = 'M';
+        System.arraycopy(group, 0, header, 132, group.length);
+        return header;
     }
 
     @Override
