@@ -2,14 +2,18 @@ package org.raddraft.dicom;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Follows the element structure of a little endian data set (PS3.5 section 7) as it streams to disk,
  * reading element headers and skipping values, so that a received data set is known to be complete
  * and well formed without parsing it again from the file: it must end exactly after an element at
  * the top level, with every undefined-length sequence and item closed, and every explicit VR must be
- * a VR. A value is never looked at; the attributes the SCP needs come from the bytes before Pixel
- * Data ({@link DicomAttributes#read}).
+ * a VR. Values are skipped, except those of the top-level elements asked for in the constructor
+ * (small ones: the attributes the SCP indexes), which are kept as they pass, so the file need not be
+ * parsed again ({@link DicomAttributes#fromValues}).
  *
  * <p>Values of defined length, sequences and items included, are skipped whole. Undefined lengths
  * (sequences, encapsulated Pixel Data, UN holding a sequence) are followed item by item.
@@ -21,6 +25,8 @@ final class DataSetWalker {
     private static final int ITEM_DELIMITATION = 0xFFFEE00D;
     private static final int SEQUENCE_DELIMITATION = 0xFFFEE0DD;
     private static final int PIXEL_DATA = 0x7FE00010;
+    /** Longer values of the elements to keep are not kept (no attribute the SCP needs is this long). */
+    private static final int MAX_KEPT_LENGTH = 1024;
 
     /** What encloses the next element header: an undefined-length sequence, or an item's data set. */
     private record Frame(boolean sequence, boolean implicitVr) {
@@ -28,18 +34,23 @@ final class DataSetWalker {
 
     private final Deque<Frame> open = new ArrayDeque<>();
     private final boolean implicitVr;
+    private final Set<Integer> keep;
+    private final Map<Integer, byte[]> kept = new HashMap<>();
+    private byte[] keeping;
     private final byte[] header = new byte[12];
     private int headerBytes;
     private long valueRemaining;
     private boolean pixelData;
     private String error;
 
-    DataSetWalker(boolean implicitVr) {
+    /** @param keep tags (group << 16 | element) of the top-level elements whose values to keep */
+    DataSetWalker(boolean implicitVr, Set<Integer> keep) {
         this.implicitVr = implicitVr;
+        this.keep = keep;
     }
 
-    static DataSetWalker forTransferSyntax(String transferSyntaxUid) {
-        return new DataSetWalker(AcceptedTransferSyntax.IMPLICIT_VR_LITTLE_ENDIAN.uid().equals(transferSyntaxUid));
+    static DataSetWalker forTransferSyntax(String transferSyntaxUid, Set<Integer> keep) {
+        return new DataSetWalker(AcceptedTransferSyntax.IMPLICIT_VR_LITTLE_ENDIAN.uid().equals(transferSyntaxUid), keep);
     }
 
     void accept(byte[] b, int offset, int length) {
@@ -47,6 +58,9 @@ final class DataSetWalker {
         while (offset < end && error == null) {
             if (valueRemaining > 0) {
                 int n = (int) Math.min(valueRemaining, end - offset);
+                if (keeping != null) {
+                    System.arraycopy(b, offset, keeping, keeping.length - (int) valueRemaining, n);
+                }
                 valueRemaining -= n;
                 offset += n;
                 continue;
@@ -61,6 +75,11 @@ final class DataSetWalker {
                 headerBytes = 0;
             }
         }
+    }
+
+    /** The values kept, by tag, of the top-level elements asked for; complete once the data set is. */
+    Map<Integer, byte[]> keptValues() {
+        return kept;
     }
 
     /** Whether a Pixel Data element was seen at the top level. */
@@ -110,6 +129,7 @@ final class DataSetWalker {
     }
 
     private void element() {
+        keeping = null;
         int tag = (u16(0) << 16) | u16(2);
         Frame frame = open.peek();
         boolean implicit = implicitHere() || isDelimiterGroup();
@@ -138,6 +158,10 @@ final class DataSetWalker {
         }
         if (tag == PIXEL_DATA && frame == null) {
             pixelData = true;
+        }
+        if (frame == null && keep.contains(tag) && length >= 0 && length <= MAX_KEPT_LENGTH) {
+            keeping = new byte[length];
+            kept.put(tag, keeping);
         }
         // an undefined-length UN holds a sequence encoded in Implicit VR (PS3.5 section 6.2.2)
         boolean un = !implicit && header[4] == 'U' && header[5] == 'N';

@@ -37,7 +37,7 @@ final class IncomingInstance implements DataSetTarget {
         this.transferSyntaxUid = transferSyntaxUid;
         this.tempFile = tempFile;
         this.refusal = refusal;
-        this.walker = DataSetWalker.forTransferSyntax(transferSyntaxUid);
+        this.walker = DataSetWalker.forTransferSyntax(transferSyntaxUid, DicomAttributes.TAGS);
     }
 
     static IncomingInstance refused(DimseMessages.Command request, String transferSyntaxUid,
@@ -174,14 +174,17 @@ final class IncomingInstance implements DataSetTarget {
     }
 
     /**
-     * The attributes of the fsync'd data set. Its structure was followed as it arrived, so only the
-     * part before Pixel Data is parsed here, not the whole file.
+     * The attributes of the fsync'd data set. Its structure was followed and the values needed were
+     * kept as it arrived, so the file is not parsed again (unless its character set needs PixelMed).
      *
      * @throws DicomFormatException when the data set is malformed, incomplete or lacks a UID
      */
     DicomAttributes attributes() throws DicomFormatException {
         walker.checkComplete();
-        DicomAttributes attributes = DicomAttributes.read(tempFile);
+        DicomAttributes attributes = DicomAttributes.fromValues(walker.keptValues());
+        if (attributes == null) { // a character set that PixelMed decodes for us
+            attributes = DicomAttributes.read(tempFile);
+        }
         DicomAttributes.requirePixelDataOfImage(attributes, walker.sawPixelData());
         return attributes;
     }

@@ -47,7 +47,7 @@ class DataSetWalkerTest {
     void aCorruptedVrIsMalformed() throws Exception {
         byte[] ds = dataSet(ScpTestSupport.cr(dir, "a.dcm"));
         ds[4] = 0; // the VR of the first element
-        DataSetWalker w = new DataSetWalker(false);
+        DataSetWalker w = new DataSetWalker(false, DicomAttributes.TAGS);
         w.accept(ds, 0, ds.length);
         DicomFormatException e = assertThrows(DicomFormatException.class, w::checkComplete);
         assertTrue(e.getMessage().startsWith("malformed data set: (0008,"), e.getMessage());
@@ -56,17 +56,38 @@ class DataSetWalkerTest {
     @Test
     void anItemDelimiterAtTopLevelIsMalformed() {
         byte[] ds = {(byte) 0xFE, (byte) 0xFF, 0x0D, (byte) 0xE0, 0, 0, 0, 0};
-        DataSetWalker w = new DataSetWalker(false);
+        DataSetWalker w = new DataSetWalker(false, DicomAttributes.TAGS);
         w.accept(ds, 0, ds.length);
         DicomFormatException e = assertThrows(DicomFormatException.class, w::checkComplete);
         assertEquals("malformed data set: (FFFE,E00D) outside a sequence", e.getMessage());
+    }
+
+    @Test
+    void keptValuesAreDecodedAsPixelMedDecodesThem() throws Exception {
+        Path latin1 = ScpTestSupport.cr(dir, "latin1.dcm");
+        Dcmtk.ok("dcmodify", "-nb", "-i", "(0008,0005)=ISO_IR 100", "-i", "(0008,1030)=Thorax p.a. \u00e9t\u00e9",
+                "-i", "(0008,103E)=FIRST\\SECOND", latin1);
+        checkWholeAndCut(latin1, false);
+        assertTrue(DicomAttributes.read(latin1).studyDescription().startsWith("Thorax p.a. "));
+        assertEquals("FIRST", DicomAttributes.read(latin1).seriesDescription());
+    }
+
+    @Test
+    void aCharacterSetWithCodeExtensionsIsLeftToPixelMed() throws Exception {
+        Path iso2022 = ScpTestSupport.cr(dir, "iso2022.dcm");
+        Dcmtk.ok("dcmodify", "-nb", "-i", "(0008,0005)=\\ISO 2022 IR 87", iso2022);
+        DataSetWalker w = new DataSetWalker(false, DicomAttributes.TAGS);
+        byte[] ds = dataSet(iso2022);
+        w.accept(ds, 0, ds.length);
+        w.checkComplete();
+        assertEquals(null, DicomAttributes.fromValues(w.keptValues()));
     }
 
     /** Whole (in random slices): complete, with Pixel Data. Cut anywhere: an error or no Pixel Data. */
     private static void checkWholeAndCut(Path file, boolean implicitVr) throws Exception {
         byte[] ds = dataSet(file);
         Random random = new Random(file.getFileName().hashCode());
-        DataSetWalker whole = new DataSetWalker(implicitVr);
+        DataSetWalker whole = new DataSetWalker(implicitVr, DicomAttributes.TAGS);
         for (int at = 0; at < ds.length; ) {
             int n = Math.min(ds.length - at, 1 + random.nextInt(5000));
             whole.accept(ds, at, n);
@@ -74,9 +95,11 @@ class DataSetWalkerTest {
         }
         whole.checkComplete();
         assertTrue(whole.sawPixelData(), file.toString());
+        assertEquals(DicomAttributes.read(file), DicomAttributes.fromValues(whole.keptValues()),
+                "the values kept on the way read as PixelMed reads the file");
         for (int i = 0; i < 300; i++) {
             int cut = i < 150 ? i * 7 : random.nextInt(ds.length);
-            DataSetWalker w = new DataSetWalker(implicitVr);
+            DataSetWalker w = new DataSetWalker(implicitVr, DicomAttributes.TAGS);
             w.accept(ds, 0, cut);
             boolean complete;
             try {
