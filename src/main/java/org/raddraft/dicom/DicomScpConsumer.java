@@ -233,6 +233,9 @@ public class DicomScpConsumer extends DefaultConsumer implements ShutdownAware {
                 associations.awaitTermination(2, TimeUnit.SECONDS);
             }
         }
+        if (storageScp != null) {
+            storageScp.close();
+        }
         LOG.info("DICOM SCP on port {} stopped", s == null ? -1 : s.getLocalPort());
         serverSocket = null;
         super.doStop();

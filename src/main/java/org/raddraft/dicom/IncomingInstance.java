@@ -1,18 +1,22 @@
 package org.raddraft.dicom;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * One C-STORE data set on its way to disk: the Part 10 meta header, then the data set fragments as
- * they arrive, into {@code <spoolDir>/tmp/<random>.part}; {@link #finish()} fsyncs. Fragments are
- * gathered into writes of {@link #WRITE_SIZE} bytes (a 16 KiB PDU would otherwise cost a system
- * call per 16 KiB). When the store
- * was refused before any byte was written (watermark) or writing failed, the fragments are read and
+ * they arrive, into {@code <spoolDir>/tmp/<random>.part}; {@link #finish()} starts the fsync,
+ * {@link #awaitDurable()} waits for it. Fragments are gathered into writes of {@link #WRITE_SIZE}
+ * bytes (a 16 KiB PDU would otherwise cost a system call per 16 KiB). When the store was refused before any byte was written (watermark) or writing failed, the fragments are read and
  * dropped so the association stays usable, and {@link #refusal()} says what to answer.
  */
 final class IncomingInstance implements DataSetTarget {
@@ -26,14 +30,17 @@ final class IncomingInstance implements DataSetTarget {
     private final String transferSyntaxUid;
     private final Path tempFile;
     private final DataSetWalker walker;
+    private final Executor fsyncs;
     private FileChannel channel;
+    private CompletableFuture<Void> durable;
     private ByteBuffer pending;
     private DicomStatusException refusal;
     private long bytes;
 
     private IncomingInstance(DimseMessages.Command request, String transferSyntaxUid, Path tempFile,
-                             DicomStatusException refusal) {
+                             Executor fsyncs, DicomStatusException refusal) {
         this.request = request;
+        this.fsyncs = fsyncs;
         this.transferSyntaxUid = transferSyntaxUid;
         this.tempFile = tempFile;
         this.refusal = refusal;
@@ -42,16 +49,17 @@ final class IncomingInstance implements DataSetTarget {
 
     static IncomingInstance refused(DimseMessages.Command request, String transferSyntaxUid,
                                     DicomStatusException refusal) {
-        return new IncomingInstance(request, transferSyntaxUid, null, refusal);
+        return new IncomingInstance(request, transferSyntaxUid, null, null, refusal);
     }
 
+    /** @param fsyncs runs the fsync of the finished file */
     static IncomingInstance create(DimseMessages.Command request, String transferSyntaxUid, String callingAe,
-                                   Path tempFile) {
+                                   Path tempFile, Executor fsyncs) {
         if (request.affectedSopClassUid() == null || request.affectedSopInstanceUid() == null) {
             return refused(request, transferSyntaxUid,
                     DicomStatusException.cannotUnderstand("C-STORE-RQ lacks Affected SOP Class/Instance UID"));
         }
-        IncomingInstance instance = new IncomingInstance(request, transferSyntaxUid, tempFile, null);
+        IncomingInstance instance = new IncomingInstance(request, transferSyntaxUid, tempFile, fsyncs, null);
         try {
             instance.channel = FileChannel.open(tempFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             instance.writeFully(metaHeader(request, transferSyntaxUid, callingAe));
@@ -105,7 +113,7 @@ final class IncomingInstance implements DataSetTarget {
         }
     }
 
-    /** All fragments received: fsync and close. */
+    /** All fragments received: the last write, then the fsync starts (see {@link #awaitDurable()}). */
     @Override
     public void finish() {
         if (refusal != null || channel == null) {
@@ -115,11 +123,48 @@ final class IncomingInstance implements DataSetTarget {
             if (pending != null) {
                 writePending();
             }
-            channel.force(true);
-            channel.close();
-            channel = null;
         } catch (IOException | RuntimeException e) {
-            fail("cannot fsync spool file: " + e.getMessage());
+            fail("cannot write spool file: " + e.getMessage());
+            return;
+        }
+        // fsync on another thread, so that checking and indexing the instance overlap the disk
+        // flush; whoever makes the file visible or answers success waits for it (awaitDurable)
+        FileChannel written = channel;
+        channel = null;
+        try {
+            durable = CompletableFuture.runAsync(() -> forceAndClose(written), fsyncs);
+        } catch (RejectedExecutionException e) { // stopping: no thread to spare, fsync here
+            durable = CompletableFuture.completedFuture(null);
+            try {
+                forceAndClose(written);
+            } catch (UncheckedIOException failed) {
+                fail("cannot fsync spool file: " + failed.getCause().getMessage());
+            }
+        }
+    }
+
+    private static void forceAndClose(FileChannel written) {
+        try (written) {
+            written.force(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Blocks until the fsync that {@link #finish()} started has completed.
+     *
+     * @throws DicomStatusException (out of resources) when it failed
+     */
+    void awaitDurable() throws DicomStatusException {
+        if (durable == null) {
+            return;
+        }
+        try {
+            durable.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
+            throw DicomStatusException.outOfResources("cannot fsync spool file: " + cause.getMessage());
         }
     }
 
@@ -174,7 +219,7 @@ final class IncomingInstance implements DataSetTarget {
     }
 
     /**
-     * The attributes of the fsync'd data set. Its structure was followed and the values needed were
+     * The attributes of the received data set. Its structure was followed and the values needed were
      * kept as it arrived, so the file is not parsed again (unless its character set needs PixelMed).
      *
      * @throws DicomFormatException when the data set is malformed, incomplete or lacks a UID

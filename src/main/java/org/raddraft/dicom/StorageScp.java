@@ -6,14 +6,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The Storage service class, SCP role: decides the C-STORE-RSP status of each received instance.
  * Order of events: free-space check before the first byte is written (0xA700), data set into a
- * {@code .part} file and fsync ({@link IncomingInstance}), structure checked on the way and the
- * attributes before Pixel Data parsed back (0xC000 / 0xA900), then the
- * route; success only once the route returned without an exception. Every failure deletes the
- * {@code .part} file.
+ * {@code .part} file, its structure checked and the indexed attributes kept on the way
+ * ({@link IncomingInstance}; 0xC000 / 0xA900), fsync started on another thread, then the route,
+ * which waits for the fsync before it moves the file into place ({@link ReceivedInstance#awaitDurable});
+ * success only once the route returned without an exception and the fsync completed. Every failure
+ * deletes the {@code .part} file.
  */
 final class StorageScp {
 
@@ -41,6 +44,12 @@ final class StorageScp {
     private volatile FileStore fileStore;
     private final long minFreeBytes;
     private final Route route;
+    /** Runs the fsync of each received file while its C-STORE is checked and indexed. */
+    private final ExecutorService fsyncs = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "spool-fsync");
+        t.setDaemon(true);
+        return t;
+    });
 
     StorageScp(Path spoolDir, long minFreeBytes, Route route) {
         this.tmpDir = spoolDir.resolve("tmp");
@@ -75,10 +84,10 @@ final class StorageScp {
                     "spool free space " + (usable >> 20) + " MB below minimum " + (minFreeBytes >> 20) + " MB"));
         }
         Path temp = tmpDir.resolve(UUID.randomUUID() + ".part");
-        return IncomingInstance.create(rq, transferSyntaxUid, callingAe, temp);
+        return IncomingInstance.create(rq, transferSyntaxUid, callingAe, temp, fsyncs);
     }
 
-    /** Called when the whole data set has arrived (and was fsync'd, unless refused). */
+    /** Called when the whole data set has arrived (and its fsync started, unless refused). */
     Outcome complete(IncomingInstance in, String callingAe, String remoteHost) {
         if (in.refusal() != null) {
             in.deleteTempFile();
@@ -104,7 +113,8 @@ final class StorageScp {
         }
         try {
             route.deliver(new ReceivedInstance(in.tempFile(), in.transferSyntaxUid(), callingAe, remoteHost,
-                    attributes));
+                    attributes, in::awaitDurable));
+            in.awaitDurable(); // success only once the content is on disk, whatever the route did
             return Outcome.SUCCESS;
         } catch (Exception e) {
             in.deleteTempFile();
@@ -114,6 +124,11 @@ final class StorageScp {
             }
             return new Outcome(DicomStatusException.PROCESSING_FAILURE, "processing failure: " + brief(e));
         }
+    }
+
+    /** After the last association: lets running fsyncs finish, starts no more. */
+    void close() {
+        fsyncs.shutdown();
     }
 
     private static DicomStatusException statusIn(Throwable e) {

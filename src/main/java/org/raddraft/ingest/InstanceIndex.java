@@ -62,9 +62,10 @@ public class InstanceIndex {
     }
 
     /**
-     * Called by the ingest route for each instance the receiver has fsync'd to a temp file. One
+     * Called by the ingest route for each instance the receiver has written to a temp file. One
      * transaction: the row is inserted (a duplicate SOP Instance UID fails here, before any file is
-     * touched), the file renamed into place, then the row committed. The row becomes visible only
+     * touched) while the receiver's fsync of the file runs; once it completed, the file is renamed
+     * into place, then the row committed. The row becomes visible only
      * after the rename, so the crash cases are those of rename-then-insert: a file without a row, or
      * a complete temp file, both indexed by {@link #recover()}.
      */
@@ -90,9 +91,10 @@ public class InstanceIndex {
                 return;
             }
             try {
+                in.awaitDurable(); // the receiver's fsync ran while the row was inserted
                 moveIntoPlace(in.tempFile(), target);
                 c.commit();
-            } catch (IOException | SQLException | RuntimeException e) {
+            } catch (DicomStatusException | IOException | SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
             } finally {

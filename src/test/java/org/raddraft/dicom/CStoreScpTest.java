@@ -52,7 +52,7 @@ class CStoreScpTest {
         assertTrue(r.ok(), r.toString());
         assertEquals(2, r.output().split("Received Store Response \\(Success\\)", -1).length - 1, r.toString());
         assertEquals(2, scp.receivedFiles().size(), r.toString());
-        assertEquals(List.of(true, true), scp.tempFileWasInPlace, "route saw the fsync'd .part file in spool/tmp");
+        assertEquals(List.of(true, true), scp.tempFileWasInPlace, "route saw the .part file in spool/tmp");
         assertEquals(List.of(), scp.tempFiles());
         ReceivedInstance first = scp.instances.get(0);
         assertEquals("MODALITY", first.callingAeTitle());
