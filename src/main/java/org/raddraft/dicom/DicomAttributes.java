@@ -33,8 +33,8 @@ public record DicomAttributes(String studyInstanceUid, String seriesInstanceUid,
 
     /**
      * Reads a Part 10 file up to (not including) Pixel Data and checks that it has Study, Series and
-     * SOP Instance UIDs and a SOP Class UID. Used for every received instance and to re-index the
-     * spool at start-up.
+     * SOP Instance UIDs and a SOP Class UID. Used to re-index the spool at start-up, and for a
+     * received instance whose character set {@link #fromValues} leaves to PixelMed.
      *
      * @throws DicomFormatException with a reason fit for an Error Comment when the file is not
      *                              DICOM, is truncated before Pixel Data, or lacks a UID
