@@ -177,12 +177,10 @@ final class AssociationHandler implements Runnable {
                     LOG.debug("association with {}@{} released", callingAe, remoteHost);
                     return;
                 }
-                byte[] response = answer(rq, callingAe);
-                if (response == null) {
+                if (!answer(rq, out, callingAe)) {
                     out.abort(PduOutput.SOURCE_SERVICE_USER, 0);
                     return;
                 }
-                out.sendCommand(rq.presentationContextId(), response);
             }
         } catch (PduException e) {
             reader.abandon();
@@ -200,22 +198,29 @@ final class AssociationHandler implements Runnable {
         }
     }
 
-    /** The response command set, or null when the request is one we do not serve (then we abort). */
-    private byte[] answer(DimseRequestReader.Request<IncomingInstance> rq, String callingAe) {
+    /**
+     * Answers one request; false when it is one we do not serve (the caller aborts). Each line is
+     * logged after its response went out: the SCU's next request need not wait for our log.
+     */
+    private boolean answer(DimseRequestReader.Request<IncomingInstance> rq, PduOutput out, String callingAe)
+            throws IOException {
         DimseMessages.Command command = rq.command();
         if (command.commandField() == DimseMessages.C_ECHO_RQ) {
+            out.sendCommand(rq.presentationContextId(), DimseMessages.cEchoResponse(command));
             LOG.info("C-ECHO-RQ from {}@{} status=0000", callingAe, remoteHost);
-            return DimseMessages.cEchoResponse(command);
+            return true;
         }
         if (command.commandField() == DimseMessages.C_STORE_RQ) {
             StorageScp.Outcome outcome = storageScp.complete(rq.dataSet(), callingAe, remoteHost);
             ScpMetrics.storeAnswered(outcome.status());
+            out.sendCommand(rq.presentationContextId(),
+                    DimseMessages.cStoreResponse(command, outcome.status(), outcome.errorComment()));
             logStore(callingAe, command, outcome, rq.startNanos());
-            return DimseMessages.cStoreResponse(command, outcome.status(), outcome.errorComment());
+            return true;
         }
         LOG.warn("{}@{} sent unsupported DIMSE command 0x{}: aborting association", callingAe, remoteHost,
                 Integer.toHexString(command.commandField()));
-        return null;
+        return false;
     }
 
     private void logStore(String callingAe, DimseMessages.Command rq, StorageScp.Outcome outcome, long startNanos) {
