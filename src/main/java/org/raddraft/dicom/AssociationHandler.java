@@ -1,7 +1,5 @@
 package org.raddraft.dicom;
 
-import com.pixelmed.network.AReleaseException;
-import com.pixelmed.network.Association;
 import com.pixelmed.network.AssociationFactory;
 import com.pixelmed.network.DicomNetworkException;
 import org.slf4j.Logger;
@@ -21,16 +19,15 @@ import java.util.Locale;
 /**
  * One transport connection, from TCP accept to close: TLS handshake (if any), screening of the
  * A-ASSOCIATE-RQ (association limit, called AE, calling AE allow-list) with a real A-ASSOCIATE-RJ,
- * then PixelMed's association acceptor on a socket that replays the request, then the DIMSE loop
- * (C-ECHO and C-STORE) until release or abort.
+ * then PixelMed's association acceptor on a socket that replays the request (negotiation only),
+ * then our own DIMSE loop (C-ECHO and C-STORE) on the socket until release or abort.
+ * PixelMed's P-DATA loop is not used after negotiation: it reads the socket unbuffered and copies
+ * every PDV twice, which alone capped ingest at about 250 instances/s of 1 MiB.
  */
 final class AssociationHandler implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AssociationHandler.class);
 
-    static final int A_ASSOCIATE_RQ = 0x01;
-    static final int A_ASSOCIATE_RJ = 0x03;
-    static final int A_ABORT = 0x07;
     /** An A-ASSOCIATE-RQ is a few KB; refuse to buffer anything much larger before accepting. */
     static final int MAX_ASSOCIATE_RQ_LENGTH = 1 << 20;
     /** Fixed part of the A-ASSOCIATE-RQ after the 6-byte PDU header. */
@@ -73,17 +70,20 @@ final class AssociationHandler implements Runnable {
             if (rq == null) {
                 return;
             }
-            String calledAe = AeTitles.fromPdu(rq, 10);
-            String callingAe = AeTitles.fromPdu(rq, 26);
+            String calledAe = AssociateRequests.calledAe(rq);
+            String callingAe = AssociateRequests.callingAe(rq);
             if (!screen(calledAe, callingAe)) {
                 return;
             }
-            Association association = AssociationFactory.createNewAssociation(new ReplayingSocket(socket, rq),
-                    settings.aeTitle(), settings.maxPduLength(), 0, 0, policy);
+            ReplayingSocket replaying = new ReplayingSocket(socket, rq);
+            AssociationFactory.createNewAssociation(replaying, settings.aeTitle(), settings.maxPduLength(), 0, 0,
+                    policy);
             ScpMetrics.associationAccepted();
             LOG.info("A-ASSOCIATE-AC to {}@{}{}", callingAe, remoteHost, settings.tlsEnabled() ? " (TLS)" : "");
             socket.setSoTimeout(settings.idleTimeoutMs());
-            serve(association, callingAe);
+            // PixelMed read exactly the replayed A-ASSOCIATE-RQ: the stream is at the first P-DATA-TF
+            serve(new PduInput(replaying.getInputStream()),
+                    new PduOutput(socket.getOutputStream(), AssociateRequests.maxPduLength(rq)), callingAe);
         } catch (DicomNetworkException e) {
             LOG.info("association from {} ended: {}", remoteHost, e.getMessage());
         } catch (IOException e) {
@@ -121,12 +121,12 @@ final class AssociationHandler implements Runnable {
         int type = header[0] & 0xff;
         long length = ((header[2] & 0xffL) << 24) | ((header[3] & 0xff) << 16) | ((header[4] & 0xff) << 8)
                 | (header[5] & 0xff);
-        if (type != A_ASSOCIATE_RQ || length < FIXED_RQ_FIELDS || length > MAX_ASSOCIATE_RQ_LENGTH) {
+        if (type != PduType.A_ASSOCIATE_RQ || length < FIXED_RQ_FIELDS || length > MAX_ASSOCIATE_RQ_LENGTH) {
             ScpMetrics.associationRejected(ScpMetrics.NOT_AN_ASSOCIATE_REQUEST);
             LOG.warn("connection from {} did not start with an A-ASSOCIATE-RQ (PDU type 0x{}, length {}): aborting",
                     remoteHost, Integer.toHexString(type), length);
-            if (type != A_ABORT) {
-                out.write(new byte[] {A_ABORT, 0, 0, 0, 0, 4, 0, 0, 2, 0}); // provider, unexpected PDU
+            if (type != PduType.A_ABORT) {
+                out.write(new byte[] {PduType.A_ABORT, 0, 0, 0, 0, 4, 0, 0, 2, 0}); // provider, unexpected PDU
                 out.flush();
             }
             return null;
@@ -159,55 +159,72 @@ final class AssociationHandler implements Runnable {
     private void reject(int result, int source, int reason, String metricReason, String callingAe, String calledAe)
             throws IOException {
         OutputStream out = socket.getOutputStream();
-        out.write(new byte[] {A_ASSOCIATE_RJ, 0, 0, 0, 0, 4, 0, (byte) result, (byte) source, (byte) reason});
+        out.write(new byte[] {PduType.A_ASSOCIATE_RJ, 0, 0, 0, 0, 4, 0, (byte) result, (byte) source, (byte) reason});
         out.flush();
         ScpMetrics.associationRejected(metricReason);
         LOG.warn("A-ASSOCIATE-RJ to {}@{} called {}: {} (result {}, source {}, reason {})", callingAe, remoteHost,
                 calledAe, metricReason, result, source, reason);
     }
 
-    private void serve(Association association, String callingAe) throws DicomNetworkException, IOException {
-        while (true) {
-            DimseRequestReader reader = new DimseRequestReader(storageScp, callingAe);
-            association.setReceivedDataHandler(reader);
-            try {
-                association.waitForPDataPDUsUntilHandlerReportsDone();
-            } catch (AReleaseException e) {
-                LOG.debug("association with {}@{} released", callingAe, remoteHost);
-                return;
-            } catch (DicomNetworkException e) {
-                reader.abandon();
-                throw e;
-            }
-            DimseMessages.Command rq = reader.command();
-            byte[] response;
-            try {
-                if (rq.commandField() == DimseMessages.C_ECHO_RQ) {
-                    response = DimseMessages.cEchoResponse(rq);
-                    LOG.info("C-ECHO-RQ from {}@{} status=0000", callingAe, remoteHost);
-                } else if (rq.commandField() == DimseMessages.C_STORE_RQ) {
-                    StorageScp.Outcome outcome = storageScp.complete(reader.incoming(), callingAe, remoteHost);
-                    ScpMetrics.storeAnswered(outcome.status());
-                    response = DimseMessages.cStoreResponse(rq, outcome.status(), outcome.errorComment());
-                    logStore(callingAe, rq, outcome, reader);
-                } else {
-                    LOG.warn("{}@{} sent unsupported DIMSE command 0x{}: aborting association", callingAe, remoteHost,
-                            Integer.toHexString(rq.commandField()));
-                    association.abort();
+    private void serve(PduInput in, PduOutput out, String callingAe) throws IOException {
+        DimseRequestReader<IncomingInstance> reader = new DimseRequestReader<>(in, policy::acceptedTransferSyntax,
+                (rq, ts) -> rq.commandField() == DimseMessages.C_STORE_RQ ? storageScp.begin(rq, ts, callingAe) : null);
+        try {
+            while (true) {
+                DimseRequestReader.Request<IncomingInstance> rq = reader.next();
+                if (rq == null) {
+                    out.releaseResponse();
+                    LOG.debug("association with {}@{} released", callingAe, remoteHost);
                     return;
                 }
-            } catch (com.pixelmed.dicom.DicomException e) {
-                LOG.error("cannot encode response to {}@{}: aborting association", callingAe, remoteHost, e);
-                association.abort();
-                return;
+                if (!answer(rq, out, callingAe)) {
+                    out.abort(PduOutput.SOURCE_SERVICE_USER, 0);
+                    return;
+                }
             }
-            association.send(reader.presentationContextId(), response, null);
+        } catch (PduException e) {
+            reader.abandon();
+            LOG.warn("{}@{} broke the DICOM upper layer protocol ({}): aborting association", callingAe, remoteHost,
+                    e.getMessage());
+            out.abort(PduOutput.SOURCE_SERVICE_PROVIDER, e.abortReason());
+        } catch (SocketTimeoutException e) {
+            reader.abandon();
+            LOG.info("association with {}@{} idle for {} s: aborting", callingAe, remoteHost,
+                    settings.idleTimeoutMs() / 1000);
+            out.abort(PduOutput.SOURCE_SERVICE_PROVIDER, 0);
+        } catch (IOException | RuntimeException e) {
+            reader.abandon();
+            throw e;
         }
     }
 
-    private void logStore(String callingAe, DimseMessages.Command rq, StorageScp.Outcome outcome,
-                          DimseRequestReader reader) {
-        double ms = (System.nanoTime() - reader.startNanos()) / 1e6;
+    /**
+     * Answers one request; false when it is one we do not serve (the caller aborts). Each line is
+     * logged after its response went out: the SCU's next request need not wait for our log.
+     */
+    private boolean answer(DimseRequestReader.Request<IncomingInstance> rq, PduOutput out, String callingAe)
+            throws IOException {
+        DimseMessages.Command command = rq.command();
+        if (command.commandField() == DimseMessages.C_ECHO_RQ) {
+            out.sendCommand(rq.presentationContextId(), DimseMessages.cEchoResponse(command));
+            LOG.info("C-ECHO-RQ from {}@{} status=0000", callingAe, remoteHost);
+            return true;
+        }
+        if (command.commandField() == DimseMessages.C_STORE_RQ) {
+            StorageScp.Outcome outcome = storageScp.complete(rq.dataSet(), callingAe, remoteHost);
+            ScpMetrics.storeAnswered(outcome.status());
+            out.sendCommand(rq.presentationContextId(),
+                    DimseMessages.cStoreResponse(command, outcome.status(), outcome.errorComment()));
+            logStore(callingAe, command, outcome, rq.startNanos());
+            return true;
+        }
+        LOG.warn("{}@{} sent unsupported DIMSE command 0x{}: aborting association", callingAe, remoteHost,
+                Integer.toHexString(command.commandField()));
+        return false;
+    }
+
+    private void logStore(String callingAe, DimseMessages.Command rq, StorageScp.Outcome outcome, long startNanos) {
+        double ms = (System.nanoTime() - startNanos) / 1e6;
         String took = String.format(Locale.ROOT, "%.1f ms", ms);
         if (outcome.status() == DimseMessages.SUCCESS) {
             LOG.info("C-STORE-RQ from {}@{} sop={} status={} {}", callingAe, remoteHost, rq.affectedSopInstanceUid(),

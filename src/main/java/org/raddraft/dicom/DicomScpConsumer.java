@@ -67,7 +67,6 @@ public class DicomScpConsumer extends DefaultConsumer implements ShutdownAware {
     protected void doStart() throws Exception {
         super.doStart();
         settings = getEndpoint().scpSettings();
-        PixelMedTuning.apply();
         storageScp = new StorageScp(settings.spoolDir(), settings.minFreeBytes(), this::deliver);
         Files.createDirectories(storageScp.tmpDir());
         sweepStaleTempFiles();
@@ -233,6 +232,9 @@ public class DicomScpConsumer extends DefaultConsumer implements ShutdownAware {
                 associations.shutdownNow();
                 associations.awaitTermination(2, TimeUnit.SECONDS);
             }
+        }
+        if (storageScp != null) {
+            storageScp.close();
         }
         LOG.info("DICOM SCP on port {} stopped", s == null ? -1 : s.getLocalPort());
         serverSocket = null;

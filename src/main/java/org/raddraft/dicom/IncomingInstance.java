@@ -1,100 +1,176 @@
 package org.raddraft.dicom;
 
-import com.pixelmed.dicom.DicomException;
-import com.pixelmed.dicom.DicomOutputStream;
-import com.pixelmed.dicom.FileMetaInformation;
-import com.pixelmed.dicom.TransferSyntax;
-
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * One C-STORE data set on its way to disk: the Part 10 meta header, then the data set fragments as
- * they arrive, into {@code <spoolDir>/tmp/<random>.part}; {@link #finish()} fsyncs. When the store
- * was refused before any byte was written (watermark) or writing failed, the fragments are read and
+ * they arrive, into {@code <spoolDir>/tmp/<random>.part}; {@link #finish()} starts the fsync,
+ * {@link #awaitDurable()} waits for it. Fragments are gathered into writes of {@link #WRITE_SIZE}
+ * bytes (a 16 KiB PDU would otherwise cost a system call per 16 KiB). When the store was refused before any byte was written (watermark) or writing failed, the fragments are read and
  * dropped so the association stays usable, and {@link #refusal()} says what to answer.
  */
-final class IncomingInstance {
+final class IncomingInstance implements DataSetTarget {
+
+    static final int WRITE_SIZE = 256 * 1024;
+    /** PixelMed's, as in the A-ASSOCIATE-AC (see the conformance statement). */
+    static final String IMPLEMENTATION_CLASS_UID = "1.3.6.1.4.1.5962.99.2";
+    static final String IMPLEMENTATION_VERSION_NAME = "PIXELMEDJAVA001";
 
     private final DimseMessages.Command request;
     private final String transferSyntaxUid;
     private final Path tempFile;
+    private final DataSetWalker walker;
+    private final Executor fsyncs;
     private FileChannel channel;
+    private CompletableFuture<Void> durable;
+    private ByteBuffer pending;
     private DicomStatusException refusal;
     private long bytes;
 
     private IncomingInstance(DimseMessages.Command request, String transferSyntaxUid, Path tempFile,
-                             DicomStatusException refusal) {
+                             Executor fsyncs, DicomStatusException refusal) {
         this.request = request;
+        this.fsyncs = fsyncs;
         this.transferSyntaxUid = transferSyntaxUid;
         this.tempFile = tempFile;
         this.refusal = refusal;
+        this.walker = DataSetWalker.forTransferSyntax(transferSyntaxUid, DicomAttributes.TAGS);
     }
 
     static IncomingInstance refused(DimseMessages.Command request, String transferSyntaxUid,
                                     DicomStatusException refusal) {
-        return new IncomingInstance(request, transferSyntaxUid, null, refusal);
+        return new IncomingInstance(request, transferSyntaxUid, null, null, refusal);
     }
 
+    /** @param fsyncs runs the fsync of the finished file */
     static IncomingInstance create(DimseMessages.Command request, String transferSyntaxUid, String callingAe,
-                                   Path tempFile) {
+                                   Path tempFile, Executor fsyncs) {
         if (request.affectedSopClassUid() == null || request.affectedSopInstanceUid() == null) {
             return refused(request, transferSyntaxUid,
                     DicomStatusException.cannotUnderstand("C-STORE-RQ lacks Affected SOP Class/Instance UID"));
         }
-        IncomingInstance instance = new IncomingInstance(request, transferSyntaxUid, tempFile, null);
+        IncomingInstance instance = new IncomingInstance(request, transferSyntaxUid, tempFile, fsyncs, null);
         try {
             instance.channel = FileChannel.open(tempFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             instance.writeFully(metaHeader(request, transferSyntaxUid, callingAe));
-        } catch (IOException | DicomException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             instance.fail("cannot write spool file: " + e.getMessage());
         }
         return instance;
     }
 
-    private static byte[] metaHeader(DimseMessages.Command rq, String ts, String callingAe)
-            throws DicomException, IOException {
-        FileMetaInformation fmi = new FileMetaInformation(rq.affectedSopClassUid(), rq.affectedSopInstanceUid(), ts,
-                callingAe);
-        ByteArrayOutputStream bout = new ByteArrayOutputStream(512);
-        DicomOutputStream dout = new DicomOutputStream(bout, TransferSyntax.ExplicitVRLittleEndian, null);
-        fmi.getAttributeList().write(dout);
-        dout.flush();
-        return bout.toByteArray();
+    /** 128-byte preamble, "DICM", then group 0002 in Explicit VR Little Endian (PS3.10 section 7.1). */
+    private static byte[] metaHeader(DimseMessages.Command rq, String ts, String callingAe) {
+        byte[] group = ElementWriter.explicitVr()
+                .ob(0x00020001, new byte[] {0, 1})
+                .ui(0x00020002, rq.affectedSopClassUid())
+                .ui(0x00020003, rq.affectedSopInstanceUid())
+                .ui(0x00020010, ts)
+                .ui(0x00020012, IMPLEMENTATION_CLASS_UID)
+                .text(0x00020013, "SH", IMPLEMENTATION_VERSION_NAME)
+                .text(0x00020016, "AE", callingAe)
+                .withGroupLength(0x0002);
+        byte[] header = new byte[132 + group.length];
+        header[128] = 'D';
+        header[129] = 'I';
+        header[130] = 'C';
+        header[131] = 'M';
+        System.arraycopy(group, 0, header, 132, group.length);
+        return header;
     }
 
-    void write(byte[] fragment) {
+    @Override
+    public void write(byte[] fragment, int offset, int length) {
         if (refusal != null || channel == null) {
             return;
         }
+        walker.accept(fragment, offset, length);
         try {
-            writeFully(fragment);
+            if (pending == null) {
+                pending = ByteBuffer.allocate(WRITE_SIZE);
+            }
+            while (length > 0) {
+                int n = Math.min(length, pending.remaining());
+                pending.put(fragment, offset, n);
+                offset += n;
+                length -= n;
+                if (!pending.hasRemaining()) {
+                    writePending();
+                }
+            }
         } catch (IOException | RuntimeException e) {
             fail("cannot write spool file: " + e.getMessage());
         }
     }
 
-    /** All fragments received: fsync and close. */
-    void finish() {
+    /** All fragments received: the last write, then the fsync starts (see {@link #awaitDurable()}). */
+    @Override
+    public void finish() {
         if (refusal != null || channel == null) {
             return;
         }
         try {
-            channel.force(true);
-            channel.close();
-            channel = null;
+            if (pending != null) {
+                writePending();
+            }
         } catch (IOException | RuntimeException e) {
-            fail("cannot fsync spool file: " + e.getMessage());
+            fail("cannot write spool file: " + e.getMessage());
+            return;
+        }
+        // fsync on another thread, so that checking and indexing the instance overlap the disk
+        // flush; whoever makes the file visible or answers success waits for it (awaitDurable)
+        FileChannel written = channel;
+        channel = null;
+        try {
+            durable = CompletableFuture.runAsync(() -> forceAndClose(written), fsyncs);
+        } catch (RejectedExecutionException e) { // stopping: no thread to spare, fsync here
+            durable = CompletableFuture.completedFuture(null);
+            try {
+                forceAndClose(written);
+            } catch (UncheckedIOException failed) {
+                fail("cannot fsync spool file: " + failed.getCause().getMessage());
+            }
+        }
+    }
+
+    private static void forceAndClose(FileChannel written) {
+        try (written) {
+            written.force(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Blocks until the fsync that {@link #finish()} started has completed.
+     *
+     * @throws DicomStatusException (out of resources) when it failed
+     */
+    void awaitDurable() throws DicomStatusException {
+        if (durable == null) {
+            return;
+        }
+        try {
+            durable.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
+            throw DicomStatusException.outOfResources("cannot fsync spool file: " + cause.getMessage());
         }
     }
 
     /** The association ended before the data set did: drop what was written. */
-    void abandon() {
+    @Override
+    public void abandon() {
         closeQuietly();
         deleteTempFile();
     }
@@ -110,11 +186,20 @@ final class IncomingInstance {
     }
 
     private void writeFully(byte[] b) throws IOException {
-        ByteBuffer buffer = ByteBuffer.wrap(b);
+        writeFully(ByteBuffer.wrap(b));
+    }
+
+    private void writePending() throws IOException {
+        pending.flip();
+        writeFully(pending);
+        pending.clear();
+    }
+
+    private void writeFully(ByteBuffer buffer) throws IOException {
+        bytes += buffer.remaining();
         while (buffer.hasRemaining()) {
             channel.write(buffer);
         }
-        bytes += b.length;
     }
 
     private void fail(String why) {
@@ -131,6 +216,22 @@ final class IncomingInstance {
             }
             channel = null;
         }
+    }
+
+    /**
+     * The attributes of the received data set. Its structure was followed and the values needed were
+     * kept as it arrived, so the file is not parsed again (unless its character set needs PixelMed).
+     *
+     * @throws DicomFormatException when the data set is malformed, incomplete or lacks a UID
+     */
+    DicomAttributes attributes() throws DicomFormatException {
+        walker.checkComplete();
+        DicomAttributes attributes = DicomAttributes.fromValues(walker.keptValues());
+        if (attributes == null) { // a character set that PixelMed decodes for us
+            attributes = DicomAttributes.read(tempFile);
+        }
+        DicomAttributes.requirePixelDataOfImage(attributes, walker.sawPixelData());
+        return attributes;
     }
 
     DimseMessages.Command request() {

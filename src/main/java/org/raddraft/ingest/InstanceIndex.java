@@ -31,11 +31,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Puts a received instance in place and indexes it: atomic rename of the fsync'd temp file to
- * {@code spool/YYYY/MM/DD/<study-uid>/<sop-uid>.dcm}, then the row, committed. Only after
+ * {@code spool/YYYY/MM/DD/<study-uid>/<sop-uid>.dcm}, and its row, committed after the rename. Only after
  * {@link #record} returns does the receiver answer C-STORE success. Directories are fsync'd in
  * batches by the {@link DirectorySyncer}.
  *
- * <p>The file is renamed before the row is written: a crash in between leaves a file without a row,
+ * <p>The file is renamed before the row is committed: a crash in between leaves a file without a row,
  * which {@link #recover()} indexes at the next start. The reverse order could leave a row without a file.
  * A power loss before the batched directory sync can leave the (fsync'd, complete) content under its
  * temp name; recovery indexes complete temp files too.
@@ -61,30 +61,44 @@ public class InstanceIndex {
         this.dirSyncer = dirSyncer;
     }
 
-    /** Called by the ingest route for each instance the receiver has fsync'd to a temp file. */
+    /**
+     * Called by the ingest route for each instance the receiver has written to a temp file. One
+     * transaction: the row is inserted (a duplicate SOP Instance UID fails here, before any file is
+     * touched) while the receiver's fsync of the file runs; once it completed, the file is renamed
+     * into place, then the row committed. The row becomes visible only
+     * after the rename, so the crash cases are those of rename-then-insert: a file without a row, or
+     * a complete temp file, both indexed by {@link #recover()}.
+     */
     public void record(ReceivedInstance in) throws DicomStatusException, IOException, SQLException {
         DicomAttributes a = in.attributes();
         checkUid("Study Instance UID (0020,000D)", a.studyInstanceUid());
         checkUid("Series Instance UID (0020,000E)", a.seriesInstanceUid());
         checkUid("SOP Instance UID (0008,0018)", a.sopInstanceUid());
+        Instant now = clock.instant();
+        Path target = target(a, now);
         try (Connection c = db.connection()) { // one connection per instance: it is on the C-STORE's critical path
-            if (isIndexed(c, a.sopInstanceUid())) {
+            c.setAutoCommit(false);
+            try {
+                insert(c, a, spool.relativize(target).toString(), Files.size(in.tempFile()), in.transferSyntaxUid(),
+                        in.callingAeTitle(), now);
+            } catch (SQLIntegrityConstraintViolationException duplicate) {
+                c.rollback();
+                c.setAutoCommit(true);
                 Files.deleteIfExists(in.tempFile());
                 duplicates.increment();
                 log.info("duplicate sop={} from {}: already stored, kept the first copy", a.sopInstanceUid(),
                         in.callingAeTitle());
                 return;
             }
-            Instant now = clock.instant();
-            Path target = placeDurably(in.tempFile(), a, now);
             try {
-                insert(c, a, spool.relativize(target).toString(), Files.size(target), in.transferSyntaxUid(),
-                        in.callingAeTitle(), now);
-            } catch (SQLIntegrityConstraintViolationException raced) {
-                // Another association stored the same SOP instance meanwhile; the file in place is theirs.
-                duplicates.increment();
-                log.info("duplicate sop={} from {} (concurrent)", a.sopInstanceUid(), in.callingAeTitle());
-                return;
+                in.awaitDurable(); // the receiver's fsync ran while the row was inserted
+                moveIntoPlace(in.tempFile(), target);
+                c.commit();
+            } catch (DicomStatusException | IOException | SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
             }
         }
         stored.increment();
@@ -105,13 +119,24 @@ public class InstanceIndex {
         }
     }
 
-    private Path placeDurably(Path temp, DicomAttributes a, Instant now) throws IOException {
+    /** {@code spool/YYYY/MM/DD/<study-uid>/<sop-uid>.dcm} */
+    private Path target(DicomAttributes a, Instant now) {
         LocalDate day = LocalDate.ofInstant(now, ZoneId.systemDefault());
-        Path dir = spool.resolve(String.format("%04d/%02d/%02d", day.getYear(), day.getMonthValue(),
-                day.getDayOfMonth())).resolve(a.studyInstanceUid());
+        return spool.resolve(String.format("%04d/%02d/%02d", day.getYear(), day.getMonthValue(),
+                day.getDayOfMonth())).resolve(a.studyInstanceUid()).resolve(a.sopInstanceUid() + ".dcm");
+    }
+
+    private Path placeDurably(Path temp, DicomAttributes a, Instant now) throws IOException {
+        Path target = target(a, now);
+        moveIntoPlace(temp, target);
+        return target;
+    }
+
+    /** Atomic rename; the directories it changed are fsync'd by the {@link DirectorySyncer} soon after. */
+    private void moveIntoPlace(Path temp, Path target) throws IOException {
+        Path dir = target.getParent();
         boolean newDir = !Files.isDirectory(dir);
         Files.createDirectories(dir);
-        Path target = dir.resolve(a.sopInstanceUid() + ".dcm");
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         dirSyncer.changed(dir);
         if (newDir) {
@@ -120,47 +145,52 @@ public class InstanceIndex {
                 dirSyncer.changed(p);
             }
         }
-        return target;
     }
 
-    /** Inserts the row (and creates or touches its study) in one transaction on {@code c}. */
+    /** Inserts the row and creates or touches its study, in the caller's transaction. */
     private static void insert(Connection c, DicomAttributes a, String relativePath, long size, String transferSyntax,
             String callingAe, Instant now) throws SQLException {
+        long studyId = StudyAssembler.touchStudy(c, a.studyInstanceUid(), now);
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO instance (study_id, sop_instance_uid, series_instance_uid, sop_class_uid,
+                  transfer_syntax_uid, modality, body_part_examined, view_position, study_description,
+                  series_description, patient_age, patient_birth_date, study_date, accession_number,
+                  photometric, rows_count, columns_count, path, size_bytes, calling_ae, received_at)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""")) {
+            int i = 0;
+            ps.setLong(++i, studyId);
+            ps.setString(++i, a.sopInstanceUid());
+            ps.setString(++i, a.seriesInstanceUid());
+            ps.setString(++i, nz(a.sopClassUid()));
+            ps.setString(++i, transferSyntax);
+            ps.setString(++i, cut(a.modality(), 16));
+            ps.setString(++i, cut(a.bodyPartExamined(), 64));
+            ps.setString(++i, cut(a.viewPosition(), 16));
+            ps.setString(++i, cut(a.studyDescription(), 64));
+            ps.setString(++i, cut(a.seriesDescription(), 64));
+            ps.setString(++i, cut(a.patientAge(), 4));
+            ps.setString(++i, cut(a.patientBirthDate(), 8));
+            ps.setString(++i, cut(a.studyDate(), 8));
+            ps.setString(++i, cut(a.accessionNumber(), 16));
+            ps.setString(++i, cut(a.photometricInterpretation(), 16));
+            ps.setInt(++i, a.rows());
+            ps.setInt(++i, a.columns());
+            ps.setString(++i, relativePath);
+            ps.setLong(++i, size);
+            ps.setString(++i, cut(callingAe, 16));
+            ps.setObject(++i, now.atOffset(java.time.ZoneOffset.UTC));
+            ps.executeUpdate();
+        }
+    }
+
+    /** {@link #insert} in a transaction of its own (recovery: the file is in place already). */
+    private static void insertCommitted(Connection c, DicomAttributes a, String relativePath, long size, Instant at)
+            throws SQLException {
         c.setAutoCommit(false);
         try {
-            long studyId = StudyAssembler.touchStudy(c, a.studyInstanceUid(), now);
-            try (PreparedStatement ps = c.prepareStatement("""
-                    INSERT INTO instance (study_id, sop_instance_uid, series_instance_uid, sop_class_uid,
-                      transfer_syntax_uid, modality, body_part_examined, view_position, study_description,
-                      series_description, patient_age, patient_birth_date, study_date, accession_number,
-                      photometric, rows_count, columns_count, path, size_bytes, calling_ae, received_at)
-                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""")) {
-                int i = 0;
-                ps.setLong(++i, studyId);
-                ps.setString(++i, a.sopInstanceUid());
-                ps.setString(++i, a.seriesInstanceUid());
-                ps.setString(++i, nz(a.sopClassUid()));
-                ps.setString(++i, transferSyntax);
-                ps.setString(++i, cut(a.modality(), 16));
-                ps.setString(++i, cut(a.bodyPartExamined(), 64));
-                ps.setString(++i, cut(a.viewPosition(), 16));
-                ps.setString(++i, cut(a.studyDescription(), 64));
-                ps.setString(++i, cut(a.seriesDescription(), 64));
-                ps.setString(++i, cut(a.patientAge(), 4));
-                ps.setString(++i, cut(a.patientBirthDate(), 8));
-                ps.setString(++i, cut(a.studyDate(), 8));
-                ps.setString(++i, cut(a.accessionNumber(), 16));
-                ps.setString(++i, cut(a.photometricInterpretation(), 16));
-                ps.setInt(++i, a.rows());
-                ps.setInt(++i, a.columns());
-                ps.setString(++i, relativePath);
-                ps.setLong(++i, size);
-                ps.setString(++i, cut(callingAe, 16));
-                ps.setObject(++i, now.atOffset(java.time.ZoneOffset.UTC));
-                ps.executeUpdate();
-            }
+            insert(c, a, relativePath, size, "", null, at);
             c.commit();
-        } catch (SQLException e) {
+        } catch (SQLException | RuntimeException e) {
             c.rollback();
             throw e;
         } finally {
@@ -192,7 +222,7 @@ public class InstanceIndex {
                 }
                 Instant at = Files.getLastModifiedTime(p).toInstant();
                 Path target = placeDurably(p, a, at);
-                insert(c, a, spool.relativize(target).toString(), Files.size(target), "", null, at);
+                insertCommitted(c, a, spool.relativize(target).toString(), Files.size(target), at);
                 n++;
             }
         }
@@ -238,7 +268,7 @@ public class InstanceIndex {
                 if (isIndexed(c, a.sopInstanceUid())) {
                     continue; // same instance indexed under another day's folder
                 }
-                insert(c, a, spool.relativize(f).toString(), Files.size(f), "", null,
+                insertCommitted(c, a, spool.relativize(f).toString(), Files.size(f),
                         Files.getLastModifiedTime(f).toInstant());
                 n++;
             } catch (DicomFormatException e) {

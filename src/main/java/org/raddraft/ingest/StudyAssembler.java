@@ -48,6 +48,18 @@ public class StudyAssembler {
      */
     static long touchStudy(Connection c, String studyUid, Instant now) throws SQLException {
         OffsetDateTime at = now.atOffset(ZoneOffset.UTC);
+        // the usual case in one statement: the study exists and is collecting (the UPDATE takes the
+        // row lock that SELECT ... FOR UPDATE below would)
+        try (PreparedStatement touch = c.prepareStatement("SELECT id FROM FINAL TABLE (UPDATE study"
+                + " SET last_instance_at = ? WHERE study_instance_uid = ? AND state = 'COLLECTING')")) {
+            touch.setObject(1, at);
+            touch.setString(2, studyUid);
+            try (ResultSet rs = touch.executeQuery()) {
+                if (rs.next()) {
+                    return rs.getLong(1);
+                }
+            }
+        }
         for (int attempt = 0; ; attempt++) {
             try (PreparedStatement sel = c.prepareStatement(
                     "SELECT id, state FROM study WHERE study_instance_uid = ? FOR UPDATE")) {

@@ -52,7 +52,7 @@ class CStoreScpTest {
         assertTrue(r.ok(), r.toString());
         assertEquals(2, r.output().split("Received Store Response \\(Success\\)", -1).length - 1, r.toString());
         assertEquals(2, scp.receivedFiles().size(), r.toString());
-        assertEquals(List.of(true, true), scp.tempFileWasInPlace, "route saw the fsync'd .part file in spool/tmp");
+        assertEquals(List.of(true, true), scp.tempFileWasInPlace, "route saw the .part file in spool/tmp");
         assertEquals(List.of(), scp.tempFiles());
         ReceivedInstance first = scp.instances.get(0);
         assertEquals("MODALITY", first.callingAeTitle());
@@ -61,6 +61,11 @@ class CStoreScpTest {
         assertEquals("CR", first.attributes().modality());
         DicomAttributes stored = DicomAttributes.read(scp.received.resolve(first.attributes().sopInstanceUid() + ".dcm"));
         assertEquals(first.attributes(), stored, "the moved file is the Part 10 file that was parsed");
+        for (Path f : scp.receivedFiles()) {
+            Dcmtk.assertCleanPart10(f); // our hand-written meta header, as DCMTK reads it
+        }
+        assertTrue(Dcmtk.ok("dcmdump", "-M", scp.receivedFiles().get(0)).output()
+                .contains("(0002,0016) AE [MODALITY]"), "Source Application Entity Title");
     }
 
     @Test

@@ -94,6 +94,7 @@ final class ScpFixture implements AutoCloseable {
     }
 
     void moveIntoPlace(ReceivedInstance instance) throws Exception {
+        instance.awaitDurable();
         Files.move(instance.tempFile(), received.resolve(instance.attributes().sopInstanceUid() + ".dcm"),
                 StandardCopyOption.ATOMIC_MOVE);
     }

@@ -1,0 +1,66 @@
+package org.raddraft.dicom;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * The PDUs the acceptor sends on an established association (PS3.8 section 9.3): a DIMSE response
+ * command set in P-DATA-TF PDUs, A-RELEASE-RP and A-ABORT. Each PDU goes out in one write, the
+ * socket having TCP_NODELAY, so the SCU gets its C-STORE-RSP without delay.
+ */
+final class PduOutput {
+
+    static final int SOURCE_SERVICE_USER = 0;
+    static final int SOURCE_SERVICE_PROVIDER = 2;
+    /** PDU header (6) plus PDV item header (4 length, 1 context ID, 1 control). */
+    private static final int P_DATA_OVERHEAD = 12;
+    private static final int COMMAND = 0x01;
+    private static final int LAST_FRAGMENT = 0x02;
+
+    private final OutputStream out;
+    private final int peerMaxPduLength;
+
+    /** @param peerMaxPduLength the maximum PDU length the peer receives; 0 means unlimited */
+    PduOutput(OutputStream out, int peerMaxPduLength) {
+        this.out = out;
+        this.peerMaxPduLength = peerMaxPduLength;
+    }
+
+    /** A whole command set, in as many PDUs (one PDV each) as the peer's maximum PDU length needs. */
+    void sendCommand(int presentationContextId, byte[] commandSet) throws IOException {
+        // max PDU length counts the PDU's variable field: PDV item length field (4) and the item itself
+        int maxFragment = peerMaxPduLength == 0 ? commandSet.length : Math.max(1, peerMaxPduLength - 6);
+        int offset = 0;
+        do {
+            int n = Math.min(maxFragment, commandSet.length - offset);
+            boolean last = offset + n == commandSet.length;
+            byte[] pdu = new byte[P_DATA_OVERHEAD + n];
+            pdu[0] = PduType.P_DATA_TF;
+            putInt(pdu, 2, n + 6);
+            putInt(pdu, 6, n + 2);
+            pdu[10] = (byte) presentationContextId;
+            pdu[11] = (byte) (COMMAND | (last ? LAST_FRAGMENT : 0));
+            System.arraycopy(commandSet, offset, pdu, P_DATA_OVERHEAD, n);
+            out.write(pdu);
+            offset += n;
+        } while (offset < commandSet.length);
+        out.flush();
+    }
+
+    void releaseResponse() throws IOException {
+        out.write(new byte[] {PduType.A_RELEASE_RP, 0, 0, 0, 0, 4, 0, 0, 0, 0});
+        out.flush();
+    }
+
+    void abort(int source, int reason) throws IOException {
+        out.write(new byte[] {PduType.A_ABORT, 0, 0, 0, 0, 4, 0, 0, (byte) source, (byte) reason});
+        out.flush();
+    }
+
+    private static void putInt(byte[] b, int at, int v) {
+        b[at] = (byte) (v >>> 24);
+        b[at + 1] = (byte) (v >>> 16);
+        b[at + 2] = (byte) (v >>> 8);
+        b[at + 3] = (byte) v;
+    }
+}
