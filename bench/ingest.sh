@@ -2,7 +2,7 @@
 # Ingest throughput: the same 200 x 1 MB instances pushed with DCMTK storescu (one association)
 # to RadDraft (fsync + atomic rename + indexed row per instance), to DCMTK storescp (writes files,
 # no fsync, no index) and to Orthanc (SyncStorageArea=true, SQLite index), on loopback, in one run.
-# Usage: bench/ingest.sh [N]   (default 200). Needs dcmtk, orthanc, a built RadDraft (bin/raddraft builds).
+# Usage: [WARMUP=300] bench/ingest.sh [N]   (default 200). Needs dcmtk, orthanc, a built RadDraft (bin/raddraft builds).
 set -euo pipefail
 app="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
 n="${1:-200}"
@@ -42,7 +42,11 @@ make_set() { # dir count
   dcmodify -nb -gin "$1"/*.dcm
 }
 make_set "$work/set" "$n"
-make_set "$work/warm" 20
+# Warm-up: each peer first receives WARMUP other instances on an association of its own, so that the
+# run measures the steady state of a long-running receiver (RadDraft's JIT compiles its receive and
+# H2 paths over the first few hundred instances; a daemon does that once in its life).
+warmup="${WARMUP:-300}"
+make_set "$work/warm" "$warmup"
 size_kib=$(( $(stat -c %s "$work/set/i$(printf '%0*d' ${#n} 1).dcm") / 1024 ))
 
 push() { # port -> instances/s (prints), after a warm-up association with other instances
@@ -61,7 +65,7 @@ start_raddraft "$work/raddraft" 30
 pids+=("$rd_pid")
 raddraft=$(push "$rd_port" RADDRAFT)
 stored=$(find "$work/raddraft/spool" -name '*.dcm' | wc -l)
-[ "$stored" -eq $((n + 20)) ] || { echo "bench: RadDraft stored $stored of $((n + 20))" >&2; exit 1; }
+[ "$stored" -eq $((n + warmup)) ] || { echo "bench: RadDraft stored $stored of $((n + warmup))" >&2; exit 1; }
 
 # --- DCMTK storescp
 sc_port=$(free_port); mkdir -p "$work/storescp"
@@ -83,6 +87,6 @@ pids+=($!)
 wait_port "$or_port"
 orthanc=$(push "$or_port" ORTHANC)
 
-printf '\n%-10s %12s   (%d instances of %d KiB, one association, loopback, TCP_NODELAY=1)\n' peer instances/s "$n" "$size_kib"
+printf '\n%-10s %12s   (%d instances of %d KiB, one association, loopback, TCP_NODELAY=1, after %d warm-up instances)\n' peer instances/s "$n" "$size_kib" "$warmup"
 printf '%-10s %12s\n' raddraft "$raddraft" storescp "$storescp" orthanc "$orthanc"
 python3 -c "print(f'ratios: raddraft/orthanc={$raddraft/$orthanc:.2f} raddraft/storescp={$raddraft/$storescp:.2f}')"

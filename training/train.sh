@@ -12,7 +12,7 @@
 # Needs Debian python3 with python3-torch (1.13), python3-torchvision, python3-onnx, python3-numpy,
 # python3-pil; strongly recommended: libopenblas0-pthread (Debian's torch links the reference BLAS
 # otherwise, and the transformer layers train ~10x slower).  Override with environment variables:
-#   TRAIN_STUDIES EVAL_STUDIES CALIB_STUDIES EPOCHS CLF_EPOCHS AUX_WEIGHT MAP_WEIGHT SIZE WORK PYTHON MVN_FLAGS
+#   TRAIN_STUDIES EVAL_STUDIES CALIB_STUDIES EPOCHS CLF_EPOCHS AUX_WEIGHT MAP_WEIGHT VERSION SIZE WORK PYTHON MVN_FLAGS
 #   RADDRAFT_TRAIN_THREADS PHANTOM_SRC GEN_COMMIT
 set -eu
 
@@ -27,6 +27,7 @@ EPOCHS=${EPOCHS:-10}
 CLF_EPOCHS=${CLF_EPOCHS:-10}
 AUX_WEIGHT=${AUX_WEIGHT:-1.0}
 MAP_WEIGHT=${MAP_WEIGHT:-1.0}
+VERSION=${VERSION:-2.0.0}
 SIZE=${SIZE:-256}
 export RADDRAFT_TRAIN_THREADS=${RADDRAFT_TRAIN_THREADS:-2}
 export OMP_NUM_THREADS=$RADDRAFT_TRAIN_THREADS OPENBLAS_NUM_THREADS=1
@@ -83,7 +84,7 @@ echo "== export + evaluate ($(date))"
 rm -rf "$ROOT/models/reference-cxr"
 nice -n 5 "$PYTHON" package.py --ckpt "$WORK/ckpt" --model-dir "$ROOT/models/reference-cxr" \
     --eval "$WORK/data/eval" --eval-seed "$EVAL_SEED" --calib "$WORK/data/calib" --calib-seed "$CALIB_SEED" \
-    --train-seed "$TRAIN_SEED" --train-studies "$TRAIN_STUDIES" --cache "$WORK/cache" --generator-commit "$GEN_COMMIT" \
+    --train-seed "$TRAIN_SEED" --train-studies "$TRAIN_STUDIES" --cache "$WORK/cache" --generator-commit "$GEN_COMMIT" --version "$VERSION" \
     --model-card "$ROOT/docs/model-card.md" \
     --fixtures "$ROOT/src/test/resources/org/raddraft/inference/reference-cxr"
 
