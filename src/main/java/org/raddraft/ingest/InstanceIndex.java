@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.raddraft.dicom.DicomAttributes;
 import org.raddraft.dicom.DicomFormatException;
+import org.raddraft.dicom.FileMetaHeader;
 import org.raddraft.dicom.DicomStatusException;
 import org.raddraft.dicom.ReceivedInstance;
 import org.raddraft.store.Database;
@@ -183,12 +184,24 @@ public class InstanceIndex {
         }
     }
 
-    /** {@link #insert} in a transaction of its own (recovery: the file is in place already). */
-    private static void insertCommitted(Connection c, DicomAttributes a, String relativePath, long size, Instant at)
-            throws SQLException {
+    /**
+     * {@link #insert} in a transaction of its own (recovery: the file is in place already). The
+     * transfer syntax and calling AE come from the file's meta header, where the receiver wrote them.
+     */
+    private static void insertCommitted(Connection c, DicomAttributes a, Path file, String relativePath, long size,
+            Instant at) throws SQLException {
+        String transferSyntax = "";
+        String callingAe = null;
+        try {
+            FileMetaHeader meta = FileMetaHeader.read(file);
+            transferSyntax = meta.transferSyntaxUid();
+            callingAe = meta.sourceAeTitle();
+        } catch (DicomFormatException e) {
+            log.warn("recovery: {}: {}; indexed without transfer syntax and calling AE", relativePath, e.getMessage());
+        }
         c.setAutoCommit(false);
         try {
-            insert(c, a, relativePath, size, "", null, at);
+            insert(c, a, relativePath, size, transferSyntax, callingAe, at);
             c.commit();
         } catch (SQLException | RuntimeException e) {
             c.rollback();
@@ -222,7 +235,7 @@ public class InstanceIndex {
                 }
                 Instant at = Files.getLastModifiedTime(p).toInstant();
                 Path target = placeDurably(p, a, at);
-                insertCommitted(c, a, spool.relativize(target).toString(), Files.size(target), at);
+                insertCommitted(c, a, target, spool.relativize(target).toString(), Files.size(target), at);
                 n++;
             }
         }
@@ -268,7 +281,7 @@ public class InstanceIndex {
                 if (isIndexed(c, a.sopInstanceUid())) {
                     continue; // same instance indexed under another day's folder
                 }
-                insertCommitted(c, a, spool.relativize(f).toString(), Files.size(f),
+                insertCommitted(c, a, f, spool.relativize(f).toString(), Files.size(f),
                         Files.getLastModifiedTime(f).toInstant());
                 n++;
             } catch (DicomFormatException e) {

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.raddraft.ops.StudyListing;
 import org.raddraft.store.Database;
+import org.raddraft.testing.Dcmtk;
 
 /** Start-up recovery of the spool after a crash or power loss, on real Part 10 files from testdata. */
 class RecoveryTest {
@@ -51,6 +55,13 @@ class RecoveryTest {
             assertEquals(1, index.recover());
             assertEquals(0, index.recover(), "indexed once");
             assertFalse(StudyListing.studies(db).isEmpty());
+            // the row records what the receiver would have: transfer syntax and calling AE from the meta header
+            try (Connection c = db.connection(); Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT transfer_syntax_uid, calling_ae FROM instance")) {
+                assertTrue(rs.next());
+                assertEquals(Dcmtk.transferSyntax(PA), rs.getString(1));
+                assertEquals(Dcmtk.tag(PA, "0002,0016"), rs.getString(2));
+            }
         }
     }
 }
