@@ -157,6 +157,7 @@ def main():
         for gp in opt.param_groups:
             gp["lr"] = lr
 
+    teach_from, teach_to = (float(v) for v in args.finding_teacher.split(","))
     g = torch.Generator().manual_seed(args.seed)
     # uncertain (-1) -> 0.5 soft target for the classifier / aux head
     y_all = torch.tensor(labels, dtype=torch.float32)
@@ -180,8 +181,7 @@ def main():
                 tgt = ids_all[idx]
                 L = int((tgt != PAD_ID).sum(1).max())
                 tgt = tgt[:, :L]
-                t0_, t1_ = (float(v) for v in args.finding_teacher.split(","))
-                share = t0_ + (t1_ - t0_) * step / max(1, total_d - 1)
+                share = teach_from + (teach_to - teach_from) * step / max(1, total_d - 1)
                 teach = torch.rand(x.shape[0], generator=g) < share
                 logits, aux, mid = drafter(x, tgt[:, :-1], y, teach)
                 lm = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt[:, 1:].reshape(-1),

@@ -126,8 +126,7 @@ final class AssociationHandler implements Runnable {
             LOG.warn("connection from {} did not start with an A-ASSOCIATE-RQ (PDU type 0x{}, length {}): aborting",
                     remoteHost, Integer.toHexString(type), length);
             if (type != PduType.A_ABORT) {
-                out.write(new byte[] {PduType.A_ABORT, 0, 0, 0, 0, 4, 0, 0, 2, 2}); // source provider, reason unexpected PDU
-                out.flush();
+                new PduOutput(out, 0).abort(PduOutput.SOURCE_SERVICE_PROVIDER, PduException.UNEXPECTED_PDU);
             }
             return null;
         }

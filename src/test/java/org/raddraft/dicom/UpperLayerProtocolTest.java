@@ -70,6 +70,19 @@ class UpperLayerProtocolTest {
                 "broke the DICOM upper layer protocol (PDV item length")), log.list.toString());
     }
 
+    @Test
+    void connectionNotOpeningWithAssociateRequestIsAbortedAsUnexpectedPdu() throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), scp.port())) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(Pdus.pData(new Pdus.Pdv(1, true, true, Pdus.cEchoRq(1))));
+            assertArrayEquals(new byte[] {0x07, 0, 0, 0, 0, 4, 0, 0, 2, PduException.UNEXPECTED_PDU}, readPdu(s),
+                    "A-ABORT, source service provider, unexpected PDU");
+            assertEquals(-1, s.getInputStream().read(), "connection closed after the A-ABORT");
+        }
+        assertTrue(log.list.stream().anyMatch(e -> e.getFormattedMessage().contains(
+                "did not start with an A-ASSOCIATE-RQ (PDU type 0x4")), log.list.toString());
+    }
+
     private Socket associate() throws IOException {
         Socket s = new Socket(InetAddress.getLoopbackAddress(), scp.port());
         s.setSoTimeout(5000);

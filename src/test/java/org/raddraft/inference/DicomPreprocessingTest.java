@@ -76,7 +76,8 @@ class DicomPreprocessingTest {
         Path dir = TestModels.sharedDicom();
         Path mono2 = dir.resolve("siim-cr-chest-pa-jpeg-baseline.dcm");
         Path mono1 = dir.resolve("siim-cr-chest-pa-jpeg-baseline-monochrome1.dcm");
-        Assumptions.assumeTrue(Files.exists(mono1) && Files.exists(mono2), "SIIM pair absent: skipped");
+        Assumptions.assumeTrue(Files.exists(mono1) && Files.exists(mono2), "shared sample pair " + mono2 + " / "
+                + mono1.getFileName() + " absent (see ../shared/data/README.md): skipped");
         assertEquals(java.util.Arrays.hashCode(DicomPixels.decode(mono2).values()),
                 java.util.Arrays.hashCode(DicomPixels.decode(mono1).values()), "stored values differ");
         Preprocessor p = preprocessor();
@@ -96,7 +97,7 @@ class DicomPreprocessingTest {
     @Test
     void windowedMonochrome1ChestShowsLungsDarkerThanMediastinum() throws Exception {
         Path f = TestModels.sharedDicom().resolve("wg04-rg1-cr-chest-pa-j2k-lossy-monochrome1.dcm");
-        Assumptions.assumeTrue(Files.exists(f), "WG04 chest absent: skipped");
+        Assumptions.assumeTrue(Files.exists(f), "shared sample " + f + " absent (see ../shared/data/README.md): skipped");
         float[] x = preprocessor().view(f, 0);
         assertLungsDarkerThanMediastinum(x, f.toString());
     }
@@ -159,7 +160,7 @@ class DicomPreprocessingTest {
     @Test
     void renderedRealChestHasDarkLungsAndFullRange() throws Exception {
         Path f = TestModels.sharedDicom().resolve("siim-cr-chest-pa-jpeg-baseline.dcm");
-        Assumptions.assumeTrue(Files.exists(f), "SIIM chest absent: skipped");
+        Assumptions.assumeTrue(Files.exists(f), "shared sample " + f + " absent (see ../shared/data/README.md): skipped");
         float[] x = preprocessor().view(f, 0);
         render(x, "siim-chest-preprocessed.png");
         assertLungsDarkerThanMediastinum(x, f.toString());
