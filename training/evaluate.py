@@ -106,6 +106,41 @@ def label_f1(true_rows, pred_rows, obs_list):
 
 
 # ------------------------------------------------------------------ running the model
+def best_threshold(y, p):
+    """The probability threshold (0.05..0.95, step 0.01) with the best F1 of p >= threshold against y."""
+    best = (0.5, -1.0)
+    for th in np.arange(0.05, 0.96, 0.01):
+        f = f1_stats(int(((p >= th) & y).sum()), int(((p >= th) & ~y).sum()), int(((p < th) & y).sum()))[2]
+        if f > best[1] + 1e-9:
+            best = (round(float(th), 2), f)
+    return best[0] if y.sum() > 0 else 0.5
+
+
+def calibrate_tokens(ckpt_dir, calib_dir, cache=None, log=print):
+    """Hard finding tokens: picks each observation's threshold on the drafter's own finding head
+    (best F1 on the calibration set, never the held-out one) and writes it into the checkpoint,
+    where export.load_models reads it for both the ONNX export and the evaluation."""
+    from export import TOKEN_THRESHOLDS, load_models
+    cfg, _, drafter, _ = load_models(ckpt_dir)
+    if not drafter.encoder.hard_tokens:
+        return None
+    rows, px, _ = load_set(calib_dir, cfg["size"], cache, log)
+    probs = []
+    with torch.no_grad():
+        for i in range(0, len(px), 32):
+            x = torch.from_numpy(normalize(np.asarray(px[i:i + 32], np.float32), cfg["image_mean"], cfg["image_std"]))
+            probs.append(torch.sigmoid(drafter.encoder.encode(x)[1]).numpy())
+    probs = np.concatenate(probs)
+    thr = {o: best_threshold(np.array([positive(r["labels"][o]) for r in rows]), probs[:, j])
+           for j, o in enumerate(OBSERVATIONS)}
+    out = {"probability": thr, "logit": {o: math.log(t / (1 - t)) for o, t in thr.items()},
+           "calibration_set": calib_dir}
+    with open(os.path.join(ckpt_dir, TOKEN_THRESHOLDS), "w") as f:
+        json.dump(out, f, indent=1)
+    log(f"finding-token thresholds (probability): {thr}")
+    return thr
+
+
 @torch.no_grad()
 def run_model(drafter, clf, px_uint, mean, std, tok, max_length, batch=32, drop_lateral=False):
     texts, ids_all, lp_mean, lp_min, probs = [], [], [], [], []
@@ -147,16 +182,8 @@ def evaluate(model_dir, ckpt_dir, eval_dir, calib_dir, eval_seed, calib_seed, fi
     c_txt, _, c_mean, c_min, c_prob = run_model(drafter, clf, c_px, mean, std, tok, max_length)
     c_true = [r["labels"] for r in c_rows]
     c_pred = [label(t) for t in c_txt]
-    thr = {}
-    for j, o in enumerate(OBSERVATIONS):
-        y = np.array([positive(t[o]) for t in c_true])
-        best = (0.5, -1.0)
-        for th in np.arange(0.05, 0.96, 0.01):
-            f = f1_stats(int(((c_prob[:, j] >= th) & y).sum()), int(((c_prob[:, j] >= th) & ~y).sum()),
-                         int(((c_prob[:, j] < th) & y).sum()))[2]
-            if f > best[1] + 1e-9:
-                best = (round(float(th), 2), f)
-        thr[o] = best[0] if y.sum() > 0 else 0.5
+    thr = {o: best_threshold(np.array([positive(t[o]) for t in c_true]), c_prob[:, j])
+           for j, o in enumerate(OBSERVATIONS)}
     c_correct = np.array([all(positive(t[o]) == positive(p[o]) for o in OBSERVATIONS) for t, p in zip(c_true, c_pred)])
     ref = c_correct if c_correct.sum() >= 20 else np.ones_like(c_correct)
     lp_mean_thr = round(float(np.percentile(c_mean[ref], 5)), 4)

@@ -20,6 +20,8 @@ from models import Classifier, Drafter
 import tokenizer_build as tb
 
 OPSET = 17
+# per-observation finding-token thresholds, written into the checkpoint by package.py (calibrate_tokens)
+TOKEN_THRESHOLDS = "token_thresholds.json"
 
 
 def load_models(ckpt):
@@ -30,6 +32,11 @@ def load_models(ckpt):
     drafter = Drafter(len(vocab), cfg["size"], len(OBSERVATIONS), cfg["d_model"], cfg["enc_cfg"],
                       cfg["dec_layers"], cfg["heads"], cfg["max_positions"])
     drafter.load_state_dict(torch.load(os.path.join(ckpt, "drafter.pt")))
+    thresholds = os.path.join(ckpt, TOKEN_THRESHOLDS)
+    if drafter.encoder.hard_tokens and os.path.exists(thresholds):
+        with open(thresholds) as f:
+            logit = json.load(f)["logit"]
+        drafter.encoder.token_threshold.copy_(torch.tensor([logit[o] for o in OBSERVATIONS]))
     clf = Classifier(len(OBSERVATIONS), **cfg.get("clf_cfg", {}))
     clf.load_state_dict(torch.load(os.path.join(ckpt, "classifier.pt")))
     return cfg, vocab, deployable(drafter), deployable(clf)

@@ -59,7 +59,7 @@ class ImageEncoder(nn.Module):
     spatial tokens WHERE (laterality, location, extent)."""
 
     def __init__(self, image_size, n_views=2, d_model=192, widths=(16, 32, 64, 128),
-                 blocks=(0, 1, 1, 1), pool=1, layers=1, heads=4, n_labels=14):
+                 blocks=(0, 1, 1, 1), pool=1, layers=1, heads=4, n_labels=14, hard_tokens=False):
         super().__init__()
         self.n_views = n_views
         self.backbone = Backbone(widths, blocks)
@@ -79,6 +79,14 @@ class ImageEncoder(nn.Module):
         self.mixer = nn.TransformerEncoder(enc_layer, layers) if layers > 0 else None
         self.norm = nn.LayerNorm(d_model)
         self.seq_len = n_labels + n_views * g * g
+        # Hard finding tokens: each token is exactly "present" or "absent", decided by the head's
+        # logit against a per-observation threshold calibrated on a held-out set after training
+        # (package.py). The decoder is trained on ground-truth tokens, which are also exactly
+        # present/absent, so what it sees at inference is what it learnt to verbalise; with soft
+        # tokens (probability-weighted mixes it never saw with the labels) it fell back to the
+        # commonest wording for uncertain studies, e.g. "opacity" for a consolidation.
+        self.hard_tokens = hard_tokens
+        self.register_buffer("token_threshold", torch.zeros(n_labels))
 
     def features(self, pixel_values, with_mid=False):
         b, v, h, w = pixel_values.shape
@@ -96,7 +104,7 @@ class ImageEncoder(nn.Module):
         f, mid = self.features(pixel_values, with_mid=True)
         pooled = torch.cat([f.mean((2, 3)), f.amax((2, 3))], dim=1).reshape(b, -1)
         logits = self.finding_head(pooled)
-        p = torch.sigmoid(logits)
+        p = (logits >= self.token_threshold).to(logits.dtype) if self.hard_tokens else torch.sigmoid(logits)
         if teacher_probs is not None:
             p = torch.where(teacher_mask[:, None], teacher_probs, p)
         p = p[:, :, None]

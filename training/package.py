@@ -9,7 +9,7 @@ import os
 import time
 
 from common import OBSERVATIONS, VIEWS, set_threads
-from evaluate import evaluate, print_table, render_card, _dump
+from evaluate import calibrate_tokens, evaluate, print_table, render_card, _dump
 from export import export_all
 
 
@@ -26,6 +26,7 @@ def main():
     args = ap.parse_args()
     set_threads()
     t0 = time.time()
+    token_thresholds = calibrate_tokens(args.ckpt, args.calib, args.cache)
     cfg, vocab, _, _ = export_all(args.ckpt, args.model_dir)
     metrics, thresholds, samples = evaluate(args.model_dir, args.ckpt, args.eval, args.calib, args.eval_seed,
                                             args.calib_seed, args.fixtures, args.cache)
@@ -33,6 +34,8 @@ def main():
                                                     "dec_layers", "heads", "enc_cfg", "seed", "n_train",
                                                     "train_seconds", "aux_weight") if k in cfg}
     metrics["sample_drafts"] = samples
+    if token_thresholds:
+        metrics["drafter"]["finding_token_thresholds"] = token_thresholds
     _dump(metrics, args.model_dir, "metrics.json")
     with open(os.path.join(args.model_dir, "generation_config.json")) as f:
         gen = json.load(f)

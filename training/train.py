@@ -91,11 +91,15 @@ def main():
                          "frontal-only study with missing_view_fill 'zeros' still gets a sensible draft")
     ap.add_argument("--aux-weight", type=float, default=1.0,
                     help="weight of the encoder's finding-head loss (BCE on the 14 labels)")
-    ap.add_argument("--finding-teacher", default="0.8,0.2",
+    ap.add_argument("--token-mode", choices=("hard", "soft"), default="hard",
+                    help="hard: finding tokens are exactly present/absent (head logit vs a threshold calibrated "
+                         "by package.py); soft: a mix weighted by the head's probability")
+    ap.add_argument("--finding-teacher", default=None,
                     help="share of training studies whose finding tokens come from the ground-truth labels "
                          "instead of the finding head, annealed linearly from the first to the second value "
                          "over the drafter epochs: the decoder learns early what each token means, and late "
-                         "to cope with the head's own (imperfect) probabilities")
+                         "to cope with the head's own (imperfect) probabilities; default 1.0,1.0 with hard tokens "
+                         "(the decoder learns to verbalise exact tokens), 0.8,0.2 with soft ones")
     ap.add_argument("--map-weight", type=float, default=1.0,
                     help="weight of the training-only finding-map loss (frontal boxes), 0 to disable")
     ap.add_argument("--seed", type=int, default=1234)
@@ -125,7 +129,10 @@ def main():
 
     widths = [int(v) for v in args.widths.split(",")]
     blocks = [int(v) for v in args.blocks.split(",")]
-    enc_cfg = dict(pool=args.enc_pool, layers=args.enc_layers, widths=widths, blocks=blocks)
+    enc_cfg = dict(pool=args.enc_pool, layers=args.enc_layers, widths=widths, blocks=blocks,
+                   hard_tokens=args.token_mode == "hard")
+    if args.finding_teacher is None:
+        args.finding_teacher = "1.0,1.0" if args.token_mode == "hard" else "0.8,0.2"
     clf_cfg = dict(widths=widths, blocks=blocks)
     drafter = Drafter(len(vocab), args.size, len(OBSERVATIONS), args.d_model, enc_cfg,
                       args.dec_layers, args.heads, max_positions)
@@ -162,6 +169,8 @@ def main():
     # uncertain (-1) -> 0.5 soft target for the classifier / aux head
     y_all = torch.tensor(labels, dtype=torch.float32)
     y_all = torch.where(y_all < 0, torch.full_like(y_all, 0.5), y_all)
+    # the drafter's tokens and its head: present (1 or uncertain -1) or absent, as the evaluation counts
+    y_tok = torch.tensor(labels != 0, dtype=torch.float32)
     ids_all = torch.from_numpy(ids)
     step = 0
     for ep in range(max(args.epochs, clf_epochs)):
@@ -183,10 +192,11 @@ def main():
                 tgt = tgt[:, :L]
                 share = teach_from + (teach_to - teach_from) * step / max(1, total_d - 1)
                 teach = torch.rand(x.shape[0], generator=g) < share
-                logits, aux, mid = drafter(x, tgt[:, :-1], y, teach)
+                yt = y_tok[idx] if args.token_mode == "hard" else y
+                logits, aux, mid = drafter(x, tgt[:, :-1], yt, teach)
                 lm = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt[:, 1:].reshape(-1),
                                      ignore_index=PAD_ID, label_smoothing=0.05)
-                la = F.binary_cross_entropy_with_logits(aux, y)
+                la = F.binary_cross_entropy_with_logits(aux, yt)
                 lmap = map_loss(map_d, mid, maps_all[idx].float(), x.shape[1]) if args.map_weight > 0 else 0.0
                 loss = lm + args.aux_weight * la + args.map_weight * lmap
                 opt_d.zero_grad(set_to_none=True)

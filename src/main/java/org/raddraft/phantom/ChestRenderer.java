@@ -205,13 +205,17 @@ final class ChestRenderer {
             for (int k = 0; k < 10; k++) {
                 double y0 = a.lungTop() - 0.03 + a.ribPhase() + k * a.ribSpacing() + (jr.nextDouble() - 0.5) * 0.006;
                 double th = (0.0082 + 0.0025 * k / 9.0) * (0.92 + 0.16 * jr.nextDouble());
-                double fracU = -1, step = 0, gap = 0;
+                double fracU = -1, step = 0, gap = 0, callus = 0;
                 if (fx != null && fx.side().sign() == sign && fx.variant() == k + 1) {
                     fracU = fx.x();
                     step = fx.magnitude() * 2 * th;
-                    gap = "displaced".equals(fx.severity()) ? 0.014 : 0.011;
+                    // a break wider than the rib is thick (~4-5 px at the model's 256 px); an undisplaced
+                    // one shows as it does on a radiograph a week or two on, by the callus around it
+                    boolean displaced = "displaced".equals(fx.severity());
+                    gap = displaced ? 0.020 : 0.014;
+                    callus = displaced ? 0 : 1;
                 }
-                rib(d, sign, y0, th, fracU, step, gap, k);
+                rib(d, sign, y0, th, fracU, step, gap, callus, k);
             }
             // clavicle
             double ys = a.lungTop() + 0.065, yl = a.lungTop() - 0.01;
@@ -227,7 +231,8 @@ final class ChestRenderer {
     }
 
     /** One rib: posterior arc from the spine outwards, then the fainter anterior arc inwards. */
-    private void rib(float[] d, int sign, double y0, double th, double fracU, double step, double gap, int k) {
+    private void rib(float[] d, int sign, double y0, double th, double fracU, double step, double gap, double callus,
+                     int k) {
         double dx0 = 0.03;
         double w = a.thoraxHalf() + 0.012;
         double yLat = y0 + 0.11;
@@ -237,12 +242,21 @@ final class ChestRenderer {
             double u = (dx - dx0) / (w - dx0);
             double yc = y0 - 0.10 * u + 0.21 * u * u;
             double amp = 0.10 * smoothstep(0.0, 0.05, dx - dx0);
+            double ribTh = th;
             if (fracU >= 0) {
                 double du = Math.abs(u - fracU) * (w - dx0);
-                if (du < gap / 2) amp *= 0.08;
+                if (du < gap / 2) {
+                    amp *= 0.08 + 1.2 * callus;
+                    ribTh *= 1 + 1.1 * callus;
+                } else if (du < gap / 2 + 0.03) {
+                    // the fragment ends: denser and wider next to the break, fusiform where a callus forms
+                    double c = 1 - (du - gap / 2) / 0.03;
+                    amp *= 1 + (0.6 + 1.2 * callus) * c;
+                    ribTh *= 1 + (0.3 + 0.8 * callus) * c;
+                }
                 if (u > fracU) yc += step * Math.max(0, 1 - du / 0.035); // displaced fragment end
             }
-            column(d, i, yc, th, amp);
+            column(d, i, yc, ribTh, amp);
             // anterior arc: descends medially from the lateral end, fades at the costal cartilage
             double v = (w - dx) / (w - 0.11);
             if (v <= 1 && k < 7) {
@@ -335,7 +349,7 @@ final class ChestRenderer {
                 double x = (i + 0.5) / n;
                 double dist = StrictMath.hypot(x - cx, y - cy);
                 if (lobulated) dist /= 1 + 0.09 * StrictMath.sin(5 * StrictMath.atan2(y - cy, x - cx) + 1.3);
-                double v = Math.min(0.9, 0.5 + 7 * r) * (1 - smoothstep(r - edge, r + edge * 0.5, dist));
+                double v = Math.min(0.95, 0.68 + 6 * r) * (1 - smoothstep(r - edge, r + edge * 0.5, dist));
                 if (v > 0) o[j * n + i] = (float) Math.min(1, o[j * n + i] + v);
             }
         }

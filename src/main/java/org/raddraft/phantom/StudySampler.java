@@ -32,7 +32,7 @@ public final class StudySampler {
         PATHOLOGY_WEIGHTS.put(FindingType.PNEUMOTHORAX, 11.0);
         PATHOLOGY_WEIGHTS.put(FindingType.EDEMA, 8.0);
         PATHOLOGY_WEIGHTS.put(FindingType.ATELECTASIS, 10.0);
-        PATHOLOGY_WEIGHTS.put(FindingType.RIB_FRACTURE, 6.0);
+        PATHOLOGY_WEIGHTS.put(FindingType.RIB_FRACTURE, 9.0);
         PATHOLOGY_WEIGHTS.put(FindingType.WIDENED_MEDIASTINUM, 3.0);
         PATHOLOGY_WEIGHTS.put(FindingType.PLEURAL_THICKENING, 4.0);
     }
@@ -161,9 +161,9 @@ public final class StudySampler {
                 int s = sev(r, 0.35, 0.40);
                 double rad = s == 0 ? u(r, 0.045, 0.055) : s == 1 ? u(r, 0.07, 0.085) : u(r, 0.10, 0.12);
                 double[] pos = lobePosition(r, lobe, g, rad * 0.5);
-                int pneumonia = t == FindingType.CONSOLIDATION
-                        ? (r.nextDouble() < 0.40 ? 1 : r.nextDouble() < 0.58 ? -1 : 0)
-                        : (r.nextDouble() < 0.40 ? -1 : 0);
+                // pneumonia is stated with every dense consolidation (as likely or as possible) and never
+                // with a faint patchy opacity, so that the label follows what the image shows
+                int pneumonia = t == FindingType.CONSOLIDATION ? (r.nextDouble() < 0.6 ? 1 : -1) : 0;
                 return new Finding(t, lobe < 3 ? Side.RIGHT : Side.LEFT, word(s, "small", "moderate", "large"),
                         LOBES[lobe], rad, pos[0], pos[1], pos[2], pneumonia);
             }
@@ -194,13 +194,13 @@ public final class StudySampler {
                 int rib = ri(r, 4, 9);
                 Side side = r.nextBoolean() ? Side.RIGHT : Side.LEFT;
                 return new Finding(t, side, displaced ? "displaced" : "nondisplaced",
-                        ordinal(rib) + " posterior rib", displaced ? u(r, 0.5, 0.8) : 0.2,
+                        ordinal(rib) + " posterior rib", displaced ? u(r, 1.4, 2.0) : 0.2,
                         u(r, 0.55, 0.85), 0, 0, rib);
             }
             case PLEURAL_THICKENING -> {
                 int s = sev(r, 0.5, 0.5);
                 return new Finding(t, r.nextBoolean() ? Side.RIGHT : Side.LEFT, word(s, "mild", "moderate", "moderate"),
-                        "apex", s == 0 ? u(r, 0.011, 0.014) : u(r, 0.018, 0.022), 0, 0, 0, 0);
+                        "apex", s == 0 ? u(r, 0.013, 0.016) : u(r, 0.019, 0.023), 0, 0, 0, 0);
             }
             default -> throw new IllegalArgumentException("not a pathology: " + t);
         }
