@@ -246,15 +246,16 @@ final class ChestRenderer {
             if (fracU >= 0) {
                 double du = Math.abs(u - fracU) * (w - dx0);
                 if (du < gap / 2) {
-                    amp *= 0.08 + 1.2 * callus;
-                    ribTh *= 1 + 1.1 * callus;
+                    amp *= 0.08 + 2.4 * callus;
+                    ribTh *= 1 + 1.5 * callus;
                 } else if (du < gap / 2 + 0.03) {
-                    // the fragment ends: denser and wider next to the break, fusiform where a callus forms
+                    // the fragment ends: denser and wider next to the break, a fusiform knot where a
+                    // callus forms (denser than where two ribs cross, which it must not be taken for)
                     double c = 1 - (du - gap / 2) / 0.03;
-                    amp *= 1 + (0.6 + 1.2 * callus) * c;
-                    ribTh *= 1 + (0.3 + 0.8 * callus) * c;
+                    amp *= 1 + (0.6 + 2.0 * callus) * c;
+                    ribTh *= 1 + (0.3 + 1.2 * callus) * c;
                 }
-                if (u > fracU) yc += step * Math.max(0, 1 - du / 0.035); // displaced fragment end
+                if (u > fracU) yc += step; // the lateral fragment is displaced along its whole length
             }
             column(d, i, yc, ribTh, amp);
             // anterior arc: descends medially from the lateral end, fades at the costal cartilage

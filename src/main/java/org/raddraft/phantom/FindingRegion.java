@@ -70,6 +70,13 @@ final class FindingRegion {
                 double y0 = a.lungTop() - 0.03 + a.ribPhase() + (f.variant() - 1) * a.ribSpacing();
                 double yc = y0 - 0.10 * u + 0.21 * u * u;
                 double cx = CX + sign * dx;
+                if ("displaced".equals(f.severity())) {
+                    // the whole lateral fragment is displaced, down to the rib's lateral end
+                    double yEnd = y0 + 0.11 + f.magnitude() * 2 * 0.0107 + 0.02;
+                    double xEnd = CX + sign * (w + 0.01);
+                    return new double[]{Math.min(cx - 0.05, xEnd), yc - 0.035, Math.max(cx + 0.05, xEnd),
+                            Math.max(yc + 0.05, yEnd)};
+                }
                 return new double[]{cx - 0.05, yc - 0.035, cx + 0.05, yc + 0.05};
             }
             case ET_TUBE:

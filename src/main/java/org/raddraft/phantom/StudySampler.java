@@ -32,7 +32,7 @@ public final class StudySampler {
         PATHOLOGY_WEIGHTS.put(FindingType.PNEUMOTHORAX, 11.0);
         PATHOLOGY_WEIGHTS.put(FindingType.EDEMA, 8.0);
         PATHOLOGY_WEIGHTS.put(FindingType.ATELECTASIS, 10.0);
-        PATHOLOGY_WEIGHTS.put(FindingType.RIB_FRACTURE, 9.0);
+        PATHOLOGY_WEIGHTS.put(FindingType.RIB_FRACTURE, 12.0);
         PATHOLOGY_WEIGHTS.put(FindingType.WIDENED_MEDIASTINUM, 3.0);
         PATHOLOGY_WEIGHTS.put(FindingType.PLEURAL_THICKENING, 4.0);
     }
@@ -195,7 +195,7 @@ public final class StudySampler {
                 Side side = r.nextBoolean() ? Side.RIGHT : Side.LEFT;
                 return new Finding(t, side, displaced ? "displaced" : "nondisplaced",
                         ordinal(rib) + " posterior rib", displaced ? u(r, 1.4, 2.0) : 0.2,
-                        u(r, 0.55, 0.85), 0, 0, rib);
+                        u(r, 0.45, 0.75), 0, 0, rib);
             }
             case PLEURAL_THICKENING -> {
                 int s = sev(r, 0.5, 0.5);
