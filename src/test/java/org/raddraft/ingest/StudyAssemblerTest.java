@@ -29,6 +29,7 @@ class StudyAssemblerTest {
     private MutableClock clock;
     private InstanceIndex index;
     private StudyAssembler assembler;
+    private DirectorySyncer syncer;
 
     static final class MutableClock extends Clock {
         Instant now = Instant.parse("2026-11-22T10:00:00Z");
@@ -53,12 +54,14 @@ class StudyAssemblerTest {
     void open() {
         db = Database.open("jdbc:h2:file:" + home.resolve("db/t"), "sa", "");
         clock = new MutableClock();
-        index = new InstanceIndex(db, home.resolve("spool"), clock, new DirectorySyncer(java.time.Duration.ofMillis(50)));
+        syncer = new DirectorySyncer(java.time.Duration.ofMillis(50));
+        index = new InstanceIndex(db, home.resolve("spool"), clock, syncer);
         assembler = new StudyAssembler(db, new ScopeGate(18), Duration.ofSeconds(30), clock);
     }
 
     @AfterEach
     void close() {
+        syncer.close();
         db.close();
     }
 
