@@ -370,7 +370,7 @@ def markdown_table(m):
          "| metric | value |", "|---|---|",
          f"| drafter label-F1, macro over 14 observations | {d['label_f1_macro_14']:.3f} |",
          f"| drafter label-F1, micro over 14 | {d['label_f1_micro_14']:.3f} |",
-         f"| drafter label-F1, macro over 13 (without the text-only Pneumonia) | {d['label_f1_macro_13_image_determined']:.3f} |",
+         f"| drafter label-F1, macro over 13 (without Pneumonia, which restates consolidation) | {d['label_f1_macro_13_image_determined']:.3f} |",
          f"| drafter label-F1, micro over 13 | {d['label_f1_micro_13_image_determined']:.3f} |",
          f"| drafts with every label right | {d['exact_label_match']:.3f} |",
          f"| BLEU-4 | {d['bleu4']:.3f} |", f"| ROUGE-L | {d['rouge_l']:.3f} |",

@@ -54,19 +54,22 @@ class DraftQueueTest {
         }
     };
     InstanceIndex index;
+    DirectorySyncer syncer;
     StudyAssembler assembler;
     DraftQueue queue;
 
     @BeforeEach
     void open() {
         db = Database.open("jdbc:h2:file:" + home.resolve("db/t"), "sa", "");
-        index = new InstanceIndex(db, home.resolve("spool"), clock, new DirectorySyncer(java.time.Duration.ofMillis(50)));
+        syncer = new DirectorySyncer(java.time.Duration.ofMillis(50));
+        index = new InstanceIndex(db, home.resolve("spool"), clock, syncer);
         assembler = new StudyAssembler(db, new ScopeGate(18), Duration.ofSeconds(5), clock);
         queue = new DraftQueue(db, home.resolve("spool"), clock, 4, 2, Duration.ofSeconds(30));
     }
 
     @AfterEach
     void close() {
+        syncer.close();
         db.close();
     }
 

@@ -73,4 +73,41 @@ class EvalMetricsTest {
         // the report labeller reproduces the phantom ground truth from the reference reports
         assertEquals(1.0, n.get("labeller_ceiling_macro").asDouble(), 1e-9);
     }
+
+    @Test
+    void generatedSetAndJsonOnStdoutOnly() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = new EvalCommand(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true))
+                .run(new String[] {"--model", TestModels.modelDir().toString(), "--studies", "4", "--threads", "1",
+                        "--json"});
+        assertEquals(0, rc, err.toString());
+        String stdout = out.toString(StandardCharsets.UTF_8);
+        assertTrue(stdout.startsWith("{"), "stdout is the JSON object alone (generator output goes to stderr): " + stdout);
+        assertEquals(4, new ObjectMapper().readTree(stdout).get("studies").asInt());
+        assertTrue(err.toString().contains("phantoms: 4 studies"), err.toString());
+    }
+
+    /**
+     * Issue "Inference engine", done-when 1: the Java path (DICOM files through the daemon's
+     * preprocessing and ONNX Runtime) and the training script's Python path agree on the held-out set.
+     */
+    @Test
+    void javaEvaluationMatchesTheTrainingScriptOnTheHeldOutSet() throws Exception {
+        java.nio.file.Path model = TestModels.modelDir();
+        JsonNode python = new ObjectMapper().readTree(model.resolve("metrics.json").toFile());
+        JsonNode set = python.get("evaluation_set");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = new EvalCommand(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true))
+                .run(new String[] {"--model", model.toString(), "--studies", set.get("studies").asText(), "--seed",
+                        set.get("seed").asText(), "--json"});
+        assertEquals(0, rc, err.toString());
+        JsonNode java = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+        JsonNode d = python.get("drafter");
+        assertEquals(d.get("label_f1_macro_14").asDouble(), java.get("label_f1_macro").asDouble(), 0.02, "macro label-F1");
+        assertEquals(d.get("label_f1_micro_14").asDouble(), java.get("label_f1_micro").asDouble(), 0.02, "micro label-F1");
+        assertEquals(d.get("bleu4").asDouble(), java.get("bleu4").asDouble(), 0.02, "BLEU-4");
+        assertEquals(d.get("rouge_l").asDouble(), java.get("rouge_l").asDouble(), 0.02, "ROUGE-L");
+    }
 }
