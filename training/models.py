@@ -80,7 +80,7 @@ class ImageEncoder(nn.Module):
         self.norm = nn.LayerNorm(d_model)
         self.seq_len = n_labels + n_views * g * g
         # Hard finding tokens: each token is exactly "present" or "absent", decided by the head's
-        # logit against a per-observation threshold calibrated on a held-out set after training
+        # logit against a per-observation threshold calibrated on the calibration set after training
         # (package.py). The decoder is trained on ground-truth tokens, which are also exactly
         # present/absent, so what it sees at inference is what it learnt to verbalise; with soft
         # tokens (probability-weighted mixes it never saw with the labels) it fell back to the
