@@ -209,10 +209,12 @@ final class ChestRenderer {
                 if (fx != null && fx.side().sign() == sign && fx.variant() == k + 1) {
                     fracU = fx.x();
                     step = fx.magnitude() * 2 * th;
-                    // a break wider than the rib is thick (~4-5 px at the model's 256 px); an undisplaced
-                    // one shows as it does on a radiograph a week or two on, by the callus around it
+                    // displaced: the fragments override (slide past each other), so the two ends lie
+                    // side by side over 2.4 % of the image, dense where they overlap; undisplaced:
+                    // a 1.4 % break (4 px at the model's 256 px) bridged by a callus, as seen a week
+                    // or two on
                     boolean displaced = "displaced".equals(fx.severity());
-                    gap = displaced ? 0.020 : 0.014;
+                    gap = displaced ? 0.024 : 0.014;
                     callus = displaced ? 0 : 1;
                 }
                 rib(d, sign, y0, th, fracU, step, gap, callus, k);
@@ -245,17 +247,25 @@ final class ChestRenderer {
             double ribTh = th;
             if (fracU >= 0) {
                 double du = Math.abs(u - fracU) * (w - dx0);
-                if (du < gap / 2) {
-                    amp *= 0.08 + 2.4 * callus;
-                    ribTh *= 1 + 1.5 * callus;
-                } else if (du < gap / 2 + 0.03) {
-                    // the fragment ends: denser and wider next to the break, a fusiform knot where a
-                    // callus forms (denser than where two ribs cross, which it must not be taken for)
-                    double c = 1 - (du - gap / 2) / 0.03;
-                    amp *= 1 + (0.6 + 2.0 * callus) * c;
-                    ribTh *= 1 + (0.3 + 1.2 * callus) * c;
+                if (callus > 0) {
+                    if (du < gap / 2) {
+                        amp *= 2.8;
+                        ribTh *= 3.0;
+                    } else if (du < gap / 2 + 0.03) {
+                        // a fusiform knot, denser than where two ribs cross (which it must not be taken for)
+                        double c = 1 - (du - gap / 2) / 0.03;
+                        amp *= 1 + 2.8 * c;
+                        ribTh *= 1 + 1.8 * c;
+                    }
+                } else {
+                    if (du < gap / 2) {
+                        // overriding ends: both fragments, each sclerotic at its end
+                        column(d, i, yc + step, ribTh, amp * 2.2);
+                        amp *= 2.2;
+                    } else if (u > fracU) {
+                        yc += step; // the lateral fragment is displaced along its whole length
+                    }
                 }
-                if (u > fracU) yc += step; // the lateral fragment is displaced along its whole length
             }
             column(d, i, yc, ribTh, amp);
             // anterior arc: descends medially from the lateral end, fades at the costal cartilage

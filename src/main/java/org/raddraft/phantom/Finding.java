@@ -12,7 +12,8 @@ import org.raddraft.report.Observation;
  * @param location  anatomical location phrase, e.g. "right upper lobe", "costophrenic angle"
  * @param magnitude type-specific size: CTR for cardiomegaly, fluid height for effusion, radius for
  *                  nodule/opacity, rim width for pneumothorax, amplitude for edema, thickness for
- *                  atelectasis, widening for the mediastinum, gap for a fracture
+ *                  atelectasis, widening for the mediastinum, step in rib heights for
+ *                  a displaced fracture
  * @param x         type-specific horizontal position (centre offset from the midline for lesions)
  * @param y         type-specific vertical position
  * @param depth     antero-posterior position for the lateral view, 0 (anterior) .. 1 (posterior)

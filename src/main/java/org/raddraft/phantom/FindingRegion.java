@@ -35,7 +35,7 @@ final class FindingRegion {
                 return hemithorax(f.side(), mw, tw, top, bottom);
             }
             case PNEUMOTHORAX: {
-                double bottom = "small".equals(f.severity()) ? a.lungTop() + 0.22 : g.dome(sign);
+                double bottom = "small".equals(f.severity()) ? a.lungTop() + 0.30 : g.dome(sign);
                 return hemithorax(f.side(), mw, tw + 0.01, a.lungTop() - 0.02, bottom);
             }
             case CONSOLIDATION, OPACITY: {

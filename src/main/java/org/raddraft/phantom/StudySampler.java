@@ -32,7 +32,7 @@ public final class StudySampler {
         PATHOLOGY_WEIGHTS.put(FindingType.PNEUMOTHORAX, 11.0);
         PATHOLOGY_WEIGHTS.put(FindingType.EDEMA, 8.0);
         PATHOLOGY_WEIGHTS.put(FindingType.ATELECTASIS, 10.0);
-        PATHOLOGY_WEIGHTS.put(FindingType.RIB_FRACTURE, 12.0);
+        PATHOLOGY_WEIGHTS.put(FindingType.RIB_FRACTURE, 16.0);
         PATHOLOGY_WEIGHTS.put(FindingType.WIDENED_MEDIASTINUM, 3.0);
         PATHOLOGY_WEIGHTS.put(FindingType.PLEURAL_THICKENING, 4.0);
     }
@@ -194,7 +194,7 @@ public final class StudySampler {
                 int rib = ri(r, 4, 9);
                 Side side = r.nextBoolean() ? Side.RIGHT : Side.LEFT;
                 return new Finding(t, side, displaced ? "displaced" : "nondisplaced",
-                        ordinal(rib) + " posterior rib", displaced ? u(r, 1.4, 2.0) : 0.2,
+                        ordinal(rib) + " posterior rib", displaced ? u(r, 0.6, 0.9) : 0,
                         u(r, 0.45, 0.75), 0, 0, rib);
             }
             case PLEURAL_THICKENING -> {
