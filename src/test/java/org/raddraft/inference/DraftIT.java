@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -163,5 +165,18 @@ class DraftIT {
         assertTrue(notStarting.get(0).contains("decoder_with_past_model.onnx"), notStarting.get(0));
         assertFalse(out.contains("DICOM SCP"), "nothing started listening:\n" + out);
         assertNotEquals(200, d.httpStatus("/health/live"));
+    }
+
+    @Test
+    void evalJsonIsTheOnlyThingOnStdout(@TempDir Path dir) throws Exception {
+        Process p = new ProcessBuilder(DaemonProcess.javaCommand("eval", "--model",
+                DaemonProcess.APP.resolve("models/reference-cxr").toString(), "--studies", "3", "--json"))
+                .directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        // one JSON object and nothing else: a log line on stdout would break `eval --json | jq`
+        JsonNode r = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(out);
+        assertEquals(3, r.get("studies").asInt(), out);
+        assertTrue(r.has("label_f1_macro"), out);
     }
 }
