@@ -71,7 +71,7 @@ class FindingVisibilityTest {
         if (lateralExpected) {
             double lat = 0;
             for (int k = 0; k < SIZE * SIZE; k++) lat = Math.max(lat, Math.abs(with.lateral()[k] - base.lateral()[k]));
-            // a small opacity is fainter laterally, where the beam crosses both lungs
+            // small findings are fainter on the lateral view, where the beam also crosses the other lung
             double min = "small".equals(f.severity()) ? 0.02 : 0.04;
             assertTrue(lat > min, "visible on the lateral view too: " + what + " max=" + lat);
         }
