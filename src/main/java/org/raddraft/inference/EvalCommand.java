@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.raddraft.App;
 import org.raddraft.Options;
+import org.raddraft.phantom.PhantomsCommand;
 import org.raddraft.report.Observation;
 import org.raddraft.report.ReportLabeller;
 import org.raddraft.report.ReportLabels;
@@ -118,25 +119,9 @@ public final class EvalCommand implements App.Command {
     /** Runs {@code raddraft phantoms} (org.raddraft.phantom) in-process into {@code dir}. */
     void generatePhantoms(Path dir, int studies, long seed, int sizePx) throws Exception {
         err.printf("eval: generating %d phantom studies (seed %d, %d px) in %s%n", studies, seed, sizePx, dir);
-        PrintStream saved = System.out;
-        int rc;
-        try {
-            // keep stdout for the result (--json): the generator takes System.out when it is created
-            System.setOut(err);
-            App.Command gen;
-            try {
-                gen = (App.Command) Class.forName("org.raddraft.phantom.PhantomsCommand").getDeclaredConstructor()
-                        .newInstance();
-            } catch (ClassNotFoundException e) {
-                throw new IllegalStateException("the phantom generator (org.raddraft.phantom) is not on the class path: "
-                        + "generate the set with `raddraft phantoms --out DIR --studies " + studies + " --seed " + seed
-                        + " --size " + sizePx + "` and pass --data DIR");
-            }
-            rc = gen.run(new String[] {"--out", dir.toString(), "--studies", Integer.toString(studies), "--seed",
-                    Long.toString(seed), "--size", Integer.toString(sizePx)});
-        } finally {
-            System.setOut(saved);
-        }
+        // its progress goes to stderr too: stdout is for the result (--json)
+        int rc = new PhantomsCommand(err, err).run(new String[] {"--out", dir.toString(), "--studies",
+                Integer.toString(studies), "--seed", Long.toString(seed), "--size", Integer.toString(sizePx)});
         if (rc != 0) {
             throw new IllegalStateException("raddraft phantoms exited with " + rc);
         }

@@ -49,7 +49,7 @@ public final class PhantomsCommand implements App.Command {
         this(System.out, System.err);
     }
 
-    PhantomsCommand(PrintStream out, PrintStream err) {
+    public PhantomsCommand(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;
     }
