@@ -67,6 +67,7 @@ public final class App {
                   demo                                run on embedded defaults under ./var and push a demo study to itself
                   check-config --config FILE          validate the configuration and print every problem with its fix
                   admin studies --json --config FILE  list studies (state, instance count, reason) as JSON
+                  admin retry --config FILE (--study UID | --all-failed) [--json]   draft FAILED studies again
                   labeller-eval FILE.jsonl [--json]   report labeller agreement with the file's mesh_major tags
                   eval --model DIR [--studies N] [--seed S] [--json]   draft the held-out phantom set; label-F1, BLEU-4, ROUGE-L, speed
                   phantoms --out DIR --studies N --seed S   write synthetic chest phantom studies and a training set

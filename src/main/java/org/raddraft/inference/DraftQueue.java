@@ -148,7 +148,6 @@ public class DraftQueue {
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
             try {
-                OffsetDateTime stableAt;
                 try (PreparedStatement ps = c.prepareStatement("""
                         UPDATE study SET state = 'DRAFTED', reason = NULL, state_changed_at = ?
                         WHERE id = ? AND state = 'DRAFTING'""")) {
@@ -161,11 +160,7 @@ public class DraftQueue {
                         return;
                     }
                 }
-                try (PreparedStatement ps = c.prepareStatement(
-                        "SELECT MAX(state_changed_at) FROM study WHERE id = ?")) {
-                    ps.setLong(1, studyId);
-                    stableAt = stableAt(c, studyId);
-                }
+                OffsetDateTime stableAt = stableAt(c, studyId);
                 try (PreparedStatement ps = c.prepareStatement(
                         "UPDATE draft SET state = 'SUPERSEDED' WHERE study_id = ? AND state = 'DRAFTED'")) {
                     ps.setLong(1, studyId);
@@ -201,6 +196,40 @@ public class DraftQueue {
                 throw e;
             }
         }
+    }
+
+    /** A FAILED study put back on the work list by {@link #requeueFailed}; {@code reason} is why it had failed. */
+    public record Requeued(long id, String studyInstanceUid, String reason) {
+    }
+
+    /**
+     * An admin's retry ({@code raddraft admin retry}): FAILED studies, all of them or the one with
+     * this Study Instance UID, become STABLE with their attempts reset, so the running daemon drafts
+     * them again with a fresh {@code draft.max-attempts} (after the model or its input was fixed).
+     * Other states are left alone: they are not failures.
+     *
+     * @param studyInstanceUid one study, or null for every FAILED one
+     */
+    public static List<Requeued> requeueFailed(Database db, Clock clock, String studyInstanceUid) throws SQLException {
+        List<Requeued> done = new ArrayList<>();
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("""
+                SELECT id, study_instance_uid, reason FROM OLD TABLE (UPDATE study
+                  SET state = 'STABLE', draft_attempts = 0, next_attempt_at = NULL, reason = NULL,
+                    state_changed_at = ?1, stable_at = ?1
+                  WHERE state = 'FAILED' AND (CAST(?2 AS VARCHAR) IS NULL OR study_instance_uid = ?2))
+                ORDER BY id""")) {
+            ps.setObject(1, clock.instant().atOffset(ZoneOffset.UTC));
+            ps.setString(2, studyInstanceUid);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    done.add(new Requeued(rs.getLong(1), rs.getString(2), rs.getString(3)));
+                }
+            }
+        }
+        for (Requeued r : done) {
+            log.info("study {} re-queued for drafting by an admin (was FAILED: {})", r.id(), r.reason());
+        }
+        return done;
     }
 
     /** When the study last became STABLE: the start of stable→drafted latency. */

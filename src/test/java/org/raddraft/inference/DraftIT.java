@@ -123,6 +123,33 @@ class DraftIT {
         assertTrue(failed.get("reason").asText().contains("pixel data"), failed.toString());
         assertTrue(failed.get("reason").asText().endsWith("(attempt 2 of 2, not retried)"), failed.toString());
         awaitState(goodUid, "DRAFTED");
+
+        // An admin asks for another try (as after replacing a broken model): two fresh attempts
+        String failedLine = "study " + failed.get("id").asText() + " FAILED";
+        assertEquals(2, occurrences(daemon.log(), failedLine), daemon.log());
+        var retry = daemon.admin("retry", "--study", badUid);
+        assertEquals(0, retry.exitCode(), retry.output());
+        assertTrue(retry.output().contains("study " + failed.get("id").asText() + " re-queued for drafting"), retry.output());
+        await().atMost(60, SECONDS).until(() -> occurrences(daemon.log(), failedLine) == 4);
+        awaitState(badUid, "FAILED");
+
+        var notFailed = daemon.admin("retry", "--study", goodUid);
+        assertEquals(1, notFailed.exitCode(), notFailed.output());
+        assertTrue(notFailed.output().contains("is DRAFTED, not FAILED"), notFailed.output());
+        var unknown = daemon.admin("retry", "--study", "1.2.3.999");
+        assertEquals(1, unknown.exitCode(), unknown.output());
+        assertTrue(unknown.output().contains("no study with Study Instance UID 1.2.3.999"), unknown.output());
+        var neither = daemon.admin("retry");
+        assertEquals(2, neither.exitCode(), neither.output());
+        assertTrue(neither.output().contains("exactly one of --study UID or --all-failed"), neither.output());
+    }
+
+    private static int occurrences(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
     }
 
     /** Zeroes the RLE header of the first fragment: the file stays a complete data set, its pixels undecodable. */

@@ -151,6 +151,34 @@ class DraftQueueTest {
     }
 
     @Test
+    void adminRetryRequeuesAnExhaustedFailureWithFreshAttempts() throws Exception {
+        receive("1.2.3", "1.2.3.9.1", "PA");
+        receive("1.2.4", "1.2.4.9.1", "PA");
+        settle();
+        List<StudyImages> claimed = queue.claim();
+        long failedId = claimed.get(0).studyId();
+        queue.store(List.of(DraftOutcome.failed(failedId, "pixel data cannot be decoded"),
+                DraftOutcome.drafted(claimed.get(1).studyId(), draft("Clear lungs."))));
+        now = now.plusSeconds(31);
+        queue.failBatch(queue.claim(), new IllegalStateException("ORT session failed"));
+        assertEquals(List.of(), queue.claim(), "attempts exhausted");
+
+        now = now.plusSeconds(60);
+        assertEquals(List.of(), DraftQueue.requeueFailed(db, clock, "1.2.4"), "a DRAFTED study is not a failure to retry");
+        List<DraftQueue.Requeued> requeued = DraftQueue.requeueFailed(db, clock, null);
+        assertEquals(List.of(new DraftQueue.Requeued(failedId, "1.2.3",
+                "model error: ORT session failed (attempt 2 of 2, not retried)")), requeued);
+        var row = StudyListing.studies(db).get(0);
+        assertEquals("STABLE", row.state());
+        assertNull(row.reason());
+        assertEquals(failedId, queue.claim().get(0).studyId(), "drafted again at once");
+        queue.store(List.of(DraftOutcome.failed(failedId, "pixel data cannot be decoded")));
+        assertEquals("pixel data cannot be decoded (attempt 1 of 2, retried)", StudyListing.studies(db).get(0).reason(),
+                "a fresh set of attempts");
+        assertEquals("DRAFTED", StudyListing.studies(db).get(1).state());
+    }
+
+    @Test
     void lateInstanceWhileDraftingDiscardsTheDraftAndRedrafts() throws Exception {
         receive("1.2.3", "1.2.3.9.1", "PA");
         settle();

@@ -140,6 +140,16 @@ public final class DaemonProcess implements AutoCloseable {
         return new ObjectMapper().readTree(out.substring(out.indexOf('[')));
     }
 
+    /** {@code raddraft admin <args> --config <this daemon's>} as its own process: exit code and stdout + stderr. */
+    public Dcmtk.Result admin(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("admin"));
+        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("--config", configFile().toString()));
+        Process p = new ProcessBuilder(javaCommand(cmd.toArray(String[]::new))).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Dcmtk.Result(p.waitFor(), out);
+    }
+
     /** The study with this Study Instance UID from {@link #studies()}, or null. */
     public JsonNode study(String studyUid) throws Exception {
         for (JsonNode s : studies()) {
