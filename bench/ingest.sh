@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Ingest throughput: the same 200 x 1 MB instances pushed with DCMTK storescu (one association)
 # to RadDraft (fsync + atomic rename + indexed row per instance), to DCMTK storescp (writes files,
-# no fsync, no index) and to Orthanc (SyncStorageArea=true, SQLite index), on loopback, in one run.
-# Usage: [WARMUP=300] bench/ingest.sh [N]   (default 200). Needs dcmtk, orthanc, a built RadDraft (bin/raddraft builds).
+# no fsync, no index) and to Orthanc (SyncStorageArea=true, SQLite index), on loopback, side by side
+# in each of RUNS runs; prints each run, the medians and the median ratios (needs ~4 GB in /tmp).
+# Usage: [WARMUP=1500] [RUNS=5] bench/ingest.sh [N]   (default 200). Needs dcmtk, orthanc, a built RadDraft (bin/raddraft builds).
 set -euo pipefail
 app="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
 n="${1:-200}"
@@ -19,62 +20,37 @@ done
 
 . "$app/bench/lib.sh"
 
-# --- the instances: one 1024x1024 8-bit CR chest image (~1 MiB), copied with new SOP Instance UIDs
-echo "generating $n instances of ~1 MiB ..." >&2
-python3 - "$work/t.bmp" <<'PY'
-import struct, sys, random
-w = h = 1024
-random.seed(7)
-row_pad = (4 - w % 4) % 4
-pixels = bytearray()
-for y in range(h):
-    pixels += bytes(((x * 3 + y * 5) ^ random.getrandbits(4)) & 0xFF for x in range(w)) + b"\0" * row_pad
-palette = b"".join(bytes((i, i, i, 0)) for i in range(256))
-off = 14 + 40 + len(palette)
-hdr = b"BM" + struct.pack("<IHHI", off + len(pixels), 0, 0, off)
-info = struct.pack("<IiiHHIIiiII", 40, w, h, 1, 8, 0, len(pixels), 2835, 2835, 256, 0)
-open(sys.argv[1], "wb").write(hdr + info + palette + pixels)
-PY
-img2dcm -i BMP "$work/t.bmp" "$work/t.dcm" -k Modality=CR -k BodyPartExamined=CHEST -k ViewPosition=PA \
-  -k PatientAge=050Y -k "StudyDescription=XR CHEST" -k StudyInstanceUID=1.2.826.0.1.3680043.10.99.1
-make_set() { # dir count
-  mkdir -p "$1"; for i in $(seq -w 1 "$2"); do cp "$work/t.dcm" "$1/i$i.dcm"; done
-  dcmodify -nb -gin "$1"/*.dcm
-}
-make_set "$work/set" "$n"
-# Warm-up: each peer first receives WARMUP other instances on an association of its own, so that the
-# run measures the steady state of a long-running receiver (RadDraft's JIT compiles its receive and
-# H2 paths over the first few hundred instances; a daemon does that once in its life).
-warmup="${WARMUP:-300}"
-make_set "$work/warm" "$warmup"
-size_kib=$(( $(stat -c %s "$work/set/i$(printf '%0*d' ${#n} 1).dcm") / 1024 ))
+# --- the instances: one 1024x1024 8-bit CR chest image (~1 MiB), copied with new SOP Instance UIDs;
+# a 128x128 one (~16 KiB) for the warm-up
+echo "generating instances ..." >&2
+for size in 1024 128; do make_template "$size" "$work/t$size.dcm"; done
 
-push() { # port -> instances/s (prints), after a warm-up association with other instances
-  local port=$1
-  storescu -aet PACS -aec "$2" 127.0.0.1 "$port" "$work"/warm/*.dcm >/dev/null 2>&1 || true
-  local t0 t1
-  t0=$(date +%s.%N)
-  storescu -aet PACS -aec "$2" 127.0.0.1 "$port" "$work"/set/*.dcm > "$work/push-$port.log" 2>&1 \
-    || { echo "bench: storescu to port $port failed:" >&2; cat "$work/push-$port.log" >&2; exit 1; }
-  t1=$(date +%s.%N)
-  python3 -c "print(f'{$n / ($t1 - $t0):.1f}')"
-}
+# Warm-up: each peer first receives WARMUP small instances on an association of its own, so that
+# the runs measure the steady state of a long-running receiver. RadDraft's JVM reaches it only after
+# ~1000 instances (its JIT compiles the receive and H2 paths as they get hot: 214/s for the first
+# 200 of 1 MiB, 320-350/s from the 1000th on, docs/benchmarks.md); a daemon does that once in its
+# life. Small instances exercise the same code without writing gigabytes, which pushes this disk
+# into its slow spells. storescp and Orthanc are native code and need no JIT warm-up; they get the
+# same one all the same.
+warmup="${WARMUP:-1500}"
+# Runs: each run pushes a fresh set of N instances (new SOP Instance UIDs, so no receiver sees
+# duplicates) to the three peers back to back, in an order that rotates between runs. This machine's
+# disk has slow spells (everyone a third to a half slower for a minute or more), so one run's ratio
+# is noisy; the ratios line is the median over the runs of each run's ratio (the peers of one run
+# share its conditions).
+runs="${RUNS:-5}"
+make_set "$work/t128.dcm" "$work/warm" "$warmup"
+size_kib=$(( $(stat -c %s "$work/t1024.dcm") / 1024 ))
 
-# --- RadDraft
+# --- the three receivers, each warmed up once
 start_raddraft "$work/raddraft" 30
 pids+=("$rd_pid")
-raddraft=$(push "$rd_port" RADDRAFT)
-stored=$(find "$work/raddraft/spool" -name '*.dcm' | wc -l)
-[ "$stored" -eq $((n + warmup)) ] || { echo "bench: RadDraft stored $stored of $((n + warmup))" >&2; exit 1; }
 
-# --- DCMTK storescp
 sc_port=$(free_port); mkdir -p "$work/storescp"
 storescp -od "$work/storescp" -aet STORESCP "$sc_port" > "$work/storescp.log" 2>&1 &
 pids+=($!)
-wait_port "$sc_port"
-storescp=$(push "$sc_port" STORESCP)
 
-# --- Orthanc, SyncStorageArea: fsync'd like RadDraft
+# Orthanc, SyncStorageArea: fsync'd like RadDraft
 or_port=$(free_port); or_http=$(free_port); mkdir -p "$work/orthanc"
 cat > "$work/orthanc.json" <<EOF2
 { "Name": "bench", "StorageDirectory": "$work/orthanc/storage", "IndexDirectory": "$work/orthanc/index",
@@ -84,9 +60,44 @@ cat > "$work/orthanc.json" <<EOF2
 EOF2
 Orthanc "$work/orthanc.json" > "$work/orthanc.log" 2>&1 &
 pids+=($!)
-wait_port "$or_port"
-orthanc=$(push "$or_port" ORTHANC)
+wait_port "$sc_port"; wait_port "$or_port"
 
-printf '\n%-10s %12s   (%d instances of %d KiB, one association, loopback, TCP_NODELAY=1, after %d warm-up instances)\n' peer instances/s "$n" "$size_kib" "$warmup"
-printf '%-10s %12s\n' raddraft "$raddraft" storescp "$storescp" orthanc "$orthanc"
-python3 -c "print(f'ratios: raddraft/orthanc={$raddraft/$orthanc:.2f} raddraft/storescp={$raddraft/$storescp:.2f}')"
+declare -A port=([raddraft]=$rd_port [storescp]=$sc_port [orthanc]=$or_port)
+declare -A aet=([raddraft]=RADDRAFT [storescp]=STORESCP [orthanc]=ORTHANC)
+for peer in raddraft storescp orthanc; do
+  storescu -aet PACS -aec "${aet[$peer]}" 127.0.0.1 "${port[$peer]}" "$work"/warm/*.dcm >/dev/null 2>&1 || true
+done
+sync
+
+# --- the runs
+order=(raddraft storescp orthanc)
+results="$work/results.txt"; : > "$results"
+for r in $(seq 1 "$runs"); do
+  make_set "$work/t1024.dcm" "$work/set$r" "$n"
+  sync   # the copies' writeback would otherwise compete with the receivers' writes (storescp's most)
+  declare -A rate=()
+  for peer in "${order[@]}"; do
+    rate[$peer]=$(push_rate "${port[$peer]}" "${aet[$peer]}" "$work/set$r" "$n")
+    sync   # storescp leaves its files dirty: their writeback must not slow the next peer down
+  done
+  echo "$r ${rate[raddraft]} ${rate[storescp]} ${rate[orthanc]} ${order[*]}" >> "$results"
+  order=("${order[@]:1}" "${order[0]}")
+done
+stored=$(find "$work/raddraft/spool" -name '*.dcm' | wc -l)
+[ "$stored" -eq $((n * runs + warmup)) ] || { echo "bench: RadDraft stored $stored of $((n * runs + warmup))" >&2; exit 1; }
+
+python3 - "$results" "$n" "$size_kib" "$warmup" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+n, kib, warm = sys.argv[2:5]
+print(f"\n{n} instances of {kib} KiB per run, one association, loopback, TCP_NODELAY=1, after {warm} small warm-up instances")
+print(f"{'run':>3} {'raddraft/s':>11} {'storescp/s':>11} {'orthanc/s':>10} {'rd/orthanc':>11} {'rd/storescp':>12}  order")
+ro, rs = [], []
+for r, rd, sc, orth, *order in rows:
+    rd, sc, orth = float(rd), float(sc), float(orth)
+    ro.append(rd / orth); rs.append(rd / sc)
+    print(f"{r:>3} {rd:>11.1f} {sc:>11.1f} {orth:>10.1f} {rd / orth:>11.2f} {rd / sc:>12.2f}  {' '.join(order)}")
+med = lambda i: statistics.median(float(x[i]) for x in rows)
+print(f"{'med':>3} {med(1):>11.1f} {med(2):>11.1f} {med(3):>10.1f} {statistics.median(ro):>11.2f} {statistics.median(rs):>12.2f}")
+print(f"ratios: raddraft/orthanc={statistics.median(ro):.2f} raddraft/storescp={statistics.median(rs):.2f}")
+PY

@@ -18,3 +18,40 @@ EOF2
   rd_pid=$!
   wait_port "$rd_port"
 }
+
+# make_template SIZE FILE: a SIZExSIZE 8-bit CR chest image (img2dcm from a generated BMP);
+# 1024 gives ~1 MiB, 128 ~16 KiB. The same pixels for the same size on every run.
+make_template() {
+  python3 - "$1" "$work/t$1.bmp" <<'PY'
+import struct, sys, random
+w = h = int(sys.argv[1])
+random.seed(7)
+row_pad = (4 - w % 4) % 4
+pixels = bytearray()
+for y in range(h):
+    pixels += bytes(((x * 3 + y * 5) ^ random.getrandbits(4)) & 0xFF for x in range(w)) + b"\0" * row_pad
+palette = b"".join(bytes((i, i, i, 0)) for i in range(256))
+off = 14 + 40 + len(palette)
+hdr = b"BM" + struct.pack("<IHHI", off + len(pixels), 0, 0, off)
+info = struct.pack("<IiiHHIIiiII", 40, w, h, 1, 8, 0, len(pixels), 2835, 2835, 256, 0)
+open(sys.argv[2], "wb").write(hdr + info + palette + pixels)
+PY
+  img2dcm -i BMP "$work/t$1.bmp" "$2" -k Modality=CR -k BodyPartExamined=CHEST -k ViewPosition=PA \
+    -k PatientAge=050Y -k "StudyDescription=XR CHEST" -k "StudyInstanceUID=1.2.826.0.1.3680043.10.99.$1"
+}
+
+# make_set TEMPLATE DIR COUNT: COUNT copies of TEMPLATE, each with a new SOP Instance UID.
+make_set() {
+  mkdir -p "$2"; for i in $(seq -w 1 "$3"); do cp "$1" "$2/i$i.dcm"; done
+  dcmodify -nb -gin "$2"/*.dcm
+}
+
+# push_rate PORT CALLED_AE DIR COUNT: storescu (one association) of DIR/*.dcm; prints instances/s.
+push_rate() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  storescu -aet PACS -aec "$2" 127.0.0.1 "$1" "$3"/*.dcm > "$work/push-$1.log" 2>&1 \
+    || { echo "bench: storescu to port $1 failed:" >&2; cat "$work/push-$1.log" >&2; exit 1; }
+  t1=$(date +%s.%N)
+  python3 -c "print(f'{$4 / ($t1 - $t0):.1f}')"
+}
