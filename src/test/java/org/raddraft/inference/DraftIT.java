@@ -132,6 +132,10 @@ class DraftIT {
         assertTrue(retry.output().contains("study " + failed.get("id").asText() + " re-queued for drafting"), retry.output());
         await().atMost(60, SECONDS).until(() -> occurrences(daemon.log(), failedLine) == 4);
         awaitState(badUid, "FAILED");
+        JsonNode all = daemon.adminJson("retry", "--all-failed");
+        assertEquals(1, all.size(), all.toString());
+        assertEquals(badUid, all.get(0).get("study_instance_uid").asText());
+        assertTrue(all.get(0).get("failed_reason").asText().endsWith("(attempt 2 of 2, not retried)"), all.toString());
 
         var notFailed = daemon.admin("retry", "--study", goodUid);
         assertEquals(1, notFailed.exitCode(), notFailed.output());

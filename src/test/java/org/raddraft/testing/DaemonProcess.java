@@ -150,6 +150,20 @@ public final class DaemonProcess implements AutoCloseable {
         return new Dcmtk.Result(p.waitFor(), out);
     }
 
+    /** {@code raddraft admin <args> --json --config ...}: stdout parsed as JSON, whole (logs go to stderr). */
+    public JsonNode adminJson(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("admin"));
+        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("--json", "--config", configFile().toString()));
+        Process p = new ProcessBuilder(javaCommand(cmd.toArray(String[]::new)))
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("admin " + List.of(args) + " failed: " + out);
+        }
+        return new ObjectMapper().readTree(out);
+    }
+
     /** The study with this Study Instance UID from {@link #studies()}, or null. */
     public JsonNode study(String studyUid) throws Exception {
         for (JsonNode s : studies()) {
