@@ -13,6 +13,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
+PATH="$PATH:/usr/sbin"   # Debian's Orthanc lives there, off an ordinary user's PATH
 for t in storescu storescp img2dcm dcmodify Orthanc; do
   command -v "$t" >/dev/null || { echo "bench: $t not found (apt-get install dcmtk orthanc)" >&2; exit 1; }
 done

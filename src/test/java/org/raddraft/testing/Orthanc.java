@@ -54,7 +54,7 @@ public final class Orthanc implements AutoCloseable {
         config.putObject("DicomModalities").putArray("raddraft").add("RADDRAFT").add("127.0.0.1").add(raddraftPort);
         Path configFile = dir.resolve("orthanc.json");
         JSON.writeValue(configFile.toFile(), config);
-        Process p = Dcmtk.start(dir.resolve("orthanc.log"), "Orthanc", configFile.toString());
+        Process p = Dcmtk.start(dir.resolve("orthanc.log"), executable(), configFile.toString());
         Orthanc orthanc = new Orthanc(dir, httpPort, p);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
@@ -72,6 +72,17 @@ public final class Orthanc implements AutoCloseable {
         }
         orthanc.close();
         throw new IllegalStateException("Orthanc did not start within 30 s:\n" + orthanc.log());
+    }
+
+    /** Debian installs Orthanc in /usr/sbin, which is not on an ordinary user's PATH. */
+    private static String executable() {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            Path p = Path.of(dir.isEmpty() ? "." : dir, "Orthanc");
+            if (Files.isExecutable(p)) {
+                return p.toString();
+            }
+        }
+        return "/usr/sbin/Orthanc";
     }
 
     /** Uploads a DICOM file (POST /instances); returns Orthanc's id of its study. */
