@@ -17,8 +17,8 @@ import org.raddraft.store.Database;
 
 /**
  * Decides whether a study is something the drafting model is meant for: CR/DX, chest, PA/AP/lateral
- * views, adult. A study is in scope when at least one instance qualifies and no instance shows the
- * patient younger than the minimum age. Every out-of-scope decision carries a reason an admin can read.
+ * views, adult. A study is in scope when at least one instance qualifies, one of them is a frontal
+ * (PA or AP) view, and no instance shows the patient younger than the minimum age. Every out-of-scope decision carries a reason an admin can read.
  */
 public class ScopeGate {
 
@@ -48,6 +48,7 @@ public class ScopeGate {
         }
         Set<String> reasons = new LinkedHashSet<>();
         int qualifying = 0;
+        boolean frontal = false;
         for (InstanceFacts f : instances) {
             OptionalInt age = ageYears(f);
             if (age.isPresent() && age.getAsInt() < minAgeYears) {
@@ -56,11 +57,18 @@ public class ScopeGate {
             String why = whyNot(f);
             if (why == null) {
                 qualifying++;
+                frontal |= !"LATERAL".equals(view(f));
             } else {
                 reasons.add(why);
             }
         }
-        return qualifying > 0 ? new Decision(true, null) : new Decision(false, String.join("; ", reasons));
+        if (qualifying == 0) {
+            return new Decision(false, String.join("; ", reasons));
+        }
+        // the model drafts from a frontal view (the lateral only adds to it): without one there is
+        // nothing to draft, and retrying would not change that; a frontal sent later re-opens the study
+        return frontal ? new Decision(true, null)
+                : new Decision(false, "lateral view only: drafting needs a frontal (PA or AP) view");
     }
 
     private static String whyNot(InstanceFacts f) {

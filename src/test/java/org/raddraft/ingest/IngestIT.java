@@ -131,6 +131,18 @@ class IngestIT {
     }
 
     @Test
+    void lateralOnlyStudyIsOutOfScopeUntilItsFrontalArrives() throws Exception {
+        String uid = "1.2.826.0.1.3680043.10.1.9";
+        assertEquals(1, Dcmtk.storescu("PACS", daemon.dicomPort, chest("latonly", uid, "LL", 11)).storedFiles().size());
+        assertEquals("lateral view only: drafting needs a frontal (PA or AP) view",
+                awaitState(uid, "OUT_OF_SCOPE").get("reason").asText());
+        assertEquals(1, Dcmtk.storescu("PACS", daemon.dicomPort, chest("latepa", uid, "PA", 12)).storedFiles().size());
+        JsonNode s = awaitStable(uid);
+        assertEquals(2, s.get("instances").asInt());
+        assertEquals(1, s.get("reopened").asInt(), "the frontal re-opened the study");
+    }
+
+    @Test
     void realExtremitySampleIsOutOfScopeAndChestSamplesAreStable() throws Exception {
         Path data = Path.of(System.getProperty("raddraft.sharedData", "../shared/data"), "dicom");
         assumeTrue(Files.isDirectory(data), "skipped: " + data + " (real DICOM samples) is absent on this machine");

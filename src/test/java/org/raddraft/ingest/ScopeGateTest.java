@@ -66,12 +66,24 @@ class ScopeGateTest {
 
     @Test
     void viewFromSeriesDescriptionWhenViewPositionMissing() {
-        var d = gate.decide(List.of(new InstanceFacts("CR", "CHEST", null, null, "CHEST LAT", null, null, null)));
+        var d = gate.decide(List.of(new InstanceFacts("CR", "CHEST", null, null, "CHEST PA", null, null, null)));
         assertTrue(d.inScope(), d.reason());
+        assertEquals("LATERAL", ScopeGate.draftingView(new InstanceFacts("CR", "CHEST", null, null, "CHEST LAT", null,
+                null, null)));
         var unknown = gate.decide(List.of(new InstanceFacts("CR", "CHEST", "", null, "CHEST", null, null, null)));
         assertEquals("view position missing is not PA, AP or lateral", unknown.reason());
         var oblique = gate.decide(List.of(chest("CR", "CHEST", "OBL", null)));
         assertEquals("view position OBL is not PA, AP or lateral", oblique.reason());
+    }
+
+    @Test
+    void lateralOnlyStudyIsOutOfScopeUntilAFrontalArrives() {
+        var lateral = gate.decide(List.of(chest("CR", "CHEST", "LL", "054Y")));
+        assertFalse(lateral.inScope());
+        assertEquals("lateral view only: drafting needs a frontal (PA or AP) view", lateral.reason());
+        assertTrue(gate.decide(List.of(chest("CR", "CHEST", "LL", "054Y"), chest("DX", "CHEST", "AP", "054Y"))).inScope());
+        assertFalse(gate.decide(List.of(chest("CR", "CHEST", "LL", "054Y"), chest("CR", "HAND", "PA", "054Y"))).inScope(),
+                "a frontal counts only when it qualifies itself");
     }
 
     @Test
