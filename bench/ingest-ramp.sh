@@ -27,6 +27,7 @@ printf '%-26s %12s\n' "instances before the set" instances/s
 for k in $(seq 1 "$sets"); do
   make_set "$work/t1024.dcm" "$work/set$k" "$n"
   sync
-  printf '%-26s %12s\n' "$(( warmup + (k - 1) * n ))" "$(push_rate "$rd_port" RADDRAFT "$work/set$k" "$n")"
+  rate=$(push_rate "$rd_port" RADDRAFT "$work/set$k" "$n")   # an assignment, so that a failed push stops the script
+  printf '%-26s %12s\n' "$(( warmup + (k - 1) * n ))" "$rate"
   rm -rf "$work/set$k"
 done

@@ -18,7 +18,8 @@ import org.raddraft.store.Database;
 /**
  * Decides whether a study is something the drafting model is meant for: CR/DX, chest, PA/AP/lateral
  * views, adult. A study is in scope when at least one instance qualifies, one of them is a frontal
- * (PA or AP) view, and no instance shows the patient younger than the minimum age. Every out-of-scope decision carries a reason an admin can read.
+ * (PA or AP) view, and no instance shows the patient younger than the minimum age. Every
+ * out-of-scope decision carries a reason an admin can read.
  */
 public class ScopeGate {
 
