@@ -257,14 +257,12 @@ final class ChestRenderer {
                         amp *= 1 + 2.8 * c;
                         ribTh *= 1 + 1.8 * c;
                     }
-                } else {
-                    if (du < gap / 2) {
-                        // overriding ends: both fragments, each sclerotic at its end
-                        column(d, i, yc + step, ribTh, amp * 2.2);
-                        amp *= 2.2;
-                    } else if (u > fracU) {
-                        yc += step; // the lateral fragment is displaced along its whole length
-                    }
+                } else if (du < gap / 2) {
+                    // overriding ends: both fragments, each sclerotic at its end
+                    column(d, i, yc + step, ribTh, amp * 2.2);
+                    amp *= 2.2;
+                } else if (u > fracU) {
+                    yc += step; // the lateral fragment is displaced along its whole length
                 }
             }
             column(d, i, yc, ribTh, amp);
