@@ -123,6 +123,20 @@ class OrthancPushIT {
     }
 
     @Test
+    void jpegLosslessStudyIsAcceptedAsSent() throws Exception {
+        String uid = "1.2.826.0.1.3680043.10.3.4";
+        Path jpeg = tmp.resolve("in/jpll.dcm");
+        Dcmtk.ok("dcmcjpeg", chest("jpll-src", uid, "PA", 5), jpeg);
+        assertEquals("1.2.840.10008.1.2.4.70", Dcmtk.transferSyntax(jpeg), "the PACS holds it as JPEG lossless SV1");
+        pushAll(pacs.upload(jpeg), 1);
+        awaitStable(uid);
+        List<Path> files = spoolFiles(uid);
+        assertEquals(1, files.size());
+        assertEquals("1.2.840.10008.1.2.4.70", Dcmtk.transferSyntax(files.get(0)),
+                "a syntax RadDraft decodes is negotiated and stored as sent, not transcoded");
+    }
+
+    @Test
     void pushUnderAnAeTitleNotAllowedIsRejectedAndNothingStored() throws Exception {
         String uid = "1.2.826.0.1.3680043.10.3.3";
         var r = pacs.push(pacs.upload(chest("stranger", uid, "PA", 4)), "STRANGER");
@@ -136,6 +150,7 @@ class OrthancPushIT {
     @Test
     void realChestRadiographsPushedByThePacsAreStored() throws Exception {
         Path data = Path.of(System.getProperty("raddraft.sharedData", "../shared/data"), "dicom");
+        // jpegLosslessStudyIsAcceptedAsSent covers the same negotiation without the shared samples
         assumeTrue(Files.isDirectory(data), "skipped: " + data + " (real DICOM samples) is absent on this machine");
         // JPEG baseline and lossy JPEG 2000 (MONOCHROME1), as the PACS stores them. The samples'
         // MONOCHROME1 JPEG variant shares its SOP Instance UID with the first, so Orthanc would keep one.

@@ -131,37 +131,36 @@ public final class DaemonProcess implements AutoCloseable {
 
     /** {@code raddraft admin studies --json} run as its own process against this daemon's config. */
     public JsonNode studies() throws Exception {
-        Process p = new ProcessBuilder(javaCommand("admin", "studies", "--json", "--config", configFile().toString()))
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException("admin studies failed: " + out);
-        }
-        return new ObjectMapper().readTree(out.substring(out.indexOf('[')));
+        return adminJson("studies");
     }
 
     /** {@code raddraft admin <args> --config <this daemon's>} as its own process: exit code and stdout + stderr. */
     public Dcmtk.Result admin(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("admin"));
-        cmd.addAll(List.of(args));
-        cmd.addAll(List.of("--config", configFile().toString()));
-        Process p = new ProcessBuilder(javaCommand(cmd.toArray(String[]::new))).redirectErrorStream(true).start();
+        Process p = adminProcess(args).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         return new Dcmtk.Result(p.waitFor(), out);
     }
 
-    /** {@code raddraft admin <args> --json --config ...}: stdout parsed as JSON, whole (logs go to stderr). */
+    /**
+     * {@code raddraft admin <args> --json --config ...}: stdout parsed whole as JSON, so a log line
+     * there (logs belong on stderr) fails the test.
+     */
     public JsonNode adminJson(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("admin"));
-        cmd.addAll(List.of(args));
-        cmd.addAll(List.of("--json", "--config", configFile().toString()));
-        Process p = new ProcessBuilder(javaCommand(cmd.toArray(String[]::new)))
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        List<String> withJson = new ArrayList<>(List.of(args));
+        withJson.add("--json");
+        Process p = adminProcess(withJson.toArray(String[]::new)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
             throw new IllegalStateException("admin " + List.of(args) + " failed: " + out);
         }
         return new ObjectMapper().readTree(out);
+    }
+
+    private ProcessBuilder adminProcess(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("admin"));
+        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("--config", configFile().toString()));
+        return new ProcessBuilder(javaCommand(cmd.toArray(String[]::new)));
     }
 
     /** The study with this Study Instance UID from {@link #studies()}, or null. */
