@@ -1,0 +1,7 @@
+-- Confidence flags: computed in the drafting step and stored with the draft in the same transaction.
+ALTER TABLE draft ADD COLUMN flags        CLOB;                   -- JSON array of org.raddraft.flags.Flag
+ALTER TABLE draft ADD COLUMN risk_score   DOUBLE PRECISION;       -- 0..1, combined per the model's calibration
+ALTER TABLE draft ADD COLUMN priority     INT DEFAULT 0 NOT NULL; -- worklist priority: 2 critical, 1 flagged, 0 routine
+ALTER TABLE draft ADD COLUMN classifier   CLOB;                   -- JSON object: observation name -> probability; NULL without a classifier
+ALTER TABLE draft ADD COLUMN unavailable  VARCHAR(200);           -- flag codes this model cannot compute (comma-separated)
+CREATE INDEX draft_worklist ON draft(state, priority, drafted_at);
