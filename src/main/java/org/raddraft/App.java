@@ -22,7 +22,7 @@ public final class App {
         c.put("run", new RunCommand());
         c.put("demo", new DemoCommand());
         c.put("check-config", new CheckConfigCommand());
-        c.put("admin", new org.raddraft.ops.AdminCommand());
+        c.put("admin", new org.raddraft.cli.AdminCommand());
         c.put("phantoms", new org.raddraft.phantom.PhantomsCommand());
         c.put("labeller-eval", new org.raddraft.report.LabellerEvalCommand());
         c.put("eval", new org.raddraft.inference.EvalCommand());
