@@ -61,11 +61,29 @@ public final class ConfigCheck {
         if (!Set.of("text", "json").contains(s.get("log.format"))) {
             p.add("log.format: '" + s.get("log.format") + "' is not supported; write text or json");
         }
+        delivery(s, p);
         Path home = s.home();
         if (Files.exists(home) && !Files.isWritable(home)) {
             p.add("raddraft.home: " + home + " is not writable by this user; fix its ownership or choose another directory");
         }
         return p;
+    }
+
+    private static void delivery(Settings s, List<String> p) {
+        String url = s.get("delivery.fhir.base-url");
+        if (!url.isEmpty()) {
+            try {
+                java.net.URI u = new java.net.URI(url);
+                if (!Set.of("http", "https").contains(String.valueOf(u.getScheme())) || u.getHost() == null) {
+                    p.add("delivery.fhir.base-url: '" + url + "' is not an http(s) URL; write e.g. https://fhir.example.org/fhir, or leave it empty to turn the FHIR channel off");
+                }
+            } catch (java.net.URISyntaxException e) {
+                p.add("delivery.fhir.base-url: '" + url + "' is not a URL (" + e.getReason() + "); write e.g. https://fhir.example.org/fhir");
+            }
+        }
+        if (!s.get("delivery.mllp.host").isEmpty()) {
+            positive(s, "delivery.mllp.port", 1, 65535, p);
+        }
     }
 
     private static void port(Settings s, String key, List<String> p) {

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import org.apache.camel.main.Main;
+import org.raddraft.delivery.DeliveryChannels;
 import org.raddraft.inference.DraftQueue;
 import org.raddraft.inference.OnnxDrafter;
 import org.raddraft.ingest.DirectorySyncer;
@@ -51,6 +52,7 @@ public final class Daemon implements AutoCloseable {
         DraftQueue draftQueue = new DraftQueue(db, settings.spoolDir(), clock, settings.getInt("draft.batch-size"),
                 settings.getInt("draft.max-attempts"), Duration.ofSeconds(settings.getLong("draft.retry-seconds")));
         draftQueue.recover();
+        DeliveryChannels.record(db, deliveryDestinations(settings));
         http = new OpsHttpServer(settings.get("http.bind"), settings.getInt("http.port"), db,
                 new Health(db, settings.spoolDir(), settings.getLong("storage.min-free-mb"), java.util.Map.of(
                         "status", "UP", "name", drafter.model().manifest().name(),
@@ -66,6 +68,13 @@ public final class Daemon implements AutoCloseable {
         camel.bind("draftQueue", draftQueue);
         camel.bind("drafter", drafter);
         log.info("RadDraft home {}", home);
+    }
+
+    /** Channel -> where it sends, "" when off (no address configured). */
+    static java.util.Map<String, String> deliveryDestinations(Settings s) {
+        String host = s.get("delivery.mllp.host");
+        return java.util.Map.of(DeliveryChannels.FHIR, s.get("delivery.fhir.base-url"),
+                DeliveryChannels.HL7, host.isEmpty() ? "" : host + ":" + s.get("delivery.mllp.port"));
     }
 
     /** Where the YAML routes live: {@code <install dir>/routes}; bin/raddraft sets raddraft.app. */

@@ -57,4 +57,14 @@ class SettingsTest {
         assertTrue(p.stream().anyMatch(x -> x.startsWith("dicom.tls.keystore: empty but dicom.tls.enabled=true")));
         assertTrue(p.contains("log.format: 'xml' is not supported; write text or json"));
     }
+
+    @Test
+    void checkConfigRefusesADeliveryAddressItCannotUse() throws Exception {
+        Path f = dir.resolve("delivery.properties");
+        Files.writeString(f, "delivery.fhir.base-url=ftp://fhir.example/fhir\ndelivery.mllp.host=ris.example\ndelivery.mllp.port=0\n");
+        List<String> p = ConfigCheck.problems(Settings.load(f, Map.of(), new Properties()));
+        assertEquals(2, p.size(), String.join("\n", p));
+        assertTrue(p.get(0).startsWith("delivery.fhir.base-url: 'ftp://fhir.example/fhir' is not an http(s) URL"), p.get(0));
+        assertTrue(p.contains("delivery.mllp.port: 0 is out of range; write a whole number from 1 to 65535"), p.toString());
+    }
 }
