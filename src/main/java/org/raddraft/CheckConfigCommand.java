@@ -16,6 +16,7 @@ final class CheckConfigCommand implements App.Command {
             return 1;
         }
         List<String> problems = ConfigCheck.problems(settings);
+        ConfigCheck.warnings(settings).forEach(w -> System.out.println(file + ": warning: " + w));
         if (problems.isEmpty()) {
             System.out.println(file + ": configuration OK");
             return 0;

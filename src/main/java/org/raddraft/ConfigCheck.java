@@ -86,6 +86,25 @@ public final class ConfigCheck {
         }
     }
 
+    /**
+     * What is valid but risky: printed by {@code check-config} and logged at start, without stopping it.
+     * Until the FHIR API has authentication, any {@code http.bind} other than loopback exposes the
+     * draft reports (patient identifiers) to the network unauthenticated.
+     */
+    public static List<String> warnings(Settings s) {
+        List<String> w = new ArrayList<>();
+        try {
+            if (!InetAddress.getByName(s.get("http.bind")).isLoopbackAddress()) {
+                w.add("http.bind: '" + s.get("http.bind") + "' is not a loopback address; /fhir serves draft reports"
+                        + " with patient identifiers WITHOUT authentication to anyone who can reach it; write 127.0.0.1"
+                        + " and put an authenticating reverse proxy in front");
+            }
+        } catch (UnknownHostException e) {
+            // reported by problems()
+        }
+        return w;
+    }
+
     private static void port(Settings s, String key, List<String> p) {
         positive(s, key, 0, 65535, p);
     }

@@ -4,8 +4,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import ca.uhn.fhir.context.FhirContext;
 import org.apache.camel.main.Main;
 import org.raddraft.delivery.DeliveryChannels;
+import org.raddraft.fhir.FhirServer;
 import org.raddraft.inference.DraftQueue;
 import org.raddraft.inference.OnnxDrafter;
 import org.raddraft.ingest.DirectorySyncer;
@@ -13,21 +15,23 @@ import org.raddraft.ingest.InstanceIndex;
 import org.raddraft.ingest.ScopeGate;
 import org.raddraft.ingest.StudyAssembler;
 import org.raddraft.ops.Health;
-import org.raddraft.ops.OpsHttpServer;
+import org.raddraft.ops.HttpServer;
+import org.raddraft.ops.PrometheusMetrics;
 import org.raddraft.store.Database;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The composition root: opens the database, recovers the spool, builds the beans the routes in
- * {@code routes/*.yaml} call, and runs them on camel-main next to the ops HTTP server.
+ * {@code routes/*.yaml} call, and runs them on camel-main next to the HTTP server ({@link HttpEndpoints}).
  */
 public final class Daemon implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
     private final Database db;
-    private final OpsHttpServer http;
+    private final HttpServer http;
+    private final PrometheusMetrics metrics;
     private final Main camel;
     private final DirectorySyncer dirSyncer;
     private final OnnxDrafter drafter;
@@ -53,10 +57,12 @@ public final class Daemon implements AutoCloseable {
                 settings.getInt("draft.max-attempts"), Duration.ofSeconds(settings.getLong("draft.retry-seconds")));
         draftQueue.recover();
         DeliveryChannels.record(db, deliveryDestinations(settings));
-        http = new OpsHttpServer(settings.get("http.bind"), settings.getInt("http.port"), db,
-                new Health(db, settings.spoolDir(), settings.getLong("storage.min-free-mb"), java.util.Map.of(
-                        "status", "UP", "name", drafter.model().manifest().name(),
-                        "version", drafter.model().manifest().version(), "device", drafter.device())));
+        Health health = new Health(db, settings.spoolDir(), settings.getLong("storage.min-free-mb"), java.util.Map.of(
+                "status", "UP", "name", drafter.model().manifest().name(),
+                "version", drafter.model().manifest().version(), "device", drafter.device()));
+        metrics = new PrometheusMetrics(db);
+        FhirServer fhir = new FhirServer(FhirContext.forR4Cached());
+        http = HttpEndpoints.compose(settings, fhir, health, metrics);
 
         camel = new Main(); // no classpath scanning: beans are bound explicitly below
         camel.setInitialProperties(settings.asProperties());
@@ -110,6 +116,7 @@ public final class Daemon implements AutoCloseable {
     public void close() throws Exception {
         camel.stop(); // stops the DICOM receiver first; in-flight associations finish
         http.close();
+        metrics.close();
         dirSyncer.close();
         drafter.close();
         db.close();

@@ -37,6 +37,7 @@ final class RunCommand implements App.Command {
             System.err.println("not starting: fix the configuration (raddraft check-config --config FILE)");
         }
         Logs.configure(settings.get("log.format"));
+        ConfigCheck.warnings(settings).forEach(w -> org.slf4j.LoggerFactory.getLogger(RunCommand.class).warn("config: {}", w));
         return problems.isEmpty();
     }
 }

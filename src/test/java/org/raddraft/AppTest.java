@@ -1,6 +1,7 @@
 package org.raddraft;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -13,16 +14,22 @@ import org.junit.jupiter.api.io.TempDir;
 class AppTest {
 
     private String stderr;
+    private String stdout;
 
     private int run(String... args) throws Exception {
-        PrintStream old = System.err;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(buf, true));
+        PrintStream oldErr = System.err;
+        PrintStream oldOut = System.out;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true));
+        System.setOut(new PrintStream(out, true));
         try {
             return App.run(args);
         } finally {
-            System.setErr(old);
-            stderr = buf.toString();
+            System.setErr(oldErr);
+            System.setOut(oldOut);
+            stderr = err.toString();
+            stdout = out.toString();
         }
     }
 
@@ -59,5 +66,17 @@ class AppTest {
         Files.writeString(bad, "http.port=-1\n");
         assertEquals(1, run("check-config", "--config", bad.toString()));
         assertEquals(1, run("check-config", "--config", dir.resolve("missing.properties").toString()));
+    }
+
+    @Test
+    void checkConfigWarnsOfAnHttpBindBeyondLoopbackButPasses(@TempDir Path dir) throws Exception {
+        Path open = dir.resolve("open.properties");
+        Files.writeString(open, "http.bind=0.0.0.0\n");
+        assertEquals(0, run("check-config", "--config", open.toString()));
+        assertTrue(stdout.contains("warning: http.bind: '0.0.0.0' is not a loopback address"), stdout);
+        Path loopback = dir.resolve("loopback.properties");
+        Files.writeString(loopback, "http.bind=127.0.0.1\n");
+        assertEquals(0, run("check-config", "--config", loopback.toString()));
+        assertFalse(stdout.contains("loopback.properties: warning"), stdout);
     }
 }

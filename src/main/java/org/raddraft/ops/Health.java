@@ -5,15 +5,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.raddraft.store.Database;
 
-/** Readiness checks: the database answers and the spool has room above the watermark; which model is loaded. */
+/**
+ * Readiness checks: the database answers, the spool has room above the watermark, and every check a
+ * stage added with {@link #check} (e.g. the FHIR validator warmed) is UP; which model is loaded.
+ */
 public final class Health {
 
     private final Database db;
     private final Path spool;
     private final long minFreeMb;
     private final Map<String, Object> model;
+    private final Map<String, BooleanSupplier> checks = new java.util.concurrent.ConcurrentSkipListMap<>();
 
     /** @param model what is loaded (name, version, device): the daemon does not start without one */
     public Health(Database db, Path spool, long minFreeMb, Map<String, Object> model) {
@@ -21,6 +26,12 @@ public final class Health {
         this.spool = spool;
         this.minFreeMb = minFreeMb;
         this.model = model;
+    }
+
+    /** Adds a readiness check: {@code /health/ready} is DOWN while {@code up} says false. */
+    public Health check(String name, BooleanSupplier up) {
+        checks.put(name, up);
+        return this;
     }
 
     public record Report(boolean ready, Map<String, Object> checks) {
@@ -34,7 +45,13 @@ public final class Health {
         boolean spaceOk = freeMb >= minFreeMb;
         checks.put("spool", Map.of("status", spaceOk ? "UP" : "DOWN", "free_mb", freeMb, "min_free_mb", minFreeMb));
         checks.put("model", model);
-        return new Report(dbUp && spaceOk, checks);
+        boolean all = dbUp && spaceOk;
+        for (Map.Entry<String, BooleanSupplier> c : this.checks.entrySet()) {
+            boolean up = c.getValue().getAsBoolean();
+            checks.put(c.getKey(), up ? "UP" : "DOWN");
+            all &= up;
+        }
+        return new Report(all, checks);
     }
 
     static long freeMb(Path dir) {

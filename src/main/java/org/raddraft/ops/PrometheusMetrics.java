@@ -1,0 +1,61 @@
+package org.raddraft.ops;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.raddraft.ingest.StudyState;
+import org.raddraft.store.Database;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code /metrics}: every meter of the global Micrometer registry (stages count into it) plus JVM
+ * memory and threads and studies by state, in Prometheus text format.
+ */
+public final class PrometheusMetrics extends HttpServlet implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PrometheusMetrics.class);
+
+    private final transient PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final transient Map<StudyState, Long> studyCounts = new ConcurrentHashMap<>();
+    private final transient Database db;
+
+    public PrometheusMetrics(Database db) {
+        this.db = db;
+        Metrics.addRegistry(prometheus);
+        new JvmMemoryMetrics().bindTo(prometheus);
+        new JvmThreadMetrics().bindTo(prometheus);
+        for (StudyState s : StudyState.values()) {
+            studyCounts.put(s, 0L);
+            Gauge.builder("raddraft.studies", studyCounts, m -> m.get(s)).tag("state", s.name())
+                    .description("studies by pipeline state").register(prometheus);
+        }
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        try {
+            studyCounts.putAll(StudyListing.countsByState(db));
+        } catch (SQLException e) {
+            log.warn("metrics: cannot count studies: {}", e.getMessage());
+        }
+        resp.setContentType("text/plain; version=0.0.4; charset=utf-8");
+        resp.getOutputStream().write(prometheus.scrape().getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void close() {
+        Metrics.removeRegistry(prometheus);
+    }
+}
