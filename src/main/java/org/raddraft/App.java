@@ -68,6 +68,10 @@ public final class App {
                   check-config --config FILE          validate the configuration and print every problem with its fix
                   admin studies --json --config FILE  list studies (state, instance count, reason) as JSON
                   admin retry --config FILE (--study UID | --all-failed) [--json]   draft FAILED studies again
+                  admin users add --name N --role radiologist|integration|admin [--acts-for N,...] --config FILE
+                  admin users list|disable --name N|password --name N --config FILE   manage accounts
+                  admin audit --study UID [--json] --config FILE   one study's audit trail
+                  admin feedback --out FILE.jsonl --config FILE    export review feedback (no patient identifiers)
                   labeller-eval FILE.jsonl [--json]   report labeller agreement with the file's mesh_major tags
                   eval --model DIR [--studies N] [--seed S] [--json]   draft the held-out phantom set; label-F1, BLEU-4, ROUGE-L, speed
                   phantoms --out DIR --studies N --seed S   write synthetic chest phantom studies and a training set

@@ -62,6 +62,7 @@ public final class ConfigCheck {
             p.add("log.format: '" + s.get("log.format") + "' is not supported; write text or json");
         }
         delivery(s, p);
+        http(s, p);
         Path home = s.home();
         if (Files.exists(home) && !Files.isWritable(home)) {
             p.add("raddraft.home: " + home + " is not writable by this user; fix its ownership or choose another directory");
@@ -103,6 +104,61 @@ public final class ConfigCheck {
             // reported by problems()
         }
         return w;
+    }
+
+    /** The review API's transport and sign-in: no credentials in clear text off this host unless asked for by name. */
+    private static void http(Settings s, List<String> p) {
+        for (String key : List.of("http.allow-insecure-plaintext", "http.metrics-anonymous")) {
+            if (!BOOLEANS.contains(s.get(key))) {
+                p.add(key + ": '" + s.get(key) + "' is not a boolean; write true or false");
+            }
+        }
+        boolean tls = !s.get("http.tls.keystore").isEmpty();
+        if (tls) {
+            readableFile(s, "http.tls.keystore", false, p);
+            if (Files.isReadable(s.path("http.tls.keystore"))) {
+                try (var in = Files.newInputStream(s.path("http.tls.keystore"))) {
+                    java.security.KeyStore.getInstance("PKCS12").load(in, s.get("http.tls.keystore-password").toCharArray());
+                } catch (Exception e) {
+                    p.add("http.tls.keystore: " + s.path("http.tls.keystore") + " does not open as PKCS12 with "
+                            + "http.tls.keystore-password (" + e.getMessage() + "); check the file and the password "
+                            + "(HTTP_TLS_KEYSTORE_PASSWORD)");
+                }
+            }
+        } else if (!isLoopback(s.get("http.bind")) && !s.getBoolean("http.allow-insecure-plaintext")) {
+            p.add("http.bind: " + s.get("http.bind") + " is reachable from other hosts but http.tls.keystore is empty: "
+                    + "passwords, tokens and reports would cross the network in clear text; set http.tls.keystore "
+                    + "(HTTPS), bind to 127.0.0.1, or set http.allow-insecure-plaintext=true if a TLS proxy on this "
+                    + "host fronts it");
+        }
+        positive(s, "auth.session-hours", 1, 720, p);
+        String issuer = s.get("auth.oidc.issuer");
+        if (!issuer.isEmpty()) {
+            String jwks = s.get("auth.oidc.jwks");
+            if (jwks.isEmpty()) {
+                p.add("auth.oidc.jwks: empty but auth.oidc.issuer is set; write the identity provider's JWKS URL "
+                        + "(https://.../certs) or the path of a JWKS file, or empty auth.oidc.issuer to turn OIDC off");
+            } else if (jwks.startsWith("http://")) {
+                p.add("auth.oidc.jwks: " + jwks + " is plain http; signing keys fetched without TLS can be forged, "
+                        + "write the https URL");
+            } else if (!jwks.startsWith("https://") && !Files.isReadable(s.path("auth.oidc.jwks"))) {
+                p.add("auth.oidc.jwks: " + s.path("auth.oidc.jwks") + " is not a readable file; write the JWKS URL "
+                        + "(https://...) or fix the path");
+            }
+            for (String key : List.of("auth.oidc.audience", "auth.oidc.username-claim", "auth.oidc.roles-claim")) {
+                if (s.get(key).isEmpty()) {
+                    p.add(key + ": empty but auth.oidc.issuer is set; write a value (see config/raddraft.properties)");
+                }
+            }
+        }
+    }
+
+    static boolean isLoopback(String address) {
+        try {
+            return InetAddress.getByName(address).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return true; // reported as a bad address already
+        }
     }
 
     private static void port(Settings s, String key, List<String> p) {

@@ -120,7 +120,8 @@ public final class Settings {
     }
 
     /** Settings that name files: given relative, they are resolved against raddraft.home. */
-    static final java.util.List<String> FILE_KEYS = java.util.List.of("dicom.tls.keystore", "dicom.tls.truststore");
+    static final java.util.List<String> FILE_KEYS = java.util.List.of("dicom.tls.keystore", "dicom.tls.truststore",
+            "http.tls.keystore");
 
     /** All values, for Camel property placeholders such as {{dicom.port}}; file settings made absolute. */
     public Properties asProperties() {

@@ -72,6 +72,8 @@ class AppTest {
     void checkConfigWarnsOfAnHttpBindBeyondLoopbackButPasses(@TempDir Path dir) throws Exception {
         Path open = dir.resolve("open.properties");
         Files.writeString(open, "http.bind=0.0.0.0\n");
+        assertEquals(1, run("check-config", "--config", open.toString()), "plain HTTP beyond loopback is refused");
+        Files.writeString(open, "http.bind=0.0.0.0\nhttp.allow-insecure-plaintext=true\n");
         assertEquals(0, run("check-config", "--config", open.toString()));
         assertTrue(stdout.contains("warning: http.bind: '0.0.0.0' is not a loopback address"), stdout);
         Path loopback = dir.resolve("loopback.properties");

@@ -21,6 +21,9 @@ public final class AdminCommand implements App.Command {
         Map<String, App.Command> c = new LinkedHashMap<>();
         c.put("studies", new AdminStudies());
         c.put("retry", new AdminRetry());
+        c.put("users", new AdminUsers());
+        c.put("audit", new AdminAudit());
+        c.put("feedback", new AdminFeedback());
         return c;
     }
 

@@ -1,5 +1,6 @@
 package org.raddraft.cli;
 
+import java.sql.Connection;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
@@ -7,6 +8,9 @@ import org.raddraft.App;
 import org.raddraft.Options;
 import org.raddraft.inference.DraftQueue;
 import org.raddraft.ops.StudyListing;
+import org.raddraft.review.Actor;
+import org.raddraft.review.AuditEntry;
+import org.raddraft.review.AuditLog;
 import org.raddraft.store.Database;
 
 /**
@@ -27,7 +31,7 @@ final class AdminRetry implements App.Command {
             throw new Options.UsageException("admin retry needs exactly one of --study UID or --all-failed");
         }
         try (Database db = AdminCommand.open(o)) {
-            List<DraftQueue.Requeued> done = DraftQueue.requeueFailed(db, Clock.systemUTC(), uid);
+            List<DraftQueue.Requeued> done = requeueAudited(db, uid);
             if (done.isEmpty() && uid != null) {
                 StudyListing.StudyRow row = StudyListing.studies(db).stream()
                         .filter(r -> r.study_instance_uid().equals(uid)).findFirst().orElse(null);
@@ -48,5 +52,20 @@ final class AdminRetry implements App.Command {
             }
         }
         return 0;
+    }
+
+    /** The retry and one audit row per study it re-queued, in one transaction. */
+    private static List<DraftQueue.Requeued> requeueAudited(Database db, String uid) throws Exception {
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            List<DraftQueue.Requeued> done = DraftQueue.requeueFailed(c, Clock.systemUTC(), uid);
+            AuditLog audit = new AuditLog(Clock.systemUTC());
+            for (DraftQueue.Requeued r : done) {
+                audit.record(c, AuditEntry.of(Actor.commandLine(), "retry", "Study", String.valueOf(r.id()))
+                        .study(r.id()).outcome(AuditEntry.SUCCESS, "was FAILED: " + r.reason()));
+            }
+            c.commit();
+            return done;
+        }
     }
 }

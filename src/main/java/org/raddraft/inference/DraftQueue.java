@@ -211,8 +211,15 @@ public class DraftQueue {
      * @param studyInstanceUid one study, or null for every FAILED one
      */
     public static List<Requeued> requeueFailed(Database db, Clock clock, String studyInstanceUid) throws SQLException {
+        try (Connection c = db.connection()) {
+            return requeueFailed(c, clock, studyInstanceUid);
+        }
+    }
+
+    /** {@link #requeueFailed(Database, Clock, String)} in the caller's transaction (the admin command audits it there). */
+    public static List<Requeued> requeueFailed(Connection c, Clock clock, String studyInstanceUid) throws SQLException {
         List<Requeued> done = new ArrayList<>();
-        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("""
+        try (PreparedStatement ps = c.prepareStatement("""
                 SELECT id, study_instance_uid, reason FROM OLD TABLE (UPDATE study
                   SET state = 'STABLE', draft_attempts = 0, next_attempt_at = NULL, reason = NULL,
                     state_changed_at = ?1, stable_at = ?1

@@ -1,0 +1,126 @@
+package org.raddraft.review;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.raddraft.store.Database;
+
+/**
+ * The audit trail. {@link #record} takes the caller's connection so the row commits (or rolls back)
+ * with the action it records: there is no audited action without its row, and no row without it.
+ */
+public final class AuditLog {
+
+    /** A stored row, as {@code /fhir/AuditEvent} and {@code raddraft admin audit} show it. */
+    public record Event(long id, Instant recorded, AuditEntry entry) {
+    }
+
+    private final Clock clock;
+
+    public AuditLog(Clock clock) {
+        this.clock = clock;
+    }
+
+    public void record(Connection c, AuditEntry e) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO audit_event (recorded_at, user_id, user_name, role, acting_for, action, entity_type,
+                    entity_id, study_id, draft_id, outcome, source_ip, detail)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+            ps.setObject(1, clock.instant().atOffset(ZoneOffset.UTC));
+            setLong(ps, 2, e.userId());
+            ps.setString(3, e.userName());
+            ps.setString(4, e.role());
+            ps.setString(5, e.actingFor());
+            ps.setString(6, e.action());
+            ps.setString(7, e.entityType());
+            ps.setString(8, e.entityId());
+            setLong(ps, 9, e.studyId());
+            setLong(ps, 10, e.draftId());
+            ps.setString(11, e.outcome());
+            ps.setString(12, e.sourceIp());
+            ps.setString(13, e.detail());
+            ps.executeUpdate();
+        }
+    }
+
+    /** {@link #record} in a transaction of its own, for events that change nothing else (a refused request). */
+    public void record(Database db, AuditEntry e) throws SQLException {
+        try (Connection c = db.connection()) {
+            record(c, e);
+        }
+    }
+
+    /** Search criteria of /fhir/AuditEvent; null = any. */
+    public record Query(String action, String userName, Long studyId, Long draftId, Instant from, Instant to,
+            int limit) {
+    }
+
+    public static List<Event> search(Database db, Query q) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT * FROM audit_event WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        where(sql, args, "action = ?", q.action());
+        where(sql, args, "user_name = ?", q.userName());
+        where(sql, args, "study_id = ?", q.studyId());
+        where(sql, args, "draft_id = ?", q.draftId());
+        where(sql, args, "recorded_at >= ?", q.from() == null ? null : q.from().atOffset(ZoneOffset.UTC));
+        where(sql, args, "recorded_at < ?", q.to() == null ? null : q.to().atOffset(ZoneOffset.UTC));
+        sql.append(" ORDER BY id LIMIT ").append(q.limit());
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            for (int i = 0; i < args.size(); i++) {
+                ps.setObject(i + 1, args.get(i));
+            }
+            return events(ps);
+        }
+    }
+
+    public static Event byId(Database db, long id) throws SQLException {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT * FROM audit_event WHERE id = ?")) {
+            ps.setLong(1, id);
+            List<Event> found = events(ps);
+            return found.isEmpty() ? null : found.get(0);
+        }
+    }
+
+    private static void where(StringBuilder sql, List<Object> args, String clause, Object value) {
+        if (value != null) {
+            sql.append(" AND ").append(clause);
+            args.add(value);
+        }
+    }
+
+    private static List<Event> events(PreparedStatement ps) throws SQLException {
+        List<Event> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new Event(rs.getLong("id"), rs.getObject("recorded_at", OffsetDateTime.class).toInstant(),
+                        new AuditEntry(getLong(rs, "user_id"), rs.getString("user_name"), rs.getString("role"),
+                                rs.getString("acting_for"), rs.getString("action"), rs.getString("entity_type"),
+                                rs.getString("entity_id"), getLong(rs, "study_id"), getLong(rs, "draft_id"),
+                                rs.getString("outcome"), rs.getString("source_ip"), rs.getString("detail"))));
+            }
+        }
+        return out;
+    }
+
+    static void setLong(PreparedStatement ps, int i, Long v) throws SQLException {
+        if (v == null) {
+            ps.setNull(i, Types.BIGINT);
+        } else {
+            ps.setLong(i, v);
+        }
+    }
+
+    static Long getLong(ResultSet rs, String column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : v;
+    }
+}

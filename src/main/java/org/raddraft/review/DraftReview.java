@@ -1,0 +1,274 @@
+package org.raddraft.review;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Metrics;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import org.raddraft.report.Report;
+import org.raddraft.report.ReportLabeller;
+import org.raddraft.store.Database;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The radiologist's decision on a draft: approve (as drafted or edited) or reject with a reason.
+ * One transaction changes the draft (a conditional UPDATE on its version and DRAFTED state, so of
+ * two simultaneous decisions exactly one wins), writes the feedback record and the audit row, and
+ * for an approval hands the report to delivery. A refused decision changes nothing and is audited.
+ */
+public final class DraftReview {
+
+    private static final Logger log = LoggerFactory.getLogger(DraftReview.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final int MAX_REASON = 1000;
+
+    /** Delivery's side of the approval: {@code org.raddraft.delivery.Outbox#enqueue}, in the caller's transaction. */
+    @FunctionalInterface
+    public interface HandOver {
+        void enqueue(Connection c, long draftId, boolean correction) throws SQLException;
+    }
+
+    /** The draft after the decision; {@code version} is the DiagnosticReport's new versionId. */
+    public record Decision(long draftId, long studyId, String state, int version) {
+    }
+
+    /** The columns a decision needs. */
+    private record DraftRow(long id, long studyId, String state, int version, String findings, String impression,
+            String flags, String modelName, String modelVersion, Instant draftedAt, String reviewer,
+            Instant reviewedAt) {
+    }
+
+    private final Database db;
+    private final Clock clock;
+    private final HandOver handOver;
+    private final ReportLabeller labeller;
+    private final AuditLog audit;
+
+    public DraftReview(Database db, Clock clock, HandOver handOver, ReportLabeller labeller) {
+        this.db = db;
+        this.clock = clock;
+        this.handOver = handOver;
+        this.labeller = labeller;
+        this.audit = new AuditLog(clock);
+    }
+
+    /**
+     * Approves draft {@code draftId}; {@code findings}/{@code impression} replace the draft's text when
+     * given (then the state is APPROVED_WITH_EDITS if they differ).
+     *
+     * @param ifMatch the version the reviewer saw (If-Match); null = the current one
+     */
+    public Decision approve(long draftId, Integer ifMatch, Actor actor, String findings, String impression)
+            throws ReviewRefused, SQLException {
+        return decide(draftId, ifMatch, actor, "approve", (c, d) -> {
+            String f = edited("findings", findings, d.findings());
+            String i = edited("impression", impression, d.impression());
+            Report draft = Report.of(d.findings(), d.impression());
+            Report result = Report.of(f, i);
+            boolean edits = !draft.equals(result);
+            String state = edits ? "APPROVED_WITH_EDITS" : "APPROVED";
+            int version = update(c, d, ifMatch, actor, state, f, i, null);
+            feedback(c, d, actor, state, f, i, ReportDiff.between(labeller, draft, result), null);
+            handOver.enqueue(c, d.id(), false);
+            return version;
+        });
+    }
+
+    /** Rejects draft {@code draftId}; the reason is required and goes into the audit trail and feedback. */
+    public Decision reject(long draftId, Integer ifMatch, Actor actor, String reason) throws ReviewRefused, SQLException {
+        return decide(draftId, ifMatch, actor, "reject", (c, d) -> {
+            if (reason == null || reason.isBlank()) {
+                throw new ReviewRefused(ReviewRefused.Why.INVALID_INPUT,
+                        "parameter 'reason' is required: say why the draft is rejected");
+            }
+            if (reason.length() > MAX_REASON) {
+                throw new ReviewRefused(ReviewRefused.Why.INVALID_INPUT,
+                        "parameter 'reason' is longer than " + MAX_REASON + " characters; shorten it");
+            }
+            int version = update(c, d, ifMatch, actor, "REJECTED", null, null, reason.strip());
+            feedback(c, d, actor, "REJECTED", null, null, new ReportDiff(java.util.List.of(), java.util.List.of()),
+                    reason.strip());
+            return version;
+        });
+    }
+
+    private interface Step {
+        int apply(Connection c, DraftRow d) throws ReviewRefused, SQLException;
+    }
+
+    private Decision decide(long draftId, Integer ifMatch, Actor actor, String action, Step step)
+            throws ReviewRefused, SQLException {
+        if (actor.reviewer() == null) {
+            throw new IllegalArgumentException("a decision needs the radiologist it is made by");
+        }
+        AuditEntry entry = AuditEntry.of(actor, action, "DiagnosticReport", String.valueOf(draftId));
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            DraftRow d = null;
+            try {
+                d = load(c, draftId);
+                if (d == null) {
+                    throw new ReviewRefused(ReviewRefused.Why.NOT_FOUND, "no DiagnosticReport/" + draftId);
+                }
+                checkReviewable(d, ifMatch);
+                int version = step.apply(c, d);
+                audit.record(c, entry.draft(d.studyId(), d.id()).outcome(AuditEntry.SUCCESS,
+                        "version " + d.version() + " -> " + version));
+                c.commit();
+                Metrics.counter("raddraft.review.decisions", "action", action).increment();
+                log.info("draft {} {} by user {} (version {})", draftId, action.equals("approve") ? "approved" : "rejected",
+                        actor.reviewer().id(), version);
+                return new Decision(d.id(), d.studyId(), load(c, draftId).state(), version);
+            } catch (ReviewRefused r) {
+                c.rollback();
+                recordRefusal(c, d, entry, r.getMessage());
+                throw r;
+            } catch (SQLException e) {
+                c.rollback();
+                if (!isConcurrentUpdate(e)) {
+                    throw e;
+                }
+                // another decision on the same row committed while we waited for its lock
+                ReviewRefused r = new ReviewRefused(ReviewRefused.Why.STALE_VERSION, "DiagnosticReport/" + draftId
+                        + " was changed by a concurrent request; read it again and decide on the current version");
+                recordRefusal(c, d, entry, r.getMessage());
+                throw r;
+            }
+        }
+    }
+
+    private void recordRefusal(Connection c, DraftRow d, AuditEntry entry, String why) throws SQLException {
+        audit.record(c, (d == null ? entry : entry.draft(d.studyId(), d.id())).outcome(AuditEntry.MINOR_FAILURE, why));
+        c.commit();
+    }
+
+    private static void checkReviewable(DraftRow d, Integer ifMatch) throws ReviewRefused {
+        if (ifMatch != null && ifMatch != d.version()) {
+            throw new ReviewRefused(ReviewRefused.Why.STALE_VERSION, "If-Match names version " + ifMatch
+                    + " but DiagnosticReport/" + d.id() + " is at version " + d.version()
+                    + "; read it again and decide on what it says now");
+        }
+        switch (d.state()) {
+            case "DRAFTED" -> {
+            }
+            case "APPROVED", "APPROVED_WITH_EDITS" -> throw new ReviewRefused(ReviewRefused.Why.NOT_REVIEWABLE,
+                    "DiagnosticReport/" + d.id() + " is already final (approved by " + d.reviewer() + " at "
+                            + d.reviewedAt() + "); nothing was changed");
+            case "REJECTED" -> throw new ReviewRefused(ReviewRefused.Why.NOT_REVIEWABLE,
+                    "DiagnosticReport/" + d.id() + " was rejected by " + d.reviewer() + " at " + d.reviewedAt()
+                            + "; nothing was changed");
+            case "SUPERSEDED" -> throw new ReviewRefused(ReviewRefused.Why.NOT_REVIEWABLE,
+                    "DiagnosticReport/" + d.id() + " was superseded by a newer draft of the same study "
+                            + "(more images arrived); review the current draft instead");
+            default -> throw new ReviewRefused(ReviewRefused.Why.NOT_REVIEWABLE,
+                    "DiagnosticReport/" + d.id() + " is " + d.state() + " and cannot be reviewed");
+        }
+    }
+
+    private static String edited(String name, String given, String drafted) throws ReviewRefused {
+        if (given == null) {
+            return drafted;
+        }
+        if (given.isBlank()) {
+            throw new ReviewRefused(ReviewRefused.Why.INVALID_INPUT, "parameter '" + name
+                    + "' is empty; leave it out to keep the draft's " + name + ", or write the corrected text");
+        }
+        return given.strip();
+    }
+
+    /** The conditional UPDATE: succeeds only on the version and state checked above. */
+    private int update(Connection c, DraftRow d, Integer ifMatch, Actor actor, String state, String findings,
+            String impression, String reason) throws SQLException, ReviewRefused {
+        try (PreparedStatement ps = c.prepareStatement("""
+                UPDATE draft SET state = ?, final_findings = ?, final_impression = ?, reject_reason = ?,
+                    reviewer_id = ?, acting_user_id = ?, reviewed_at = ?, version = version + 1
+                WHERE id = ? AND version = ? AND state = 'DRAFTED'""")) {
+            ps.setString(1, state);
+            ps.setString(2, findings);
+            ps.setString(3, impression);
+            ps.setString(4, reason);
+            ps.setLong(5, actor.reviewer().id());
+            AuditLog.setLong(ps, 6, actor.principal().userId() == actor.reviewer().id() ? null : actor.userId());
+            ps.setObject(7, now());
+            ps.setLong(8, d.id());
+            ps.setInt(9, ifMatch == null ? d.version() : ifMatch);
+            if (ps.executeUpdate() == 1) {
+                return d.version() + 1;
+            }
+        }
+        DraftRow now = load(c, d.id());
+        checkReviewable(now, ifMatch == null ? d.version() : ifMatch);
+        throw new ReviewRefused(ReviewRefused.Why.STALE_VERSION, "DiagnosticReport/" + d.id()
+                + " changed while the decision was being made; read it again");
+    }
+
+    private void feedback(Connection c, DraftRow d, Actor actor, String decision, String findings, String impression,
+            ReportDiff diff, String reason) throws SQLException {
+        Instant now = clock.instant();
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO feedback (draft_id, decision, model_name, model_version, draft_findings, draft_impression,
+                    final_findings, final_impression, diff, flags, reject_reason, reviewer_id, seconds_to_decision,
+                    decided_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+            ps.setLong(1, d.id());
+            ps.setString(2, decision);
+            ps.setString(3, d.modelName());
+            ps.setString(4, d.modelVersion());
+            ps.setString(5, d.findings());
+            ps.setString(6, d.impression());
+            ps.setString(7, findings);
+            ps.setString(8, impression);
+            ps.setString(9, json(diff));
+            ps.setString(10, d.flags());
+            ps.setString(11, reason);
+            ps.setLong(12, actor.reviewer().id());
+            ps.setLong(13, Math.max(0, Duration.between(d.draftedAt(), now).toSeconds()));
+            ps.setObject(14, now.atOffset(ZoneOffset.UTC));
+            ps.executeUpdate();
+        }
+    }
+
+    private static String json(Object o) {
+        try {
+            return JSON.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static DraftRow load(Connection c, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT d.id, d.study_id, d.state, d.version, d.findings, d.impression, d.flags, d.model_name,
+                       d.model_version, d.drafted_at, u.name, d.reviewed_at
+                FROM draft d LEFT JOIN app_user u ON u.id = d.reviewer_id WHERE d.id = ?""")) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                OffsetDateTime reviewed = rs.getObject(12, OffsetDateTime.class);
+                return new DraftRow(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getInt(4), rs.getString(5),
+                        rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9),
+                        rs.getObject(10, OffsetDateTime.class).toInstant(), rs.getString(11),
+                        reviewed == null ? null : reviewed.toInstant());
+            }
+        }
+    }
+
+    /** H2's "concurrent update" (90131) and a lock timeout (50200); PostgreSQL's serialization failure (40001). */
+    private static boolean isConcurrentUpdate(SQLException e) {
+        return e.getErrorCode() == 90131 || e.getErrorCode() == 50200 || "40001".equals(e.getSQLState());
+    }
+
+    private OffsetDateTime now() {
+        return clock.instant().atOffset(ZoneOffset.UTC);
+    }
+}

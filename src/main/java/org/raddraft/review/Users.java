@@ -1,0 +1,269 @@
+package org.raddraft.review;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.raddraft.store.Database;
+
+/**
+ * Accounts in the database. People (radiologists, admins) have a password; integration accounts
+ * have a bearer token, shown once when made or rotated. Every change is audited in its transaction.
+ */
+public final class Users {
+
+    /**
+     * An account.
+     *
+     * @param source  local, or oidc (made at the first request with a valid JWT)
+     * @param actsFor for integration accounts: the radiologists it may act for (empty = any radiologist)
+     */
+    public record User(long id, String name, Role role, String source, boolean disabled, Instant createdAt,
+            List<String> actsFor) {
+    }
+
+    /** A new or changed account and its token, when it has one (print it once, it is not stored). */
+    public record Created(User user, String token) {
+    }
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,99}");
+
+    private final Database db;
+    private final Clock clock;
+    private final AuditLog audit;
+
+    public Users(Database db, Clock clock) {
+        this.db = db;
+        this.clock = clock;
+        this.audit = new AuditLog(clock);
+    }
+
+    /** Adds an account; people need a password, integration accounts get a token. */
+    public Created add(Actor admin, String name, Role role, List<String> actsFor, char[] password) throws SQLException {
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("name '" + name + "' is not allowed; use 1 to 100 letters, digits, "
+                    + "'.', '_', '@' or '-', starting with a letter or digit");
+        }
+        if (role == Role.INTEGRATION ? password != null : password == null) {
+            throw new IllegalArgumentException(role == Role.INTEGRATION
+                    ? "integration accounts use a token, not a password"
+                    : role.code() + " accounts need a password");
+        }
+        if (!actsFor.isEmpty() && role != Role.INTEGRATION) {
+            throw new IllegalArgumentException("--acts-for applies to integration accounts only");
+        }
+        String token = role == Role.INTEGRATION ? Tokens.newToken(Tokens.ACCOUNT_PREFIX) : null;
+        String passwordHash = password == null ? null : Passwords.hash(checkedPassword(password));
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                if (byName(c, name) != null) {
+                    throw new IllegalArgumentException("an account named '" + name + "' exists already");
+                }
+                long id;
+                try (PreparedStatement ps = c.prepareStatement("""
+                        INSERT INTO app_user (name, role, source, password_hash, token_hash, created_at)
+                        VALUES (?, ?, 'local', ?, ?, ?)""", new String[] {"id"})) {
+                    ps.setString(1, name);
+                    ps.setString(2, role.code());
+                    ps.setString(3, passwordHash);
+                    ps.setString(4, token == null ? null : Tokens.sha256(token));
+                    ps.setObject(5, now());
+                    ps.executeUpdate();
+                    try (ResultSet k = ps.getGeneratedKeys()) {
+                        k.next();
+                        id = k.getLong(1);
+                    }
+                }
+                for (String r : actsFor) {
+                    User rad = byName(c, r);
+                    if (rad == null || rad.role() != Role.RADIOLOGIST) {
+                        throw new IllegalArgumentException("--acts-for '" + r + "' is not a radiologist account; "
+                                + "add it first with --role radiologist");
+                    }
+                    try (PreparedStatement ps = c.prepareStatement(
+                            "INSERT INTO acts_for (integration_id, radiologist_id) VALUES (?, ?)")) {
+                        ps.setLong(1, id);
+                        ps.setLong(2, rad.id());
+                        ps.executeUpdate();
+                    }
+                }
+                audit.record(c, userChange(admin, "user-add", name,
+                        "role " + role.code() + (actsFor.isEmpty() ? "" : ", acts for " + String.join(",", actsFor))));
+                c.commit();
+                return new Created(byName(c, name), token);
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    public List<User> list() throws SQLException {
+        List<User> out = new ArrayList<>();
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT name FROM app_user ORDER BY name")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(byName(c, rs.getString(1)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Disables an account and ends its sessions; its history stays. */
+    public User disable(Actor admin, String name) throws SQLException {
+        return change(admin, name, "user-disable", c -> {
+            update(c, "UPDATE app_user SET disabled = TRUE WHERE name = ?", name);
+            update(c, "DELETE FROM app_session WHERE user_id = (SELECT id FROM app_user WHERE name = ?)", name);
+            return null;
+        });
+    }
+
+    /**
+     * A new password for a person (their sessions end), or a new token for an integration account
+     * (the old one stops working at once; returned in {@link Created#token}).
+     */
+    public Created renewCredential(Actor admin, String name, char[] password) throws SQLException {
+        String[] token = new String[1];
+        User u = change(admin, name, "user-credential", c -> {
+            User before = byName(c, name);
+            if (before.role() == Role.INTEGRATION) {
+                token[0] = Tokens.newToken(Tokens.ACCOUNT_PREFIX);
+                update(c, "UPDATE app_user SET token_hash = ? WHERE name = ?", Tokens.sha256(token[0]), name);
+            } else {
+                if (password == null) {
+                    throw new IllegalArgumentException(before.role().code() + " accounts need a password");
+                }
+                update(c, "UPDATE app_user SET password_hash = ? WHERE name = ?",
+                        Passwords.hash(checkedPassword(password)), name);
+            }
+            update(c, "DELETE FROM app_session WHERE user_id = ?", before.id());
+            return before.role() == Role.INTEGRATION ? "token rotated" : "password set";
+        });
+        return new Created(u, token[0]);
+    }
+
+    private interface Change {
+        String apply(Connection c) throws SQLException;
+    }
+
+    private User change(Actor admin, String name, String action, Change change) throws SQLException {
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                if (byName(c, name) == null) {
+                    throw new IllegalArgumentException("no account named '" + name + "' (see raddraft admin users list)");
+                }
+                String detail = change.apply(c);
+                audit.record(c, userChange(admin, action, name, detail));
+                c.commit();
+                return byName(c, name);
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private static AuditEntry userChange(Actor admin, String action, String name, String detail) {
+        return AuditEntry.of(admin, action, "User", name).outcome(AuditEntry.SUCCESS, detail);
+    }
+
+    private static char[] checkedPassword(char[] password) {
+        if (password.length < Passwords.MIN_LENGTH) {
+            throw new IllegalArgumentException("the password is too short; use at least " + Passwords.MIN_LENGTH
+                    + " characters (a passphrase of several words is easiest)");
+        }
+        return password;
+    }
+
+    /** The OIDC user named by a valid JWT: made at first use, its role kept as the identity provider says. */
+    User provisionOidc(Connection c, String name, Role role) throws SQLException {
+        User u = byName(c, name);
+        if (u == null) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO app_user (name, role, source, created_at) VALUES (?, ?, 'oidc', ?)")) {
+                ps.setString(1, name);
+                ps.setString(2, role.code());
+                ps.setObject(3, now());
+                ps.executeUpdate();
+            }
+        } else if (u.source().equals("oidc") && u.role() != role) {
+            update(c, "UPDATE app_user SET role = ? WHERE id = ?", role.code(), u.id());
+        }
+        return byName(c, name);
+    }
+
+    static User byName(Connection c, String name) throws SQLException {
+        return one(c, "SELECT * FROM app_user WHERE name = ?", name);
+    }
+
+    static User byTokenHash(Connection c, String hash) throws SQLException {
+        return one(c, "SELECT * FROM app_user WHERE token_hash = ?", hash);
+    }
+
+    static User byId(Connection c, long id) throws SQLException {
+        return one(c, "SELECT * FROM app_user WHERE id = ?", id);
+    }
+
+    static String passwordHash(Connection c, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT password_hash FROM app_user WHERE id = ?")) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    private static User one(Connection c, String sql, Object key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                long id = rs.getLong("id");
+                return new User(id, rs.getString("name"), Role.parse(rs.getString("role")), rs.getString("source"),
+                        rs.getBoolean("disabled"), rs.getObject("created_at", OffsetDateTime.class).toInstant(),
+                        actsFor(c, id));
+            }
+        }
+    }
+
+    private static List<String> actsFor(Connection c, long integrationId) throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT u.name FROM acts_for a JOIN app_user u ON u.id = a.radiologist_id
+                WHERE a.integration_id = ? ORDER BY u.name""")) {
+            ps.setLong(1, integrationId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+        }
+        return names;
+    }
+
+    private static void update(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            ps.executeUpdate();
+        }
+    }
+
+    private OffsetDateTime now() {
+        return clock.instant().atOffset(ZoneOffset.UTC);
+    }
+}

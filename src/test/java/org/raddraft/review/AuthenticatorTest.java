@@ -1,0 +1,157 @@
+package org.raddraft.review;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.raddraft.store.Database;
+
+/** Accounts, tokens, sessions, throttling and acting-for rules on a real H2 database. */
+class AuthenticatorTest {
+
+    @TempDir
+    Path dir;
+    Database db;
+    Instant now = Instant.parse("2026-12-01T10:00:00Z");
+    final Clock clock = new Clock() {
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    };
+    Users users;
+    Authenticator auth;
+    final Actor admin = Actor.commandLine();
+
+    @BeforeEach
+    void open() {
+        db = ReviewDb.open(dir);
+        users = new Users(db, clock);
+        auth = new Authenticator(db, clock, null, Duration.ofHours(8));
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+    }
+
+    @Test
+    void integrationTokenAuthenticatesUntilRotatedOrDisabled() throws Exception {
+        Users.Created ris = users.add(admin, "ris", Role.INTEGRATION, List.of(), null);
+        Principal p = auth.authenticate("Bearer " + ris.token(), "10.0.0.9");
+        assertEquals(Role.INTEGRATION, p.role());
+        assertEquals("ris", p.name());
+        String stored = (String) ReviewDb.value(db, "SELECT token_hash FROM app_user WHERE name = 'ris'");
+        assertEquals(Tokens.sha256(ris.token()), stored, "only the hash is stored");
+
+        Users.Created rotated = users.renewCredential(admin, "ris", null);
+        assertEquals(401, assertThrows(AccessDenied.class,
+                () -> auth.authenticate("Bearer " + ris.token(), "10.0.0.9")).status());
+        auth.authenticate("Bearer " + rotated.token(), "10.0.0.9");
+
+        users.disable(admin, "ris");
+        AccessDenied d = assertThrows(AccessDenied.class, () -> auth.authenticate("Bearer " + rotated.token(), "10.0.0.9"));
+        assertEquals(401, d.status());
+        assertTrue(d.getMessage().contains("disabled"), d.getMessage());
+        assertEquals(1, ReviewDb.count(db, "SELECT COUNT(*) FROM audit_event WHERE action = 'user-disable' AND entity_id = 'ris'"));
+        assertTrue(ReviewDb.count(db, "SELECT COUNT(*) FROM audit_event WHERE action = 'authenticate' AND outcome = '4'") >= 2);
+    }
+
+    @Test
+    void passwordLoginGivesASessionThatEndsWithTheNextPassword() throws Exception {
+        users.add(admin, "dr-a", Role.RADIOLOGIST, List.of(), "a long enough pass".toCharArray());
+        Authenticator.Session s = auth.login("dr-a", "a long enough pass".toCharArray(), "10.0.0.5");
+        Principal p = auth.authenticate("Bearer " + s.token(), "10.0.0.5");
+        assertEquals(Role.RADIOLOGIST, p.role());
+        assertEquals("session", p.via());
+        users.renewCredential(admin, "dr-a", "another long pass".toCharArray());
+        assertEquals(401, assertThrows(AccessDenied.class, () -> auth.authenticate("Bearer " + s.token(), "x")).status());
+    }
+
+    @Test
+    void sessionExpires() throws Exception {
+        users.add(admin, "dr-a", Role.RADIOLOGIST, List.of(), "a long enough pass".toCharArray());
+        Authenticator.Session s = auth.login("dr-a", "a long enough pass".toCharArray(), "10.0.0.5");
+        now = now.plus(Duration.ofHours(9));
+        AccessDenied d = assertThrows(AccessDenied.class, () -> auth.authenticate("Bearer " + s.token(), "x"));
+        assertTrue(d.getMessage().contains("expired"), d.getMessage());
+    }
+
+    @Test
+    void repeatedLoginFailuresAreSlowedDownAndAudited() throws Exception {
+        users.add(admin, "dr-a", Role.RADIOLOGIST, List.of(), "a long enough pass".toCharArray());
+        for (int i = 0; i < LoginThrottle.FREE_PER_USER; i++) {
+            assertEquals(401, assertThrows(AccessDenied.class,
+                    () -> auth.login("dr-a", "wrong guess!".toCharArray(), "10.0.0.7")).status());
+        }
+        // the next failure blocks for 1 s; even the right password is refused unchecked meanwhile
+        assertEquals(401, assertThrows(AccessDenied.class,
+                () -> auth.login("dr-a", "wrong guess!".toCharArray(), "10.0.0.7")).status());
+        AccessDenied blocked = assertThrows(AccessDenied.class,
+                () -> auth.login("dr-a", "a long enough pass".toCharArray(), "10.0.0.8"));
+        assertEquals(429, blocked.status());
+        assertTrue(blocked.retryAfterSeconds() >= 1);
+        now = now.plusSeconds(2);
+        auth.login("dr-a", "a long enough pass".toCharArray(), "10.0.0.8");
+        assertEquals(5, ReviewDb.count(db, "SELECT COUNT(*) FROM audit_event WHERE action = 'login-failure' AND user_name = 'dr-a'"));
+        assertEquals(1, ReviewDb.count(db, "SELECT COUNT(*) FROM audit_event WHERE action = 'login' AND outcome = '0'"));
+    }
+
+    @Test
+    void unknownAccountAndDisabledAccountFailLikeAWrongPassword() throws Exception {
+        users.add(admin, "dr-b", Role.RADIOLOGIST, List.of(), "a long enough pass".toCharArray());
+        users.disable(admin, "dr-b");
+        AccessDenied unknown = assertThrows(AccessDenied.class, () -> auth.login("nobody", "whatever pass".toCharArray(), "1.2.3.4"));
+        AccessDenied disabled = assertThrows(AccessDenied.class, () -> auth.login("dr-b", "a long enough pass".toCharArray(), "1.2.3.4"));
+        assertEquals(unknown.getMessage(), disabled.getMessage());
+        assertEquals("unknown account", ReviewDb.value(db,
+                "SELECT detail FROM audit_event WHERE action = 'login-failure' AND user_name = 'nobody'"));
+    }
+
+    @Test
+    void integrationAccountsMustNameAnAllowedRadiologist() throws Exception {
+        users.add(admin, "dr-a", Role.RADIOLOGIST, List.of(), "a long enough pass".toCharArray());
+        users.add(admin, "dr-b", Role.RADIOLOGIST, List.of(), "a long enough pass".toCharArray());
+        Users.Created ris = users.add(admin, "ris", Role.INTEGRATION, List.of("dr-a"), null);
+        Principal p = auth.authenticate("Bearer " + ris.token(), "10.0.0.9");
+        assertEquals(400, assertThrows(AccessDenied.class, () -> auth.actor(p, null, "10.0.0.9", true)).status());
+        assertNull(auth.actor(p, null, "10.0.0.9", false).actingFor(), "reading needs no radiologist");
+        assertEquals(403, assertThrows(AccessDenied.class, () -> auth.actor(p, "dr-b", "10.0.0.9", true)).status());
+        assertEquals(403, assertThrows(AccessDenied.class, () -> auth.actor(p, "ris", "10.0.0.9", true)).status());
+        assertEquals("dr-a", auth.actor(p, "dr-a", "10.0.0.9", true).actingFor().name());
+        users.disable(admin, "dr-a");
+        assertEquals(403, assertThrows(AccessDenied.class, () -> auth.actor(p, "dr-a", "10.0.0.9", true)).status());
+    }
+
+    @Test
+    void accountRulesAreCheckedWhenAdding() throws Exception {
+        assertThrows(IllegalArgumentException.class, () -> users.add(admin, "dr-a", Role.RADIOLOGIST, List.of(), "short".toCharArray()));
+        assertThrows(IllegalArgumentException.class, () -> users.add(admin, "ris", Role.INTEGRATION, List.of("nobody"), null));
+        assertThrows(IllegalArgumentException.class, () -> users.add(admin, "bad name", Role.ADMIN, List.of(), "a long enough pass".toCharArray()));
+        assertEquals(0, ReviewDb.count(db, "SELECT COUNT(*) FROM app_user"), "a refused add leaves nothing behind");
+        users.add(admin, "adm", Role.ADMIN, List.of(), "a long enough pass".toCharArray());
+        assertThrows(IllegalArgumentException.class, () -> users.add(admin, "adm", Role.ADMIN, List.of(), "a long enough pass".toCharArray()));
+    }
+}
