@@ -23,10 +23,8 @@ while [ $# -gt 0 ]; do
     *) echo "bench/inference.sh: unknown option $1" >&2; exit 2;;
   esac
 done
-BUILD=${BUILD_DIR:-target}
-mvn -q -B -o compile dependency:build-classpath -Dmdep.outputFile="$BUILD/bench-cp.txt" >/dev/null 2>&1 \
-  || mvn -q -B compile dependency:build-classpath -Dmdep.outputFile="$BUILD/bench-cp.txt" >/dev/null
-CP="$BUILD/classes:$(cat "$BUILD/bench-cp.txt")"
+. bench/lib.sh
+build_classpath
 WORK=$(mktemp -d -t raddraft-bench-XXXXXX); trap 'rm -rf "$WORK"' EXIT
 JAVA_OPTS="-Xss4m -XX:+UseParallelGC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dlogback.configurationFile=bench/logback-quiet.xml"
 DICOM_ARGS=()

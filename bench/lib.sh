@@ -55,3 +55,11 @@ push_rate() {
   t1=$(date +%s.%N)
   python3 -c "print(f'{$4 / ($t1 - $t0):.1f}')"
 }
+
+# build_classpath: compiles (offline when it can) and sets BUILD and CP (classes + dependency jars).
+build_classpath() {
+  BUILD=${BUILD_DIR:-target}
+  mvn -q -B -o compile dependency:build-classpath -Dmdep.outputFile="$BUILD/bench-cp.txt" >/dev/null 2>&1 \
+    || mvn -q -B compile dependency:build-classpath -Dmdep.outputFile="$BUILD/bench-cp.txt" >/dev/null
+  CP="$BUILD/classes:$(cat "$BUILD/bench-cp.txt")"
+}

@@ -3,13 +3,16 @@ package org.raddraft.inference;
 import org.raddraft.dicom.DicomFormatException;
 import org.raddraft.dicom.DicomPixels;
 import org.raddraft.dicom.PixelFrame;
+import org.raddraft.dicom.VoiWindow;
+import org.raddraft.dicom.WindowPreset;
 
 import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
  * DICOM pixels to the model's {@code pixel_values}, the same way the training code feeds the model
- * (training/data.py reads the phantom generator's 8-bit PNGs):
+ * (training/data.py reads the phantom generator's 8-bit PNGs); steps 1–4 are {@link VoiWindow} with
+ * {@link WindowPreset#DEFAULT}, the same grey levels the review page shows:
  *
  * <ol>
  *   <li>modality LUT: {@code m = stored * RescaleSlope + RescaleIntercept};</li>
@@ -27,9 +30,6 @@ import java.util.Arrays;
  * levels (stored values carry ~12+ bits per display step of 1/255).
  */
 final class Preprocessor {
-
-    static final double LOW_PERCENTILE = 0.5;
-    static final double HIGH_PERCENTILE = 99.5;
 
     private final PreprocessorConfig config;
     private final float divisor;
@@ -51,57 +51,9 @@ final class Preprocessor {
         return normalise(boxResize(toGray8(f), f.columns(), f.rows()), channel);
     }
 
-    /** Steps 1–4: an 8-bit grey image, row-major, MONOCHROME2 sense. */
+    /** Steps 1–4: an 8-bit grey image, row-major, MONOCHROME2 sense (the file's window, else percentiles). */
     static int[] toGray8(PixelFrame f) {
-        int n = f.values().length;
-        double slope = f.rescaleSlope();
-        double intercept = f.rescaleIntercept();
-        double lo;
-        double width;
-        Double c = f.windowCenter();
-        Double w = f.windowWidth();
-        if (c != null && w != null && w >= 1) {
-            lo = c - w / 2;
-            width = w;
-        } else {
-            double[] p = percentiles(f, LOW_PERCENTILE, HIGH_PERCENTILE);
-            lo = p[0];
-            width = Math.max(p[1] - p[0], 1e-6);
-        }
-        int[] out = new int[n];
-        int[] v = f.values();
-        boolean invert = f.monochrome1();
-        for (int i = 0; i < n; i++) {
-            double m = v[i] * slope + intercept;
-            double y = (m - lo) / width;
-            y = y < 0 ? 0 : (y > 1 ? 1 : y);
-            if (invert) {
-                y = 1 - y;
-            }
-            out[i] = (int) Math.round(y * 255.0);
-        }
-        return out;
-    }
-
-    /** Percentiles (0..100) of the modality values, by linear interpolation between order statistics. */
-    static double[] percentiles(PixelFrame f, double... ps) {
-        int[] v = f.values().clone();
-        Arrays.sort(v);
-        double[] out = new double[ps.length];
-        for (int k = 0; k < ps.length; k++) {
-            double pos = ps[k] / 100.0 * (v.length - 1);
-            int i = (int) Math.floor(pos);
-            int j = Math.min(i + 1, v.length - 1);
-            double s = v[i] + (pos - i) * (v[j] - v[i]);
-            out[k] = s * f.rescaleSlope() + f.rescaleIntercept();
-        }
-        if (f.rescaleSlope() < 0) {
-            double[] r = out.clone();
-            for (int k = 0; k < ps.length; k++) {
-                out[k] = r[ps.length - 1 - k];
-            }
-        }
-        return out;
+        return VoiWindow.of(f, WindowPreset.DEFAULT).gray8(f);
     }
 
     /** Step 5: pad to square and box-resize an 8-bit image to {@code size x size}, values 0..255. */

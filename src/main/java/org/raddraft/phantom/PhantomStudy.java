@@ -1,5 +1,7 @@
 package org.raddraft.phantom;
 
+import org.raddraft.dicom.PngWriter;
+
 /**
  * A generated study: its parameters, both views as display-ready images (0..1, MONOCHROME2 sense,
  * row-major, {@code size x size}), the reference report and the ground truth.
