@@ -26,6 +26,7 @@ public final class App {
         c.put("phantoms", new org.raddraft.phantom.PhantomsCommand());
         c.put("labeller-eval", new org.raddraft.report.LabellerEvalCommand());
         c.put("eval", new org.raddraft.inference.EvalCommand());
+        c.put("calibrate", new org.raddraft.inference.CalibrateCommand());
         return c;
     }
 
@@ -72,8 +73,10 @@ public final class App {
                   admin users list|disable --name N|password --name N --config FILE   manage accounts
                   admin audit --study UID [--json] --config FILE   one study's audit trail
                   admin feedback --out FILE.jsonl --config FILE    export review feedback (no patient identifiers)
+                  admin draft --study UID [--json] --config FILE   a study's draft with its flags, risk score and priority
                   labeller-eval FILE.jsonl [--json]   report labeller agreement with the file's mesh_major tags
                   eval --model DIR [--studies N] [--seed S] [--json]   draft the held-out phantom set; label-F1, BLEU-4, ROUGE-L, speed
+                  calibrate --model DIR [--seed S] [--studies N]   fit the model's confidence-flag calibration on phantoms
                   phantoms --out DIR --studies N --seed S   write synthetic chest phantom studies and a training set
                 """;
     }

@@ -24,6 +24,7 @@ public final class AdminCommand implements App.Command {
         c.put("users", new AdminUsers());
         c.put("audit", new AdminAudit());
         c.put("feedback", new AdminFeedback());
+        c.put("draft", new AdminDraft());
         return c;
     }
 

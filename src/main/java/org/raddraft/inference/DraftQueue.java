@@ -16,6 +16,8 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import org.raddraft.flags.Assessment;
+import org.raddraft.flags.FlagCode;
 import org.raddraft.ingest.ScopeGate;
 import org.raddraft.store.Database;
 import org.slf4j.Logger;
@@ -49,6 +51,9 @@ public class DraftQueue {
         this.batchSize = batchSize;
         this.maxAttempts = maxAttempts;
         this.retryDelay = retryDelay;
+        for (FlagCode code : FlagCode.values()) {
+            Metrics.counter("raddraft.flags", "code", code.name()); // listed in /metrics from the start, at 0
+        }
     }
 
     private OffsetDateTime now() {
@@ -166,10 +171,12 @@ public class DraftQueue {
                     ps.setLong(1, studyId);
                     ps.executeUpdate();
                 }
+                Assessment a = d.assessment();
                 try (PreparedStatement ps = c.prepareStatement("""
                         INSERT INTO draft (study_id, state, findings, impression, token_ids, token_logprobs, missing_view,
-                          model_name, model_version, preprocess_ms, generate_ms, stable_at, drafted_at)
-                        VALUES (?, 'DRAFTED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                          model_name, model_version, preprocess_ms, generate_ms, stable_at, drafted_at,
+                          flags, risk_score, priority, classifier, unavailable, flags_ms)
+                        VALUES (?, 'DRAFTED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
                     int i = 0;
                     ps.setLong(++i, studyId);
                     ps.setString(++i, d.findings());
@@ -183,19 +190,49 @@ public class DraftQueue {
                     ps.setLong(++i, d.generateMillis());
                     ps.setObject(++i, stableAt);
                     ps.setObject(++i, at);
+                    ps.setString(++i, JSON.writeValueAsString(a == null ? List.of() : a.flags()));
+                    ps.setObject(++i, a == null ? null : a.riskScore());
+                    ps.setInt(++i, a == null ? Assessment.ROUTINE : a.priority());
+                    ps.setString(++i, d.signals() == null || d.signals().classifier() == null ? null
+                            : JSON.writeValueAsString(d.signals().classifier()));
+                    ps.setString(++i, unavailable(a));
+                    ps.setLong(++i, d.flagsMillis());
                     ps.executeUpdate();
                 }
                 c.commit();
                 drafted.increment();
+                if (a != null) {
+                    a.flags().stream().map(f -> f.code()).distinct().forEach(code ->
+                            Metrics.counter("raddraft.flags", "code", code.name()).increment());
+                }
                 Duration took = Duration.between(stableAt.toInstant(), at.toInstant());
                 latency.record(took);
-                log.info("study {} DRAFTED in {} ms (preprocess {} ms, generate {} ms{})", studyId, took.toMillis(),
-                        d.preprocessMillis(), d.generateMillis(), d.missingView() == null ? "" : ", no " + d.missingView());
+                log.info("study {} DRAFTED in {} ms (preprocess {} ms, generate {} ms, flags {} ms{}) {}", studyId,
+                        took.toMillis(), d.preprocessMillis(), d.generateMillis(), d.flagsMillis(),
+                        d.missingView() == null ? "" : ", no " + d.missingView(), flagSummary(a));
             } catch (Exception e) {
                 c.rollback();
                 throw e;
             }
         }
+    }
+
+    /** Flag codes this draft's model cannot compute, comma-separated; every code when it has no calibration. */
+    private static String unavailable(Assessment a) {
+        List<FlagCode> codes = a == null ? List.of(FlagCode.values()) : a.unavailable();
+        return codes.isEmpty() ? null : String.join(",", codes.stream().map(Enum::name).toList());
+    }
+
+    /** For the DRAFTED log line: priority, risk and the flag codes (findings are observation names, no patient data). */
+    static String flagSummary(Assessment a) {
+        if (a == null) {
+            return "flags off (no calibration)";
+        }
+        String p = a.priority() == Assessment.CRITICAL ? "critical" : a.priority() == Assessment.FLAGGED ? "flagged" : "routine";
+        String codes = a.flags().stream().map(f -> f.finding() == null ? f.code().name() : f.code() + "(" + f.finding() + ")")
+                .distinct().collect(java.util.stream.Collectors.joining(" "));
+        return "priority " + p + ", risk " + String.format(java.util.Locale.ROOT, "%.2f", a.riskScore())
+                + (codes.isEmpty() ? ", no flags" : ", flags " + codes);
     }
 
     /** A FAILED study put back on the work list by {@link #requeueFailed}; {@code reason} is why it had failed. */

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.raddraft.App;
+import org.raddraft.flags.FlagCalibration;
+import org.raddraft.flags.FlagMetrics;
 import org.raddraft.Options;
 import org.raddraft.phantom.PhantomsCommand;
 import org.raddraft.report.Observation;
@@ -38,7 +40,7 @@ public final class EvalCommand implements App.Command {
 
     static final String USAGE = """
             usage: raddraft eval --model DIR [--studies N] [--seed S] [--json] [--data DIR] [--threads T]
-                                 [--beams K] [--batch B] [--device cpu|cuda] [--drafts FILE]
+                                 [--beams K] [--batch B] [--device cpu|cuda] [--drafts FILE] [--no-flags]
               --model DIR      model directory (raddraft-model.json, ONNX files, tokenizer, configs)
               --studies N      studies of the held-out set (default: the manifest's evaluation.studies)
               --seed S         generator seed (default: the manifest's evaluation.generator_seed)
@@ -47,13 +49,10 @@ public final class EvalCommand implements App.Command {
               --beams K        beam width (default: generation_config.json num_beams)
               --batch B        studies per encoder/decoder call (default 1: latency is per study)
               --device D       cpu (default) or cuda
-              --drafts FILE    also write each study's draft (study_id, text, token_ids) as JSON lines
+              --drafts FILE    also write each study's draft (study_id, text, token_ids, flags) as JSON lines
+              --no-flags       draft without the confidence signals and flags (latency of drafting alone)
               --json           print one JSON object instead of the table
             """;
-
-    /** Observations the phantom ground truth derives Lung Opacity from (as the generator does). */
-    static final Set<Observation> OPACITY_CHILDREN = EnumSet.of(Observation.CONSOLIDATION, Observation.EDEMA,
-            Observation.ATELECTASIS);
 
     private final PrintStream out;
     private final PrintStream err;
@@ -70,7 +69,7 @@ public final class EvalCommand implements App.Command {
     @Override
     public int run(String[] args) throws Exception {
         Options o = Options.parse(args, Set.of("--model", "--studies", "--seed", "--data", "--threads", "--beams",
-                "--batch", "--device", "--drafts"), Set.of("--json"));
+                "--batch", "--device", "--drafts"), Set.of("--json", "--no-flags"));
         Path modelDir = Path.of(o.require("--model"));
         ModelDirectory model = ModelDirectory.open(modelDir);
         ModelDirectory.Manifest m = model.manifest();
@@ -84,7 +83,7 @@ public final class EvalCommand implements App.Command {
         int batch = o.has("--batch") ? positive(o, "--batch") : 1;
         OnnxDrafter.Options opts = OnnxDrafter.Options.defaults().withThreads(threads).withBatchSize(batch)
                 .withDevice(o.has("--device") ? o.get("--device") : "cpu")
-                .withBeams(o.has("--beams") ? positive(o, "--beams") : null);
+                .withBeams(o.has("--beams") ? positive(o, "--beams") : null).withFlags(!o.has("--no-flags"));
 
         Path data;
         Path temp = null;
@@ -171,7 +170,7 @@ public final class EvalCommand implements App.Command {
     /** Per observation counts and the aggregate figures. */
     record Result(int studies, int failed, double macro, double micro, double macro13, Map<Observation, int[]> counts,
                   double bleu4, double rougeL, double p50, double p95, double studiesPerSecond, double labellerCeiling,
-                  String device, List<String> samples) {
+                  String device, List<String> samples, FlagMetrics.Summary flags, FlagCalibration calibration) {
     }
 
     static Result evaluate(Path modelDir, OnnxDrafter.Options opts, List<StudyTruth> set, Path draftsOut)
@@ -190,8 +189,11 @@ public final class EvalCommand implements App.Command {
         List<Double> latencies = new ArrayList<>();
         String device;
         long wall;
+        List<FlagMetrics.Scored> scored = new ArrayList<>();
+        FlagCalibration calibration;
         try (OnnxDrafter drafter = OnnxDrafter.open(modelDir, opts)) {
             device = drafter.device();
+            calibration = drafter.flagCalibration();
             drafter.draft(List.of(study(0, set.get(0)))); // warm-up, not timed
             long t0 = System.nanoTime();
             int b = opts.batchSize();
@@ -222,6 +224,12 @@ public final class EvalCommand implements App.Command {
                 }
                 truth.add(st.positive());
                 pred.add(positives(labeller.label(f, imp)));
+                if (oc.ok() && oc.draft().assessment() != null) {
+                    java.util.Set<String> wrong = FlagCases.wrong(st.positive(), pred.get(pred.size() - 1));
+                    java.util.Set<String> crit = new java.util.TreeSet<>(wrong);
+                    crit.removeIf(x -> !calibration.isCritical(x));
+                    scored.add(new FlagMetrics.Scored(oc.draft().assessment(), wrong, crit));
+                }
                 refLabels.add(positives(labeller.label(st.findings(), st.impression())));
                 List<String> r = TextMetrics.words("FINDINGS: " + st.findings() + " IMPRESSION: " + st.impression());
                 List<String> h = TextMetrics.words(text);
@@ -233,6 +241,9 @@ public final class EvalCommand implements App.Command {
                 line.put("findings", f);
                 line.put("impression", imp);
                 line.set("token_ids", json.valueToTree(oc.ok() ? oc.draft().tokenIds() : List.of()));
+                if (oc.ok() && oc.draft().assessment() != null) {
+                    line.set("flags", json.valueToTree(oc.draft().assessment()));
+                }
                 draftLines.add(line.toString());
                 rouge += TextMetrics.rougeL(r, h);
                 if (samples.size() < 3) {
@@ -252,7 +263,7 @@ public final class EvalCommand implements App.Command {
         double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return new Result(set.size(), failed, s[0], s[1], s13[0], counts, TextMetrics.bleu4(refs, hyps),
                 rouge / set.size(), percentile(sorted, 50), percentile(sorted, 95), set.size() / (wall / 1e9), ceiling,
-                device, samples);
+                device, samples, scored.isEmpty() ? null : FlagMetrics.summarise(scored), calibration);
     }
 
     private static StudyImages study(long id, StudyTruth t) {
@@ -260,12 +271,7 @@ public final class EvalCommand implements App.Command {
     }
 
     static Map<Observation, Boolean> positives(ReportLabels l) {
-        ReportLabels implied = l.withLungOpacityImpliedBy(OPACITY_CHILDREN);
-        Map<Observation, Boolean> m = new EnumMap<>(Observation.class);
-        for (Observation o : Observation.values()) {
-            m.put(o, implied.status(o).positive());
-        }
-        return m;
+        return DraftLabels.positives(l);
     }
 
     /** {tp, fp, fn} per observation. */
@@ -347,9 +353,40 @@ public final class EvalCommand implements App.Command {
         out.printf(Locale.ROOT, "labeller ceiling (reference reports vs ground truth): macro F1 %.4f%n", r.labellerCeiling);
         out.printf(Locale.ROOT, "latency p50 %.1f ms  p95 %.1f ms  throughput %.2f studies/s  failed %d%n",
                 r.p50, r.p95, r.studiesPerSecond, r.failed);
+        if (r.flags != null) {
+            printFlags(r.flags, r.calibration);
+        }
         for (String s : r.samples) {
             out.println(s);
         }
+    }
+
+    private void printFlags(FlagMetrics.Summary f, FlagCalibration c) {
+        out.printf(Locale.ROOT, "confidence flags (calibrated on seed %s): %d drafts, %d with a wrong finding, %d with a "
+                        + "wrong critical finding (%s)%n", c.calibratedOn() == null ? "?" : c.calibratedOn().path("generator_seed").asText("?"),
+                f.drafts(), f.withError(), f.withCriticalError(),
+                String.join(", ", c.critical().stream().map(FlagCalibration.Critical::observation).distinct().toList()));
+        out.printf(Locale.ROOT, "%-22s %7s %9s %9s %9s %9s%n", "flag", "drafts", "P(wrong)", "R(wrong)", "P(crit)", "R(crit)");
+        for (var e : f.perCode().entrySet()) {
+            flagRow(e.getKey().name(), e.getValue());
+        }
+        flagRow("any doubt flag", f.doubt());
+        flagRow("any flag (+critical)", f.anyFlag());
+        out.printf(Locale.ROOT, "risk score AUROC: %.3f vs a wrong finding, %.3f vs a wrong critical finding%n",
+                f.riskAuroc(), f.riskAurocCritical());
+        out.printf(Locale.ROOT, "flag rate (doubt flags) %.3f; drafts with a wrong critical finding flagged %.3f "
+                        + "(with CRITICAL_FINDING counted: rate %.3f, caught %.3f)%n", f.flagRate(), f.criticalErrorsFlagged(),
+                (double) f.anyFlag().flagged() / Math.max(1, f.drafts()), f.anyFlag().criticalRecall());
+        StringBuilder curve = new StringBuilder("risk curve (share flagged at risk >= t: error recall):");
+        for (double[] p : f.riskCurve()) {
+            curve.append(String.format(Locale.ROOT, " %.2f:%.3f", p[0], p[1]));
+        }
+        out.println(curve);
+    }
+
+    private void flagRow(String name, FlagMetrics.Rates r) {
+        out.printf(Locale.ROOT, "%-22s %7d %9.3f %9.3f %9.3f %9.3f%n", name, r.flagged(), r.precision(), r.recall(),
+                r.criticalPrecision(), r.criticalRecall());
     }
 
     private void row(String name, double java, Double training) {
@@ -390,16 +427,50 @@ public final class EvalCommand implements App.Command {
             x.put("support", c[0] + c[2]);
             x.put("f1", round(f1(c[0], c[1], c[2])));
         }
+        if (r.flags != null) {
+            n.set("flags", flagsJson(json, r.flags, r.calibration));
+        }
         ObjectNode ref = n.putObject("training_metrics");
         m.metrics().forEach(ref::put);
         return n.toString();
+    }
+
+    static ObjectNode flagsJson(ObjectMapper json, FlagMetrics.Summary f, FlagCalibration c) {
+        ObjectNode n = json.createObjectNode();
+        if (c.calibratedOn() != null) {
+            n.set("calibrated_on", c.calibratedOn());
+        }
+        n.put("drafts", f.drafts());
+        n.put("with_wrong_finding", f.withError());
+        n.put("with_wrong_critical_finding", f.withCriticalError());
+        n.put("risk_auroc", round(f.riskAuroc()));
+        n.put("risk_auroc_critical", round(f.riskAurocCritical()));
+        n.put("flag_rate", round(f.flagRate()));
+        n.put("critical_errors_flagged", round(f.criticalErrorsFlagged()));
+        n.put("errors_flagged", round(f.doubt().recall()));
+        n.put("any_flag_rate", round((double) f.anyFlag().flagged() / Math.max(1, f.drafts())));
+        n.put("any_flag_critical_errors_flagged", round(f.anyFlag().criticalRecall()));
+        ObjectNode per = n.putObject("per_flag");
+        f.perCode().forEach((code, r) -> {
+            ObjectNode x = per.putObject(code.name());
+            x.put("drafts", r.flagged());
+            x.put("precision_wrong", round(r.precision()));
+            x.put("recall_wrong", round(r.recall()));
+            x.put("precision_critical", round(r.criticalPrecision()));
+            x.put("recall_critical", round(r.criticalRecall()));
+        });
+        var curve = n.putArray("risk_curve");
+        for (double[] p : f.riskCurve()) {
+            curve.addObject().put("flag_rate", round(p[0])).put("error_recall", round(p[1])).put("risk_at_least", round(p[2]));
+        }
+        return n;
     }
 
     private static double round(double v) {
         return Double.isFinite(v) ? Math.round(v * 10000) / 10000.0 : v;
     }
 
-    private static int positive(Options o, String name) throws Options.UsageException {
+    static int positive(Options o, String name) throws Options.UsageException {
         try {
             int v = Integer.parseInt(o.get(name));
             if (v < 1) {
@@ -411,7 +482,7 @@ public final class EvalCommand implements App.Command {
         }
     }
 
-    private static long longOf(Options o, String name) throws Options.UsageException {
+    static long longOf(Options o, String name) throws Options.UsageException {
         try {
             return Long.parseLong(o.get(name));
         } catch (NumberFormatException e) {
@@ -419,7 +490,7 @@ public final class EvalCommand implements App.Command {
         }
     }
 
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         try (Stream<Path> s = Files.walk(dir)) {
             s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {

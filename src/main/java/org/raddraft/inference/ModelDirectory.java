@@ -30,6 +30,9 @@ public final class ModelDirectory {
     public static final String TOKENIZER = "tokenizer.json";
     public static final String GENERATION_CONFIG = "generation_config.json";
     public static final String PREPROCESSOR_CONFIG = "preprocessor_config.json";
+    /** Optional: the independent classifier and its label names (model contract). */
+    public static final String CLASSIFIER = "classifier.onnx";
+    public static final String LABELS = "labels.json";
 
     static final List<String> REQUIRED = List.of(MANIFEST, ENCODER, DECODER, DECODER_WITH_PAST, TOKENIZER,
             GENERATION_CONFIG, PREPROCESSOR_CONFIG);
@@ -142,6 +145,25 @@ public final class ModelDirectory {
 
     public PreprocessorConfig preprocessing() {
         return preprocessing;
+    }
+
+    /** True when the directory has {@code classifier.onnx} (and so must have {@code labels.json}). */
+    public boolean hasClassifier() {
+        return Files.isRegularFile(file(CLASSIFIER));
+    }
+
+    /** The classifier's output columns, from {@code labels.json} {@code labels}. */
+    List<String> classifierLabels() throws InferenceException {
+        if (!Files.isRegularFile(file(LABELS))) {
+            throw problem(dir, CLASSIFIER + " needs " + LABELS + " ({\"labels\": [...]}, one name per output column)");
+        }
+        JsonNode l = read(dir, LABELS).path("labels");
+        if (!l.isArray() || l.isEmpty()) {
+            throw problem(dir, LABELS + ": 'labels' must be a non-empty array of observation names");
+        }
+        List<String> out = new ArrayList<>();
+        l.forEach(n -> out.add(n.asText()));
+        return List.copyOf(out);
     }
 
     static InferenceException problem(Path dir, String what) {

@@ -1,6 +1,10 @@
 package org.raddraft.inference;
 
 import org.raddraft.dicom.DicomFormatException;
+import org.raddraft.flags.Assessment;
+import org.raddraft.flags.DraftSignals;
+import org.raddraft.flags.FlagAssessor;
+import org.raddraft.flags.FlagCalibration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,35 +30,45 @@ public final class OnnxDrafter implements Drafter {
      * @param lengthPenalty beam ranking exponent; null = generation_config.json length_penalty (else 1.0)
      * @param batchSize     studies per encoder/decoder call
      * @param maxNewTokens  null = generation_config.json max_length - 1
+     * @param flags         compute the confidence signals and flags with each draft (default true)
      */
     public record Options(String device, int threads, Integer beams, Double lengthPenalty, int batchSize,
-                          Integer maxNewTokens) {
+                          Integer maxNewTokens, boolean flags) {
+        public Options(String device, int threads, Integer beams, Double lengthPenalty, int batchSize,
+                       Integer maxNewTokens) {
+            this(device, threads, beams, lengthPenalty, batchSize, maxNewTokens, true);
+        }
+
         public static Options defaults() {
-            return new Options("cpu", 0, null, null, 8, null);
+            return new Options("cpu", 0, null, null, 8, null, true);
+        }
+
+        public Options withFlags(boolean f) {
+            return new Options(device, threads, beams, lengthPenalty, batchSize, maxNewTokens, f);
         }
 
         public Options withDevice(String d) {
-            return new Options(d, threads, beams, lengthPenalty, batchSize, maxNewTokens);
+            return new Options(d, threads, beams, lengthPenalty, batchSize, maxNewTokens, flags);
         }
 
         public Options withThreads(int t) {
-            return new Options(device, t, beams, lengthPenalty, batchSize, maxNewTokens);
+            return new Options(device, t, beams, lengthPenalty, batchSize, maxNewTokens, flags);
         }
 
         public Options withBeams(Integer b) {
-            return new Options(device, threads, b, lengthPenalty, batchSize, maxNewTokens);
+            return new Options(device, threads, b, lengthPenalty, batchSize, maxNewTokens, flags);
         }
 
         public Options withLengthPenalty(Double p) {
-            return new Options(device, threads, beams, p, batchSize, maxNewTokens);
+            return new Options(device, threads, beams, p, batchSize, maxNewTokens, flags);
         }
 
         public Options withBatchSize(int b) {
-            return new Options(device, threads, beams, lengthPenalty, b, maxNewTokens);
+            return new Options(device, threads, beams, lengthPenalty, b, maxNewTokens, flags);
         }
 
         public Options withMaxNewTokens(Integer m) {
-            return new Options(device, threads, beams, lengthPenalty, batchSize, m);
+            return new Options(device, threads, beams, lengthPenalty, batchSize, m, flags);
         }
     }
 
@@ -64,14 +78,21 @@ public final class OnnxDrafter implements Drafter {
     private final Preprocessor preprocessor;
     private final Options options;
     private final GenerationConfig generation;
+    private final OrtClassifier classifier;
+    private final ConfidenceSignals signals;
+    private final FlagAssessor assessor;
 
-    private OnnxDrafter(ModelDirectory model, OrtSeq2Seq runtime, ReportText text, Options options) {
+    private OnnxDrafter(ModelDirectory model, OrtSeq2Seq runtime, OrtClassifier classifier, ReportText text,
+                        FlagCalibration calibration, Options options) {
         this.model = model;
         this.runtime = runtime;
         this.text = text;
         this.preprocessor = new Preprocessor(model.preprocessing());
         this.options = options;
         this.generation = model.generation();
+        this.classifier = classifier;
+        this.signals = options.flags() ? new ConfidenceSignals(runtime, classifier, text, generation, preprocessor) : null;
+        this.assessor = calibration == null || !options.flags() ? null : new FlagAssessor(calibration);
     }
 
     /**
@@ -80,6 +101,14 @@ public final class OnnxDrafter implements Drafter {
      * @throws InferenceException naming the file / tensor that does not meet the contract
      */
     public static OnnxDrafter open(Path modelDir, Options options) throws InferenceException {
+        return open(modelDir, options, true);
+    }
+
+    /**
+     * @param withCalibration false: measure the confidence signals but raise no flags (what
+     *                        {@code raddraft calibrate} needs before a calibration exists)
+     */
+    static OnnxDrafter open(Path modelDir, Options options, boolean withCalibration) throws InferenceException {
         if (options.batchSize() < 1) {
             throw new InferenceException("inference batch size must be >= 1, got " + options.batchSize());
         }
@@ -87,13 +116,46 @@ public final class OnnxDrafter implements Drafter {
             throw new InferenceException("beam width must be >= 1, got " + options.beams());
         }
         ModelDirectory dir = ModelDirectory.open(modelDir);
+        FlagCalibration calibration = options.flags() && withCalibration ? calibration(dir) : null;
         OrtSeq2Seq rt = OrtSeq2Seq.load(dir, options.device() == null ? "cpu" : options.device(), options.threads());
+        OrtClassifier clf = null;
         try {
-            return new OnnxDrafter(dir, rt, ReportText.load(dir), options);
+            clf = options.flags() ? OrtClassifier.load(dir, options.threads()) : null;
+            return new OnnxDrafter(dir, rt, clf, ReportText.load(dir), calibration, options);
         } catch (InferenceException | RuntimeException e) {
+            Decoding.closeQuietly(clf);
             rt.close();
             throw e;
         }
+    }
+
+    /**
+     * The model's flag calibration, or null (with a warning) when the directory has none: the daemon
+     * then drafts without flags rather than with made-up thresholds.
+     */
+    static FlagCalibration calibration(ModelDirectory dir) throws InferenceException {
+        java.nio.file.Path f = dir.file(FlagCalibration.FILE);
+        if (!java.nio.file.Files.isRegularFile(f)) {
+            LOG.warn("model directory {} has no {}: drafts carry no confidence flags (write it with "
+                    + "`raddraft calibrate --model {}`)", dir.dir(), FlagCalibration.FILE, dir.dir());
+            return null;
+        }
+        try {
+            FlagCalibration c = FlagCalibration.read(f);
+            ModelDirectory.Manifest m = dir.manifest();
+            if (!m.name().equals(c.model()) || !m.version().equals(c.version())) {
+                LOG.warn("{} was calibrated for {} {}, the model is {} {}: re-run `raddraft calibrate --model {}`",
+                        f, c.model(), c.version(), m.name(), m.version(), dir.dir());
+            }
+            return c;
+        } catch (java.io.IOException e) {
+            throw ModelDirectory.problem(dir.dir(), e.getMessage());
+        }
+    }
+
+    /** The calibration flags are computed with, or null when drafts carry no flags. */
+    public FlagCalibration flagCalibration() {
+        return assessor == null ? null : assessor.calibration();
     }
 
     public ModelDirectory model() {
@@ -143,18 +205,32 @@ public final class OnnxDrafter implements Drafter {
             long t0 = System.nanoTime();
             List<Decoding.Sequence> seqs = generate(batch, n);
             long genMillis = (System.nanoTime() - t0) / 1_000_000;
+            List<String[]> sections = new ArrayList<>();
+            List<ConfidenceSignals.Drafted> drafted = new ArrayList<>();
+            for (int j = 0; j < n; j++) {
+                Decoding.Sequence seq = seqs.get(j);
+                String[] sec = ReportText.sections(text.decode(seq.ids()));
+                sections.add(sec);
+                drafted.add(new ConfidenceSignals.Drafted(seq.ids(), seq.logProbs(), sec[0], sec[1],
+                        prepared.get(from + j).missingView));
+            }
+            long f0 = System.nanoTime();
+            List<DraftSignals> measured = signals == null ? null : signals.measure(batch, drafted);
+            long flagMillis = (System.nanoTime() - f0) / 1_000_000;
             for (int j = 0; j < n; j++) {
                 int idx = ok.get(from + j);
                 Prepared p = prepared.get(from + j);
                 Decoding.Sequence seq = seqs.get(j);
-                String[] sec = ReportText.sections(text.decode(seq.ids()));
+                String[] sec = sections.get(j);
                 List<Integer> ids = Arrays.stream(seq.ids()).boxed().toList();
                 List<Float> lps = new ArrayList<>(seq.logProbs().length);
                 for (float f : seq.logProbs()) {
                     lps.add(f);
                 }
+                DraftSignals ds = measured == null ? null : measured.get(j);
+                Assessment a = ds == null || assessor == null ? null : assessor.assess(ds);
                 Draft d = new Draft(sec[0], sec[1], ids, List.copyOf(lps), p.missingView, p.millis, genMillis,
-                        model.manifest().name(), model.manifest().version());
+                        model.manifest().name(), model.manifest().version(), ds, a, flagMillis);
                 out[idx] = DraftOutcome.drafted(studies.get(idx).studyId(), d);
                 LOG.debug("study {}: drafted {} tokens in {} ms (batch of {})", studies.get(idx).studyId(), ids.size(),
                         genMillis, n);
@@ -206,9 +282,14 @@ public final class OnnxDrafter implements Drafter {
     private record Prepared(float[] pixels, String missingView, long millis) {
     }
 
+    ConfidenceSignals signals() {
+        return signals;
+    }
+
     @Override
     public void close() {
         text.close();
+        Decoding.closeQuietly(classifier);
         runtime.close();
     }
 }

@@ -249,13 +249,71 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
         return vocab;
     }
 
-    /** Encoder output alone ({@code [batch, sequence, hidden]}), for tests and the grounding check. */
-    float[] encode(float[] pixels, int batch) throws InferenceException {
+    /** Encoder output {@code [batch, seq, dim]}, row-major. */
+    record Encoded(float[] hidden, int batch, int seq, int dim) {
+        /** Row {@code b} repeated {@code n} times (one encoding scored against several texts). */
+        Encoded repeat(int b, int n) {
+            int per = seq * dim;
+            float[] out = new float[n * per];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(hidden, b * per, out, i * per, per);
+            }
+            return new Encoded(out, n, seq, dim);
+        }
+    }
+
+    /** Encoder output alone, for the confidence signals (OOD features, ablations). */
+    Encoded encode(float[] pixels, int batch) throws InferenceException {
         try (OnnxTensor px = OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels), new long[] {batch, views, size, size});
              OrtSession.Result r = encoder.run(Map.of(PIXEL_VALUES, px))) {
-            return floats((OnnxTensor) r.get(0));
+            OnnxTensor t = (OnnxTensor) r.get(0);
+            long[] shape = t.getInfo().getShape();
+            return new Encoded(floats(t), batch, (int) shape[1], (int) shape[2]);
         } catch (OrtException e) {
             throw new InferenceException("encoder failed: " + firstLine(e), e);
+        }
+    }
+
+    /**
+     * Teacher forcing: {@code decoder_model} over each row's whole text at once (one call, no cache),
+     * returning per row the log-probability of each of its tokens given the tokens before it and the
+     * encoding. Rows are right-padded with {@code pad}; causal attention keeps padding from affecting
+     * the real positions.
+     *
+     * @param tokens per row the generated ids (without the start token), as {@link Draft#tokenIds()}
+     */
+    float[][] teacherForced(Encoded enc, int[][] tokens, long start, long pad) throws InferenceException {
+        int batch = enc.batch();
+        int len = 1;
+        for (int[] t : tokens) {
+            len = Math.max(len, t.length);
+        }
+        long[] ids = new long[batch * len];
+        java.util.Arrays.fill(ids, pad);
+        for (int b = 0; b < batch; b++) {
+            ids[b * len] = start;
+            for (int i = 0; i + 1 < tokens[b].length; i++) {
+                ids[b * len + i + 1] = tokens[b][i];
+            }
+        }
+        try (OnnxTensor in = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {batch, len});
+             OnnxTensor h = OnnxTensor.createTensor(env, FloatBuffer.wrap(enc.hidden()),
+                     new long[] {batch, enc.seq(), enc.dim()});
+             OrtSession.Result r = decoder.run(Map.of(INPUT_IDS, in, ENCODER_HIDDEN_STATES, h), Set.of(LOGITS))) {
+            FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
+            float[] row = new float[vocab];
+            float[][] out = new float[batch][];
+            for (int b = 0; b < batch; b++) {
+                out[b] = new float[tokens[b].length];
+                for (int i = 0; i < tokens[b].length; i++) {
+                    fb.position((b * len + i) * vocab);
+                    fb.get(row);
+                    out[b][i] = (float) (row[tokens[b][i]] - Decoding.logSumExp(row, 0, vocab));
+                }
+            }
+            return out;
+        } catch (OrtException e) {
+            throw new InferenceException("decoder teacher forcing failed: " + firstLine(e), e);
         }
     }
 
