@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListenerSupport;
+import org.raddraft.dicom.StoreFailure;
 import org.raddraft.dicom.StoreScu;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,9 +49,19 @@ final class DemoCommand implements App.Command {
         Path demo = Path.of(System.getProperty("raddraft.app", ".")).resolve("testdata/demo");
         try (Stream<Path> files = Files.walk(demo)) {
             List<Path> dcm = files.filter(p -> p.toString().endsWith(".dcm")).sorted().toList();
-            StoreScu.Outcome o = StoreScu.send("127.0.0.1", s.getInt("dicom.port"), s.get("dicom.ae-title"), DEMO_AE, dcm);
+            StoreScu.Peer self = new StoreScu.Peer("127.0.0.1", s.getInt("dicom.port"), s.get("dicom.ae-title"), DEMO_AE,
+                    10_000, 60_000, null);
+            int failed = 0;
+            for (Path f : dcm) {
+                try {
+                    StoreScu.store(self, f);
+                } catch (StoreFailure e) {
+                    failed++;
+                    log.error("demo: {} not stored: {}", f.getFileName(), e.getMessage());
+                }
+            }
             log.info("demo: pushed {} instance(s) from {} ({} failed); study settles in {} s; see http://{}:{}/metrics",
-                    o.completed(), demo, o.failed(), s.get("study.quiet-seconds"), s.get("http.bind"), s.get("http.port"));
+                    dcm.size() - failed, demo, failed, s.get("study.quiet-seconds"), s.get("http.bind"), s.get("http.port"));
         } catch (Exception e) {
             log.error("demo: could not push the demo study from {}: {}", demo, e.getMessage());
         }

@@ -6,7 +6,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * DIMSE command sets (PS3.7 section 9.3; Implicit VR Little Endian, group 0000): the fields the SCP
  * reads from a request, and the C-ECHO / C-STORE responses, with an Error Comment where one is due
- * (PixelMed's response classes cannot carry one). Encoded and decoded by hand: a command set is a
+ * (PixelMed's response classes cannot carry one); for the SCU, the C-STORE-RQ and what it reads of the
+ * C-STORE-RSP (status and Error Comment). Encoded and decoded by hand: a command set is a
  * handful of elements, read and written once per C-STORE.
  */
 final class DimseMessages {
@@ -23,6 +24,7 @@ final class DimseMessages {
     private static final int COMMAND_FIELD = 0x0100;
     private static final int MESSAGE_ID = 0x0110;
     private static final int MESSAGE_ID_BEING_RESPONDED_TO = 0x0120;
+    private static final int PRIORITY = 0x0700;
     private static final int COMMAND_DATA_SET_TYPE = 0x0800;
     private static final int STATUS = 0x0900;
     private static final int ERROR_COMMENT = 0x0902;
@@ -36,13 +38,64 @@ final class DimseMessages {
     private DimseMessages() {
     }
 
+    /** A received C-STORE-RSP: what the SCU needs of it. */
+    record Response(int commandField, int messageIdBeingRespondedTo, int status, String errorComment) {
+    }
+
+    /** Sees each element of a command set: its element number (group 0000) and where its value lies. */
+    private interface ElementVisitor {
+        void visit(int element, int offset, int length) throws IOException;
+    }
+
     /** @throws IOException when the bytes are not a command set */
     static Command parseCommand(byte[] bytes) throws IOException {
-        int commandField = -1;
-        int messageId = 0;
-        int dataSetType = NO_DATA_SET;
-        String sopClass = null;
-        String sopInstance = null;
+        int[] fields = {-1, 0, NO_DATA_SET}; // command field, message ID, data set type
+        String[] uids = new String[2];
+        forEachElement(bytes, (element, i, n) -> {
+            switch (element) {
+                case AFFECTED_SOP_CLASS_UID -> uids[0] = uid(bytes, i, n);
+                case AFFECTED_SOP_INSTANCE_UID -> uids[1] = uid(bytes, i, n);
+                case COMMAND_FIELD -> fields[0] = us(bytes, i, n);
+                case MESSAGE_ID -> fields[1] = us(bytes, i, n);
+                case COMMAND_DATA_SET_TYPE -> fields[2] = us(bytes, i, n);
+                default -> { } // group length, priority, move originator...: not needed
+            }
+        });
+        return new Command(fields[0], fields[1], uids[0], uids[1], fields[2] != NO_DATA_SET);
+    }
+
+    /** @throws IOException when the bytes are not a command set or lack a Status */
+    static Response parseResponse(byte[] bytes) throws IOException {
+        int[] fields = {-1, -1, -1}; // command field, message ID being responded to, status
+        String[] comment = new String[1];
+        forEachElement(bytes, (element, i, n) -> {
+            switch (element) {
+                case COMMAND_FIELD -> fields[0] = us(bytes, i, n);
+                case MESSAGE_ID_BEING_RESPONDED_TO -> fields[1] = us(bytes, i, n);
+                case STATUS -> fields[2] = us(bytes, i, n);
+                case ERROR_COMMENT -> comment[0] = new String(bytes, i, n, StandardCharsets.US_ASCII).trim();
+                default -> { }
+            }
+        });
+        if (fields[2] < 0) {
+            throw new IOException("response command set without Status (0000,0900)");
+        }
+        return new Response(fields[0], fields[1], fields[2], comment[0] == null || comment[0].isEmpty() ? null : comment[0]);
+    }
+
+    /** A C-STORE-RQ command set (medium priority, a data set follows). */
+    static byte[] cStoreRequest(int messageId, String sopClassUid, String sopInstanceUid) {
+        return ElementWriter.implicitVr()
+                .ui(AFFECTED_SOP_CLASS_UID, sopClassUid)
+                .us(COMMAND_FIELD, C_STORE_RQ)
+                .us(MESSAGE_ID, messageId)
+                .us(PRIORITY, 0)
+                .us(COMMAND_DATA_SET_TYPE, 0)
+                .ui(AFFECTED_SOP_INSTANCE_UID, sopInstanceUid)
+                .withGroupLength(0x0000);
+    }
+
+    private static void forEachElement(byte[] bytes, ElementVisitor visitor) throws IOException {
         int i = 0;
         while (i < bytes.length) {
             if (bytes.length - i < 8) {
@@ -56,18 +109,9 @@ final class DimseMessages {
                 throw new IOException(String.format("(%04X,%04X) of length %d is not a command element", group,
                         element, length));
             }
-            int n = (int) length;
-            switch (element) {
-                case AFFECTED_SOP_CLASS_UID -> sopClass = uid(bytes, i, n);
-                case AFFECTED_SOP_INSTANCE_UID -> sopInstance = uid(bytes, i, n);
-                case COMMAND_FIELD -> commandField = us(bytes, i, n);
-                case MESSAGE_ID -> messageId = us(bytes, i, n);
-                case COMMAND_DATA_SET_TYPE -> dataSetType = us(bytes, i, n);
-                default -> { } // group length, priority, move originator...: not needed
-            }
-            i += n;
+            visitor.visit(element, i, (int) length);
+            i += (int) length;
         }
-        return new Command(commandField, messageId, sopClass, sopInstance, dataSetType != NO_DATA_SET);
     }
 
     static byte[] cStoreResponse(Command rq, int status, String errorComment) {

@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 
 /**
- * The PDUs the acceptor sends on an established association (PS3.8 section 9.3): a DIMSE response
- * command set in P-DATA-TF PDUs, A-RELEASE-RP and A-ABORT. Each PDU goes out in one write, the
+ * The PDUs RadDraft sends on an established association (PS3.8 section 9.3): DIMSE command sets and
+ * data sets in P-DATA-TF PDUs, A-RELEASE-RQ / -RP and A-ABORT. Each PDU goes out in one write, the
  * socket having TCP_NODELAY, so the SCU gets its C-STORE-RSP without delay.
  */
 final class PduOutput {
@@ -28,22 +28,36 @@ final class PduOutput {
 
     /** A whole command set, in as many PDUs (one PDV each) as the peer's maximum PDU length needs. */
     void sendCommand(int presentationContextId, byte[] commandSet) throws IOException {
+        send(presentationContextId, commandSet, COMMAND);
+    }
+
+    /** A whole data set, in as many PDUs (one PDV each) as the peer's maximum PDU length needs. */
+    void sendDataSet(int presentationContextId, byte[] dataSet) throws IOException {
+        send(presentationContextId, dataSet, 0);
+    }
+
+    private void send(int presentationContextId, byte[] bytes, int type) throws IOException {
         // max PDU length counts the PDU's variable field: PDV item length field (4) and the item itself
-        int maxFragment = peerMaxPduLength == 0 ? commandSet.length : Math.max(1, peerMaxPduLength - 6);
+        int maxFragment = peerMaxPduLength == 0 ? Math.max(1, bytes.length) : Math.max(1, peerMaxPduLength - 6);
         int offset = 0;
         do {
-            int n = Math.min(maxFragment, commandSet.length - offset);
-            boolean last = offset + n == commandSet.length;
+            int n = Math.min(maxFragment, bytes.length - offset);
+            boolean last = offset + n == bytes.length;
             byte[] pdu = new byte[P_DATA_OVERHEAD + n];
             pdu[0] = PduType.P_DATA_TF;
             putInt(pdu, 2, n + 6);
             putInt(pdu, 6, n + 2);
             pdu[10] = (byte) presentationContextId;
-            pdu[11] = (byte) (COMMAND | (last ? LAST_FRAGMENT : 0));
-            System.arraycopy(commandSet, offset, pdu, P_DATA_OVERHEAD, n);
+            pdu[11] = (byte) (type | (last ? LAST_FRAGMENT : 0));
+            System.arraycopy(bytes, offset, pdu, P_DATA_OVERHEAD, n);
             out.write(pdu);
             offset += n;
-        } while (offset < commandSet.length);
+        } while (offset < bytes.length);
+        out.flush();
+    }
+
+    void releaseRequest() throws IOException {
+        out.write(new byte[] {PduType.A_RELEASE_RQ, 0, 0, 0, 0, 4, 0, 0, 0, 0});
         out.flush();
     }
 

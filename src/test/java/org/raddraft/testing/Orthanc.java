@@ -10,11 +10,14 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real Orthanc (Debian {@code orthanc}) as the PACS that pushes studies: started on free ports
- * with RadDraft as its one DICOM modality {@code raddraft}, driven through its REST API.
+ * A real Orthanc (Debian {@code orthanc}) as the PACS that pushes studies and receives RadDraft's SRs:
+ * started on free ports with RadDraft as its one DICOM modality {@code raddraft}, driven through its
+ * REST API. Its own SCP checks the called AE title ({@link #AE_TITLE}), as a PACS configured for
+ * RadDraft's reports would.
  */
 public final class Orthanc implements AutoCloseable {
 
@@ -25,11 +28,15 @@ public final class Orthanc implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
     private final Path dir;
     private final int httpPort;
-    private final Process process;
+    private final int dicomPort;
+    private final Path configFile;
+    private Process process;
 
-    private Orthanc(Path dir, int httpPort, Process process) {
+    private Orthanc(Path dir, int httpPort, int dicomPort, Path configFile, Process process) {
         this.dir = dir;
         this.httpPort = httpPort;
+        this.dicomPort = dicomPort;
+        this.configFile = configFile;
         this.process = process;
     }
 
@@ -44,6 +51,7 @@ public final class Orthanc implements AutoCloseable {
                 .put("IndexDirectory", dir.resolve("storage").toString())
                 .put("DicomAet", AE_TITLE)
                 .put("DicomPort", dicomPort)
+                .put("DicomCheckCalledAet", true)
                 .put("HttpPort", httpPort)
                 .put("RemoteAccessAllowed", false)
                 .put("AuthenticationEnabled", false)
@@ -54,24 +62,69 @@ public final class Orthanc implements AutoCloseable {
         config.putObject("DicomModalities").putArray("raddraft").add("RADDRAFT").add("127.0.0.1").add(raddraftPort);
         Path configFile = dir.resolve("orthanc.json");
         JSON.writeValue(configFile.toFile(), config);
-        Process p = Dcmtk.start(dir.resolve("orthanc.log"), executable(), configFile.toString());
-        Orthanc orthanc = new Orthanc(dir, httpPort, p);
+        Orthanc orthanc = new Orthanc(dir, httpPort, dicomPort, configFile, null);
+        orthanc.restart();
+        return orthanc;
+    }
+
+    /** Starts Orthanc again (after {@link #close}) on the same ports and storage, and waits until it answers. */
+    public void restart() throws Exception {
+        // appended, so a restart keeps the earlier log
+        process = new ProcessBuilder(executable(), configFile.toString()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("orthanc.log").toFile())).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
-            if (!p.isAlive()) {
-                throw new IllegalStateException("Orthanc exited with " + p.exitValue() + ":\n" + orthanc.log());
+            if (!process.isAlive()) {
+                throw new IllegalStateException("Orthanc exited with " + process.exitValue() + ":\n" + log());
             }
             try {
-                if (orthanc.get("/system").statusCode() == 200) {
-                    return orthanc;
+                if (get("/system").statusCode() == 200) {
+                    return;
                 }
             } catch (IOException notYet) {
                 // not listening yet
             }
             Thread.sleep(200);
         }
-        orthanc.close();
-        throw new IllegalStateException("Orthanc did not start within 30 s:\n" + orthanc.log());
+        close();
+        throw new IllegalStateException("Orthanc did not start within 30 s:\n" + log());
+    }
+
+    /** The port of Orthanc's own DICOM SCP (AE {@link #AE_TITLE}), where RadDraft sends its SRs. */
+    public int dicomPort() {
+        return dicomPort;
+    }
+
+    /** GET of a REST resource as JSON (e.g. /studies/{id}/instances); fails unless 200. */
+    public JsonNode getJson(String path) throws Exception {
+        HttpResponse<String> r = get(path);
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("GET " + path + ": " + r.statusCode() + " " + r.body());
+        }
+        return JSON.readTree(r.body());
+    }
+
+    /** The DICOM file Orthanc stored for an instance (GET /instances/{id}/file), written to {@code out}. */
+    public Path file(String instanceId, Path out) throws Exception {
+        HttpResponse<Path> r = http.send(request("/instances/" + instanceId + "/file").GET().build(),
+                HttpResponse.BodyHandlers.ofFile(out));
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("GET /instances/" + instanceId + "/file: " + r.statusCode());
+        }
+        return out;
+    }
+
+    /** Orthanc's instances of the study with this Study Instance UID (empty when Orthanc does not hold it). */
+    public List<JsonNode> instancesOfStudy(String studyInstanceUid) throws Exception {
+        var query = JSON.createObjectNode().put("Level", "Instance").put("Expand", true);
+        query.putObject("Query").put("StudyInstanceUID", studyInstanceUid);
+        HttpResponse<String> r = post("/tools/find", query);
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("/tools/find: " + r.statusCode() + " " + r.body());
+        }
+        List<JsonNode> instances = new java.util.ArrayList<>();
+        JSON.readTree(r.body()).forEach(instances::add);
+        return instances;
     }
 
     /** Debian installs Orthanc in /usr/sbin, which is not on an ordinary user's PATH. */
@@ -134,6 +187,9 @@ public final class Orthanc implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        if (process == null) {
+            return;
+        }
         process.destroy();
         if (!process.waitFor(20, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
