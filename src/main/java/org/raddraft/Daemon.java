@@ -62,7 +62,7 @@ public final class Daemon implements AutoCloseable {
                 "version", drafter.model().manifest().version(), "device", drafter.device()));
         metrics = new PrometheusMetrics(db);
         FhirServer fhir = new FhirServer(FhirContext.forR4Cached());
-        http = HttpEndpoints.compose(settings, fhir, health, metrics);
+        http = HttpEndpoints.compose(settings, db, fhir, health, metrics);
 
         camel = new Main(); // no classpath scanning: beans are bound explicitly below
         camel.setInitialProperties(settings.asProperties());
