@@ -1,6 +1,9 @@
 package org.raddraft;
 
 import java.nio.file.Files;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Base64;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -9,12 +12,17 @@ import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListenerSupport;
 import org.raddraft.dicom.StoreFailure;
 import org.raddraft.dicom.StoreScu;
+import org.raddraft.review.Actor;
+import org.raddraft.review.Role;
+import org.raddraft.review.Users;
+import org.raddraft.store.Database;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code raddraft demo}: the daemon on embedded defaults under ./var (H2, loopback only), which
- * pushes the generated demo study in testdata/demo to itself once it is up.
+ * pushes the generated demo study in testdata/demo to itself once it is up, and prints the review
+ * page's URL with the login of a demo radiologist account.
  */
 final class DemoCommand implements App.Command {
 
@@ -31,6 +39,7 @@ final class DemoCommand implements App.Command {
         if (!RunCommand.startable(s)) {
             return 1;
         }
+        char[] password = demoAccount(s);
         Daemon daemon = RunCommand.open(s);
         if (daemon == null) {
             return 1;
@@ -38,11 +47,36 @@ final class DemoCommand implements App.Command {
         daemon.camel().addMainListener(new MainListenerSupport() {
             @Override
             public void afterStart(BaseMainSupport main) {
+                // stdout, not the log: this is what the newcomer reads
+                System.out.printf("demo: review page http://%s:%s/ui/ - log in as %s with password %s%n",
+                        s.get("http.bind"), s.get("http.port"), DEMO_USER, new String(password));
+                System.out.flush();
                 new Thread(() -> push(s), "demo-push").start();
             }
         });
         daemon.runUntilStopped();
         return 0;
+    }
+
+    static final String DEMO_USER = "demo-radiologist";
+
+    /**
+     * The demo's radiologist account, with a fresh random password each run (printed on stdout, never
+     * stored in clear): created on the first run, its password renewed on later ones.
+     */
+    static char[] demoAccount(Settings s) throws Exception {
+        byte[] random = new byte[12];
+        new SecureRandom().nextBytes(random);
+        char[] password = Base64.getUrlEncoder().withoutPadding().encodeToString(random).toCharArray();
+        try (Database db = Database.open(s.jdbcUrl(), s.get("store.user"), s.get("store.password"))) {
+            Users users = new Users(db, Clock.systemUTC());
+            if (users.list().stream().noneMatch(u -> u.name().equals(DEMO_USER))) {
+                users.add(Actor.commandLine(), DEMO_USER, Role.RADIOLOGIST, List.of(), password.clone());
+            } else {
+                users.renewCredential(Actor.commandLine(), DEMO_USER, password.clone());
+            }
+        }
+        return password;
     }
 
     private static void push(Settings s) {

@@ -18,9 +18,14 @@ import org.raddraft.dicom.WindowPreset;
  * java ... org.raddraft.ui.UiBench render --dicom DIR [--repeat R] [--warmup W]
  * </pre>
  * renders every {@code .dcm} under DIR (decode + window + encode, what one image request costs) as
- * full-resolution PNG, the page's 1024 px PNG, and 1024 px JPEG; prints one table row per file.
+ * full-resolution PNG, the page's 1024 px PNG, and 1024 px JPEG; prints one table row per file with
+ * the median wall time and, in brackets, the median CPU time of the rendering thread (what the render
+ * costs on an idle core: the development machine is shared, so wall time includes waiting for a core).
  */
 public final class UiBench {
+
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
 
     private UiBench() {
     }
@@ -46,7 +51,7 @@ public final class UiBench {
                 ImageRenderer.render(files.get(i % files.size()), m);
             }
         }
-        System.out.printf("%-20s %-10s %-38s %12s %12s %12s%n", "file", "size", "modality, photometric, transfer syntax",
+        System.out.printf("%-20s %-10s %-38s %16s %16s %16s%n", "file", "size", "modality, photometric, transfer syntax",
                 "full PNG ms", "1024 PNG ms", "1024 JPEG ms");
         for (Path f : files) {
             String kind = DicomImageWriter.attribute(f, "Modality") + " "
@@ -57,20 +62,26 @@ public final class UiBench {
             int h = 0;
             for (RenderOptions m : modes) {
                 double[] ms = new double[repeat];
+                double[] cpu = new double[repeat];
                 for (int r = 0; r < repeat; r++) {
+                    long c0 = THREADS.getCurrentThreadCpuTime();
                     long t0 = System.nanoTime();
                     var img = ImageRenderer.render(f, m);
                     ms[r] = (System.nanoTime() - t0) / 1e6;
+                    cpu[r] = (THREADS.getCurrentThreadCpuTime() - c0) / 1e6;
                     w = img.sourceWidth();
                     h = img.sourceHeight();
                 }
                 Arrays.sort(ms);
-                cells.add(String.format(Locale.ROOT, "%12.0f", ms[repeat / 2]));
+                Arrays.sort(cpu);
+                cells.add(String.format(Locale.ROOT, "%16s", String.format(Locale.ROOT, "%.0f (%.0f)", ms[repeat / 2],
+                        cpu[repeat / 2])));
             }
             System.out.printf(Locale.ROOT, "%-20s %-10s %-38s %s%n", dir.relativize(f), w + "x" + h,
                     kind, String.join(" ", cells));
         }
-        System.out.println("(median of " + repeat + " renders each, after " + warmup + " warm-up rounds)");
+        System.out.println("ms: median wall time (median CPU time of the thread) of " + repeat
+                + " renders each, after " + warmup + " warm-up rounds");
     }
 
     private static int intOption(String[] args, String name, int fallback) {

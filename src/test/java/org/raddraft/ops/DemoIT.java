@@ -29,7 +29,8 @@ class DemoIT {
         try {
             Path config = cwd.resolve("admin.properties");
             Files.writeString(config, "raddraft.home=" + cwd.resolve("var") + "\n");
-            JsonNode study = await().atMost(90, SECONDS).pollInterval(1, SECONDS).until(() -> {
+            JsonNode study = await().atMost(180, SECONDS) // start-up takes a minute on the shared 2-core machine
+                    .pollInterval(1, SECONDS).until(() -> {
                 Process p = new ProcessBuilder(DaemonProcess.javaCommand("admin", "studies", "--json", "--config",
                         config.toString())).redirectError(ProcessBuilder.Redirect.DISCARD).start();
                 String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -40,6 +41,15 @@ class DemoIT {
             assertEquals(2, study.get("instances").asInt(), "PA and lateral of the demo study");
             assertTrue(Files.isDirectory(cwd.resolve("var/spool")), "state lives under ./var");
             assertTrue(Files.readString(log).contains("demo: pushed 2 instance(s)"), Files.readString(log));
+            java.util.regex.Matcher login = java.util.regex.Pattern.compile(
+                    "demo: review page (http://127.0.0.1:" + http + "/ui/) - log in as demo-radiologist with password (\\S+)")
+                    .matcher(Files.readString(log));
+            assertTrue(login.find(), "the demo prints the page and its login:\n" + Files.readString(log));
+            java.net.http.HttpResponse<String> page = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(login.group(1))).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, page.statusCode());
+            assertTrue(page.body().contains("RadDraft review"), page.body());
         } finally {
             demo.destroy();
             demo.waitFor();
