@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /**
  * The SOP classes the SCP accepts as an association acceptor: what the conformance statement
- * (docs/dicom-conformance.md) lists, and nothing else. To accept another class, add it here and
+ * (docs/conformance-statement.md) lists, and nothing else. To accept another class, add it here and
  * there.
  */
 enum AcceptedSopClass {

@@ -10,7 +10,8 @@ import java.util.List;
  * @param radiologistName   the approving radiologist as a DICOM person name (e.g. {@code Smith^Jane},
  *                          or the display name as one component)
  * @param verifiedAt        when the radiologist approved the report (Verification DateTime)
- * @param verifyingOrganization the organisation the radiologist reports for (Verifying Organization)
+ * @param verifyingOrganization the organisation the radiologist reports for (Verifying Organization);
+ *                          blank: the source's Institution Name, or UNKNOWN without one
  * @param deviceName        the drafting model's name, {@code deviceVersion} its version
  * @param notForClinicalUse the model's manifest says it is not for clinical use (said in the device observer)
  * @param sourceFile        one instance of the reported study, whose Patient and General Study modules the SR copies
@@ -28,9 +29,6 @@ public record ReportSr(String findings, String impression, String radiologistNam
         }
         if (radiologistName == null || radiologistName.isBlank()) {
             throw new IllegalArgumentException("an SR needs the verifying radiologist's name");
-        }
-        if (verifyingOrganization == null || verifyingOrganization.isBlank()) {
-            throw new IllegalArgumentException("an SR needs the verifying organisation (delivery.dicom.organization)");
         }
         evidence = List.copyOf(evidence);
         predecessors = List.copyOf(predecessors);

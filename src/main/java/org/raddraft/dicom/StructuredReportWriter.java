@@ -101,7 +101,7 @@ public final class StructuredReportWriter {
             AttributeList l = new StructuredReport(contentTree(report)).getAttributeList();
             copyStudy(source, l);
             put(l, TagFromName.StudyInstanceUID, written.studyInstanceUid());
-            instance(l, report, identity, written);
+            instance(l, report, identity, written, organization(report, source));
             l.put(sequence(TagFromName.CurrentRequestedProcedureEvidenceSequence, report.evidence()));
             if (!report.predecessors().isEmpty()) {
                 l.put(sequence(TagFromName.PredecessorDocumentsSequence, report.predecessors()));
@@ -162,8 +162,17 @@ public final class StructuredReportWriter {
     }
 
     /** SR Document Series, General Equipment, SR Document General and SOP Common modules. */
-    private static void instance(AttributeList l, ReportSr r, ReportSr.Identity id, SopReference sr)
-            throws DicomException {
+    private static String organization(ReportSr r, AttributeList source) {
+        if (r.verifyingOrganization() != null && !r.verifyingOrganization().isBlank()) {
+            return r.verifyingOrganization().strip();
+        }
+        String institution = Attribute.getSingleStringValueOrNull(source, TagFromName.InstitutionName);
+        // Type 1 in the Verifying Observer Sequence as dciodvfy and PixelMed read PS3.3: never empty
+        return institution == null || institution.isBlank() ? "UNKNOWN" : institution.strip();
+    }
+
+    private static void instance(AttributeList l, ReportSr r, ReportSr.Identity id, SopReference sr,
+                                 String organization) throws DicomException {
         OffsetDateTime created = id.createdAt();
         put(l, TagFromName.SOPClassUID, sr.sopClassUid());
         put(l, TagFromName.SOPInstanceUID, sr.sopInstanceUid());
@@ -191,7 +200,7 @@ public final class StructuredReportWriter {
         AttributeList observer = new AttributeList();
         put(observer, TagFromName.VerifyingObserverName, r.radiologistName());
         observer.put(new SequenceAttribute(TagFromName.VerifyingObserverIdentificationCodeSequence));
-        put(observer, TagFromName.VerifyingOrganization, r.verifyingOrganization());
+        put(observer, TagFromName.VerifyingOrganization, organization);
         put(observer, TagFromName.VerificationDateTime, DT.format(r.verifiedAt()));
         SequenceAttribute observers = new SequenceAttribute(TagFromName.VerifyingObserverSequence);
         observers.addItem(observer);

@@ -19,10 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The radiologist's decision on a draft: approve (as drafted or edited) or reject with a reason.
- * One transaction changes the draft (a conditional UPDATE on its version and DRAFTED state, so of
- * two simultaneous decisions exactly one wins), writes the feedback record and the audit row, and
- * for an approval hands the report to delivery. A refused decision changes nothing and is audited.
+ * The radiologist's decision on a draft: approve (as drafted or edited) or reject with a reason, and
+ * later amend an approved report (a correction). One transaction changes the draft (a conditional
+ * UPDATE on its version and state, so of two simultaneous decisions exactly one wins), writes the
+ * feedback record (decisions) or the amendment record, the audit row, and for an approval or an
+ * amendment hands the report to delivery. A refused decision changes nothing and is audited.
  */
 public final class DraftReview {
 
@@ -68,7 +69,7 @@ public final class DraftReview {
      */
     public Decision approve(long draftId, Integer ifMatch, Actor actor, String findings, String impression)
             throws ReviewRefused, SQLException {
-        return decide(draftId, ifMatch, actor, "approve", (c, d) -> {
+        return decide(draftId, ifMatch, actor, "approve", DraftReview::checkReviewable, (c, d) -> {
             String f = edited("findings", findings, d.findings());
             String i = edited("impression", impression, d.impression());
             Report draft = Report.of(d.findings(), d.impression());
@@ -84,7 +85,7 @@ public final class DraftReview {
 
     /** Rejects draft {@code draftId}; the reason is required and goes into the audit trail and feedback. */
     public Decision reject(long draftId, Integer ifMatch, Actor actor, String reason) throws ReviewRefused, SQLException {
-        return decide(draftId, ifMatch, actor, "reject", (c, d) -> {
+        return decide(draftId, ifMatch, actor, "reject", DraftReview::checkReviewable, (c, d) -> {
             if (reason == null || reason.isBlank()) {
                 throw new ReviewRefused(ReviewRefused.Why.INVALID_INPUT,
                         "parameter 'reason' is required: say why the draft is rejected");
@@ -100,11 +101,67 @@ public final class DraftReview {
         });
     }
 
+    /**
+     * Corrects the final text of an approved report: {@code findings}/{@code impression} replace it
+     * (at least one, and the result must differ), {@code reason} says why (required). The report stays
+     * approved, its version goes up, the amendment is recorded with the text it replaces, and the
+     * correction is queued on every delivery channel (HL7 OBR-25 C, FHIR status corrected, a new SR that
+     * names the one it replaces). Only a radiologist, or an integration account acting for one, amends.
+     */
+    public Decision amend(long draftId, Integer ifMatch, Actor actor, String findings, String impression, String reason)
+            throws ReviewRefused, SQLException {
+        return decide(draftId, ifMatch, actor, "amend", DraftReview::checkAmendable, (c, d) -> {
+            if (actor.reviewer().role() != Role.RADIOLOGIST) {
+                throw new ReviewRefused(ReviewRefused.Why.INVALID_INPUT, "only a radiologist can amend a report; "
+                        + actor.reviewer().name() + " is " + actor.reviewer().role());
+            }
+            if (reason == null || reason.isBlank() || reason.length() > MAX_REASON) {
+                throw new ReviewRefused(ReviewRefused.Why.INVALID_INPUT, reason == null || reason.isBlank()
+                        ? "parameter 'reason' is required: say why the approved report is corrected"
+                        : "parameter 'reason' is longer than " + MAX_REASON + " characters; shorten it");
+            }
+            if (findings == null && impression == null) {
+                throw new ReviewRefused(ReviewRefused.Why.INVALID_INPUT,
+                        "give 'findings', 'impression' or both: the corrected text");
+            }
+            String[] current = finalText(c, d.id());
+            String f = edited("findings", findings, current[0]);
+            String i = edited("impression", impression, current[1]);
+            if (Report.of(f, i).equals(Report.of(current[0], current[1]))) {
+                throw new ReviewRefused(ReviewRefused.Why.INVALID_INPUT,
+                        "the corrected text is the same as the approved text; nothing to amend");
+            }
+            String state = Report.of(f, i).equals(Report.of(d.findings(), d.impression())) ? "APPROVED"
+                    : "APPROVED_WITH_EDITS";
+            int version = amendUpdate(c, d, ifMatch, actor, state, f, i);
+            try (PreparedStatement ps = c.prepareStatement("""
+                    INSERT INTO draft_amendment (draft_id, previous_findings, previous_impression, findings, impression,
+                        reason, radiologist_id, acting_user_id, amended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                ps.setLong(1, d.id());
+                ps.setString(2, current[0]);
+                ps.setString(3, current[1]);
+                ps.setString(4, f);
+                ps.setString(5, i);
+                ps.setString(6, reason.strip());
+                ps.setLong(7, actor.reviewer().id());
+                AuditLog.setLong(ps, 8, actingUser(actor));
+                ps.setObject(9, now());
+                ps.executeUpdate();
+            }
+            handOver.enqueue(c, d.id(), true);
+            return version;
+        });
+    }
+
+    private interface Check {
+        void check(DraftRow d, Integer ifMatch) throws ReviewRefused;
+    }
+
     private interface Step {
         int apply(Connection c, DraftRow d) throws ReviewRefused, SQLException;
     }
 
-    private Decision decide(long draftId, Integer ifMatch, Actor actor, String action, Step step)
+    private Decision decide(long draftId, Integer ifMatch, Actor actor, String action, Check check, Step step)
             throws ReviewRefused, SQLException {
         if (actor.reviewer() == null) {
             throw new IllegalArgumentException("a decision needs the radiologist it is made by");
@@ -118,14 +175,17 @@ public final class DraftReview {
                 if (d == null) {
                     throw new ReviewRefused(ReviewRefused.Why.NOT_FOUND, "no DiagnosticReport/" + draftId);
                 }
-                checkReviewable(d, ifMatch);
+                check.check(d, ifMatch);
                 int version = step.apply(c, d);
                 audit.record(c, entry.draft(d.studyId(), d.id()).outcome(AuditEntry.SUCCESS,
                         "version " + d.version() + " -> " + version));
                 c.commit();
                 Metrics.counter("raddraft.review.decisions", "action", action).increment();
-                log.info("draft {} {} by user {} (version {})", draftId, action.equals("approve") ? "approved" : "rejected",
-                        actor.reviewer().id(), version);
+                log.info("draft {} {} by user {} (version {})", draftId, switch (action) {
+                    case "approve" -> "approved";
+                    case "reject" -> "rejected";
+                    default -> "amended";
+                }, actor.reviewer().id(), version);
                 return new Decision(d.id(), d.studyId(), load(c, draftId).state(), version);
             } catch (ReviewRefused r) {
                 c.rollback();
@@ -173,6 +233,20 @@ public final class DraftReview {
         }
     }
 
+    /** Only an approved report can be amended, and only at the version the radiologist read. */
+    private static void checkAmendable(DraftRow d, Integer ifMatch) throws ReviewRefused {
+        if (ifMatch != null && ifMatch != d.version()) {
+            throw new ReviewRefused(ReviewRefused.Why.STALE_VERSION, "If-Match names version " + ifMatch
+                    + " but DiagnosticReport/" + d.id() + " is at version " + d.version()
+                    + "; read it again and amend what it says now");
+        }
+        if (!d.state().equals("APPROVED") && !d.state().equals("APPROVED_WITH_EDITS")) {
+            throw new ReviewRefused(ReviewRefused.Why.NOT_REVIEWABLE, "DiagnosticReport/" + d.id() + " is "
+                    + d.state() + (d.state().equals("DRAFTED") ? ", not approved yet: approve it (with edits) instead"
+                    : "; only an approved report can be amended") + "; nothing was changed");
+        }
+    }
+
     private static String edited(String name, String given, String drafted) throws ReviewRefused {
         if (given == null) {
             return drafted;
@@ -196,7 +270,7 @@ public final class DraftReview {
             ps.setString(3, impression);
             ps.setString(4, reason);
             ps.setLong(5, actor.reviewer().id());
-            AuditLog.setLong(ps, 6, actor.principal().userId() == actor.reviewer().id() ? null : actor.userId());
+            AuditLog.setLong(ps, 6, actingUser(actor));
             ps.setObject(7, now());
             ps.setLong(8, d.id());
             ps.setInt(9, ifMatch == null ? d.version() : ifMatch);
@@ -208,6 +282,45 @@ public final class DraftReview {
         checkReviewable(now, ifMatch == null ? d.version() : ifMatch);
         throw new ReviewRefused(ReviewRefused.Why.STALE_VERSION, "DiagnosticReport/" + d.id()
                 + " changed while the decision was being made; read it again");
+    }
+
+    /** The amendment's conditional UPDATE: on the version read and an approved state. */
+    private int amendUpdate(Connection c, DraftRow d, Integer ifMatch, Actor actor, String state, String findings,
+            String impression) throws SQLException, ReviewRefused {
+        try (PreparedStatement ps = c.prepareStatement("""
+                UPDATE draft SET state = ?, final_findings = ?, final_impression = ?, reviewer_id = ?,
+                    acting_user_id = ?, reviewed_at = ?, version = version + 1, amendments = amendments + 1
+                WHERE id = ? AND version = ? AND state IN ('APPROVED', 'APPROVED_WITH_EDITS')""")) {
+            ps.setString(1, state);
+            ps.setString(2, findings);
+            ps.setString(3, impression);
+            ps.setLong(4, actor.reviewer().id());
+            AuditLog.setLong(ps, 5, actingUser(actor));
+            ps.setObject(6, now());
+            ps.setLong(7, d.id());
+            ps.setInt(8, ifMatch == null ? d.version() : ifMatch);
+            if (ps.executeUpdate() == 1) {
+                return d.version() + 1;
+            }
+        }
+        throw new ReviewRefused(ReviewRefused.Why.STALE_VERSION, "DiagnosticReport/" + d.id()
+                + " changed while the amendment was being made; read it again");
+    }
+
+    /** The approved report's final findings and impression. */
+    private static String[] finalText(Connection c, long draftId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT final_findings, final_impression FROM draft WHERE id = ?")) {
+            ps.setLong(1, draftId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new String[] {rs.getString(1), rs.getString(2)};
+            }
+        }
+    }
+
+    /** The integration account that acted for the radiologist, or null when the radiologist acted. */
+    private static Long actingUser(Actor actor) {
+        return actor.principal().userId() == actor.reviewer().id() ? null : actor.userId();
     }
 
     private void feedback(Connection c, DraftRow d, Actor actor, String decision, String findings, String impression,

@@ -42,9 +42,13 @@ public final class Orthanc implements AutoCloseable {
 
     /** Starts Orthanc under {@code dir}, knowing RadDraft as modality "raddraft" at 127.0.0.1:raddraftPort. */
     public static Orthanc start(Path dir, int raddraftPort) throws Exception {
+        return start(dir, raddraftPort, DaemonProcess.freePort());
+    }
+
+    /** As {@link #start(Path, int)}, with Orthanc's own DICOM SCP on {@code dicomPort} (known before it starts). */
+    public static Orthanc start(Path dir, int raddraftPort, int dicomPort) throws Exception {
         Files.createDirectories(dir);
         int httpPort = DaemonProcess.freePort();
-        int dicomPort = DaemonProcess.freePort();
         var config = JSON.createObjectNode()
                 .put("Name", "raddraft-test")
                 .put("StorageDirectory", dir.resolve("storage").toString())
