@@ -88,20 +88,19 @@ public final class ConfigCheck {
     }
 
     /**
-     * What is valid but risky: printed by {@code check-config} and logged at start, without stopping it.
-     * Until the FHIR API has authentication, any {@code http.bind} other than loopback exposes the
-     * draft reports (patient identifiers) to the network unauthenticated.
+     * What is valid but risky: printed by {@code check-config} and logged at start, without stopping it:
+     * plain HTTP beyond loopback that the admin allowed by name, and anonymous metrics.
      */
     public static List<String> warnings(Settings s) {
         List<String> w = new ArrayList<>();
-        try {
-            if (!InetAddress.getByName(s.get("http.bind")).isLoopbackAddress()) {
-                w.add("http.bind: '" + s.get("http.bind") + "' is not a loopback address; /fhir serves draft reports"
-                        + " with patient identifiers WITHOUT authentication to anyone who can reach it; write 127.0.0.1"
-                        + " and put an authenticating reverse proxy in front");
-            }
-        } catch (UnknownHostException e) {
-            // reported by problems()
+        if (s.get("http.tls.keystore").isEmpty() && !isLoopback(s.get("http.bind"))
+                && s.getBoolean("http.allow-insecure-plaintext")) {
+            w.add("http.bind: '" + s.get("http.bind") + "' serves plain HTTP to the network "
+                    + "(http.allow-insecure-plaintext=true): passwords, tokens and reports cross it unencrypted unless "
+                    + "a TLS proxy on this host fronts it; set http.tls.keystore to serve HTTPS instead");
+        }
+        if (s.getBoolean("http.metrics-anonymous")) {
+            w.add("http.metrics-anonymous: true; /metrics answers anyone who can reach http.port");
         }
         return w;
     }

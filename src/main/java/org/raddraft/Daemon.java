@@ -7,6 +7,7 @@ import java.time.Duration;
 import ca.uhn.fhir.context.FhirContext;
 import org.apache.camel.main.Main;
 import org.raddraft.delivery.DeliveryChannels;
+import org.raddraft.delivery.Outbox;
 import org.raddraft.fhir.FhirServer;
 import org.raddraft.inference.DraftQueue;
 import org.raddraft.inference.OnnxDrafter;
@@ -17,6 +18,18 @@ import org.raddraft.ingest.StudyAssembler;
 import org.raddraft.ops.Health;
 import org.raddraft.ops.HttpServer;
 import org.raddraft.ops.PrometheusMetrics;
+import org.raddraft.report.ReportLabeller;
+import org.raddraft.review.AccessPolicy;
+import org.raddraft.review.AuditEventProvider;
+import org.raddraft.review.AuditLog;
+import org.raddraft.review.AuthFilter;
+import org.raddraft.review.Authenticator;
+import org.raddraft.review.DraftReview;
+import org.raddraft.review.OidcVerifier;
+import org.raddraft.review.ReadAudit;
+import org.raddraft.review.ReviewOperations;
+import org.raddraft.review.ReviewOutcome;
+import org.raddraft.review.SessionServlet;
 import org.raddraft.store.Database;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,7 +75,16 @@ public final class Daemon implements AutoCloseable {
                 "version", drafter.model().manifest().version(), "device", drafter.device()));
         metrics = new PrometheusMetrics(db);
         FhirServer fhir = new FhirServer(FhirContext.forR4Cached());
-        http = HttpEndpoints.compose(settings, db, fhir, health, metrics);
+        Authenticator authenticator = new Authenticator(db, clock, oidc(settings),
+                Duration.ofHours(settings.getLong("auth.session-hours")));
+        DraftReview review = new DraftReview(db, clock, DraftReview.Publisher.NONE, Outbox::enqueue,
+                ReportLabeller.withDefaultLexicon());
+        fhir.registerProvider(new ReviewOperations(authenticator, review, ReviewOutcome::of));
+        fhir.registerProvider(new AuditEventProvider(db));
+        fhir.registerInterceptor(new ReadAudit(db, new AuditLog(clock)));
+        http = HttpEndpoints.compose(settings, db, fhir, health, metrics)
+                .filter(new AuthFilter(authenticator, new AccessPolicy(settings.getBoolean("http.metrics-anonymous"))), "/*")
+                .servlet("/auth/session", new SessionServlet(authenticator));
 
         camel = new Main(); // no classpath scanning: beans are bound explicitly below
         camel.setInitialProperties(settings.asProperties());
@@ -74,6 +96,17 @@ public final class Daemon implements AutoCloseable {
         camel.bind("draftQueue", draftQueue);
         camel.bind("drafter", drafter);
         log.info("RadDraft home {}", home);
+    }
+
+    /** The OIDC verifier when auth.oidc.issuer is set, else null (OIDC off). */
+    static OidcVerifier oidc(Settings s) throws Exception {
+        if (s.get("auth.oidc.issuer").isEmpty()) {
+            return null;
+        }
+        String jwks = s.get("auth.oidc.jwks");
+        return new OidcVerifier(s.get("auth.oidc.issuer"), s.get("auth.oidc.audience"),
+                jwks.startsWith("https://") ? jwks : s.path("auth.oidc.jwks").toString(),
+                s.get("auth.oidc.username-claim"), s.get("auth.oidc.roles-claim"));
     }
 
     /** Channel -> where it sends, "" when off (no address configured). */

@@ -35,7 +35,8 @@ final class DemoCommand implements App.Command {
         Settings s = Settings.load(null)
                 .with("dicom.bind", "127.0.0.1")
                 .with("dicom.allowed-peers", DEMO_AE + "@127.0.0.1")
-                .with("study.quiet-seconds", "5");
+                .with("study.quiet-seconds", "5")
+                .with("http.metrics-anonymous", "true"); // loopback only: curl /metrics without a token
         if (!RunCommand.startable(s)) {
             return 1;
         }

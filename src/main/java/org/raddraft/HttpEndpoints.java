@@ -27,7 +27,9 @@ final class HttpEndpoints {
 
     static HttpServer compose(Settings settings, Database db, FhirServer fhir, Health health,
             PrometheusMetrics metrics) {
-        return new HttpServer(settings.get("http.bind"), settings.getInt("http.port"))
+        String keystore = settings.get("http.tls.keystore");
+        return new HttpServer(settings.get("http.bind"), settings.getInt("http.port"),
+                keystore.isEmpty() ? null : settings.path("http.tls.keystore"), settings.get("http.tls.keystore-password"))
                 .servlet("/fhir/*", fhir)
                 .servlet("/health/*", new HealthServlet(health))
                 .servlet("/metrics", metrics)

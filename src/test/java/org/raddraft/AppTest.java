@@ -75,7 +75,7 @@ class AppTest {
         assertEquals(1, run("check-config", "--config", open.toString()), "plain HTTP beyond loopback is refused");
         Files.writeString(open, "http.bind=0.0.0.0\nhttp.allow-insecure-plaintext=true\n");
         assertEquals(0, run("check-config", "--config", open.toString()));
-        assertTrue(stdout.contains("warning: http.bind: '0.0.0.0' is not a loopback address"), stdout);
+        assertTrue(stdout.contains("warning: http.bind: '0.0.0.0' serves plain HTTP to the network"), stdout);
         Path loopback = dir.resolve("loopback.properties");
         Files.writeString(loopback, "http.bind=127.0.0.1\n");
         assertEquals(0, run("check-config", "--config", loopback.toString()));

@@ -9,8 +9,13 @@ import java.util.List;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,11 +29,36 @@ public final class HttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
 
     private final Server server = new Server();
-    private final ServerConnector connector = new ServerConnector(server);
+    private final ServerConnector connector;
     private final ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
     private final List<String> mounted = new ArrayList<>();
+    private final String scheme;
 
     public HttpServer(String bind, int port) {
+        this(bind, port, null, null);
+    }
+
+    /**
+     * @param keystore PKCS12 with the server key and certificate: HTTPS only (TLS 1.2/1.3) on this port;
+     *                 null = plain HTTP
+     */
+    public HttpServer(String bind, int port, java.nio.file.Path keystore, String keystorePassword) {
+        if (keystore == null) {
+            connector = new ServerConnector(server);
+        } else {
+            SslContextFactory.Server tls = new SslContextFactory.Server();
+            tls.setKeyStorePath(keystore.toString());
+            tls.setKeyStoreType("PKCS12");
+            tls.setKeyStorePassword(keystorePassword);
+            tls.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+            HttpConfiguration https = new HttpConfiguration();
+            SecureRequestCustomizer secure = new SecureRequestCustomizer();
+            secure.setSniHostCheck(false); // clients may address us by IP; the certificate check is theirs
+            https.addCustomizer(secure);
+            connector = new ServerConnector(server, new SslConnectionFactory(tls, "http/1.1"),
+                    new HttpConnectionFactory(https));
+        }
+        scheme = keystore == null ? "http" : "https";
         connector.setHost(bind);
         connector.setPort(port);
         server.addConnector(connector);
@@ -53,7 +83,8 @@ public final class HttpServer implements AutoCloseable {
 
     public void start() throws Exception {
         server.start();
-        log.info("HTTP on {}:{} ({})", connector.getHost(), port(), String.join(", ", mounted));
+        log.info("{} on {}:{} ({})", scheme.toUpperCase(java.util.Locale.ROOT), connector.getHost(), port(),
+                String.join(", ", mounted));
     }
 
     /** The port listened on (the configured one, or the one picked for port 0). */

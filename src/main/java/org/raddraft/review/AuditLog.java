@@ -51,6 +51,32 @@ public final class AuditLog {
         }
     }
 
+    /**
+     * One row per draft read, with its study, in one transaction: the caller sends the response only
+     * after this returned, so nothing is served that is not in the trail.
+     */
+    public void recordReads(Database db, AuditEntry template, java.util.Collection<Long> draftIds) throws SQLException {
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            for (long id : draftIds) {
+                Long studyId = null;
+                try (PreparedStatement ps = c.prepareStatement("SELECT study_id FROM draft WHERE id = ?")) {
+                    ps.setLong(1, id);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            studyId = rs.getLong(1);
+                        }
+                    }
+                }
+                AuditEntry e = new AuditEntry(template.userId(), template.userName(), template.role(),
+                        template.actingFor(), template.action(), "DiagnosticReport", String.valueOf(id), studyId,
+                        studyId == null ? null : id, template.outcome(), template.sourceIp(), template.detail());
+                record(c, e);
+            }
+            c.commit();
+        }
+    }
+
     /** {@link #record} in a transaction of its own, for events that change nothing else (a refused request). */
     public void record(Database db, AuditEntry e) throws SQLException {
         try (Connection c = db.connection()) {

@@ -37,6 +37,17 @@ public final class DraftReview {
         void enqueue(Connection c, long draftId, boolean correction) throws SQLException;
     }
 
+    /**
+     * FHIR's side: publishes the draft's next DiagnosticReport version (final, or entered-in-error) in
+     * the decision's transaction; throwing (an invalid resource) rolls the decision back.
+     */
+    @FunctionalInterface
+    public interface Publisher {
+        Publisher NONE = (c, draftId) -> { };
+
+        void publish(Connection c, long draftId) throws Exception;
+    }
+
     /** The draft after the decision; {@code version} is the DiagnosticReport's new versionId. */
     public record Decision(long draftId, long studyId, String state, int version) {
     }
@@ -50,12 +61,18 @@ public final class DraftReview {
     private final Database db;
     private final Clock clock;
     private final HandOver handOver;
+    private final Publisher publisher;
     private final ReportLabeller labeller;
     private final AuditLog audit;
 
     public DraftReview(Database db, Clock clock, HandOver handOver, ReportLabeller labeller) {
+        this(db, clock, Publisher.NONE, handOver, labeller);
+    }
+
+    public DraftReview(Database db, Clock clock, Publisher publisher, HandOver handOver, ReportLabeller labeller) {
         this.db = db;
         this.clock = clock;
+        this.publisher = publisher;
         this.handOver = handOver;
         this.labeller = labeller;
         this.audit = new AuditLog(clock);
@@ -78,6 +95,7 @@ public final class DraftReview {
             String state = edits ? "APPROVED_WITH_EDITS" : "APPROVED";
             int version = update(c, d, ifMatch, actor, state, f, i, null);
             feedback(c, d, actor, state, f, i, ReportDiff.between(labeller, draft, result), null);
+            publish(c, d.id());
             handOver.enqueue(c, d.id(), false);
             return version;
         });
@@ -97,6 +115,7 @@ public final class DraftReview {
             int version = update(c, d, ifMatch, actor, "REJECTED", null, null, reason.strip());
             feedback(c, d, actor, "REJECTED", null, null, new ReportDiff(java.util.List.of(), java.util.List.of()),
                     reason.strip());
+            publish(c, d.id());
             return version;
         });
     }
@@ -148,6 +167,7 @@ public final class DraftReview {
                 ps.setObject(9, now());
                 ps.executeUpdate();
             }
+            publish(c, d.id());
             handOver.enqueue(c, d.id(), true);
             return version;
         });
@@ -155,6 +175,17 @@ public final class DraftReview {
 
     private interface Check {
         void check(DraftRow d, Integer ifMatch) throws ReviewRefused;
+    }
+
+    private void publish(Connection c, long draftId) throws SQLException {
+        try {
+            publisher.publish(c, draftId);
+        } catch (SQLException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("the decided DiagnosticReport/" + draftId + " was not published: "
+                    + e.getMessage(), e);
+        }
     }
 
     private interface Step {
@@ -191,6 +222,9 @@ public final class DraftReview {
                 c.rollback();
                 recordRefusal(c, d, entry, r.getMessage());
                 throw r;
+            } catch (RuntimeException e) {
+                c.rollback();
+                throw e;
             } catch (SQLException e) {
                 c.rollback();
                 if (!isConcurrentUpdate(e)) {

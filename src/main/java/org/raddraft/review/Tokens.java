@@ -27,6 +27,14 @@ public final class Tokens {
         return prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
+    /**
+     * The CSRF token of a session: derived from the session token, so a page that can read its own
+     * session answer can send it, and another site (which cannot read the HttpOnly cookie) cannot.
+     */
+    static String csrf(String sessionToken) {
+        return sha256("csrf:" + sessionToken).substring(0, 43);
+    }
+
     static String sha256(String token) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")

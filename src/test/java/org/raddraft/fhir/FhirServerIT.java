@@ -3,7 +3,6 @@ package org.raddraft.fhir;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import java.nio.file.Path;
 import java.util.Map;
@@ -25,7 +24,7 @@ class FhirServerIT {
     @BeforeAll
     static void start() throws Exception {
         daemon = new DaemonProcess(tmp.resolve("home"), Map.of()).start();
-        ris = FhirContext.forR4Cached().newRestfulGenericClient("http://127.0.0.1:" + daemon.httpPort + "/fhir");
+        ris = daemon.fhir();
     }
 
     @AfterAll
@@ -41,6 +40,6 @@ class FhirServerIT {
         assertEquals(200, daemon.httpStatus("/health/live"));
         assertTrue(daemon.http("/health").contains("\"database\":\"UP\""), daemon.http("/health"));
         assertTrue(daemon.http("/metrics").contains("raddraft_studies{state=\"DRAFTED\"}"));
-        assertEquals(404, daemon.httpStatus("/nothing-here"));
+        assertEquals(404, daemon.request("GET", "/nothing-here", daemon.token("integration"), Map.of(), null).statusCode());
     }
 }

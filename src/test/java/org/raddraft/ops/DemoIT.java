@@ -50,6 +50,18 @@ class DemoIT {
                     java.net.http.HttpResponse.BodyHandlers.ofString());
             assertEquals(200, page.statusCode());
             assertTrue(page.body().contains("RadDraft review"), page.body());
+            var client = java.net.http.HttpClient.newHttpClient();
+            var metadata = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + http + "/fhir/metadata"));
+            assertEquals(401, client.send(metadata.build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode(),
+                    "the demo's FHIR API needs a login too");
+            var session = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + http
+                    + "/auth/session")).header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers
+                    .ofString("{\"name\":\"demo-radiologist\",\"password\":\"" + login.group(2) + "\"}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, session.statusCode(), session.body());
+            String token = new ObjectMapper().readTree(session.body()).get("access_token").asText();
+            assertEquals(200, client.send(metadata.header("Authorization", "Bearer " + token).build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode());
         } finally {
             demo.destroy();
             demo.waitFor();

@@ -115,18 +115,19 @@ public final class DaemonProcess implements AutoCloseable {
         }
     }
 
+    /** Status of an anonymous GET (only /health answers those with 200). */
     public int httpStatus(String path) {
         try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+            return client().send(HttpRequest.newBuilder(URI.create(baseUrl() + path))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (Exception e) {
             return -1;
         }
     }
 
+    /** The body of a GET as the test integration account ({@link #token}), e.g. /metrics. */
     public String http(String path) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-                .build(), HttpResponse.BodyHandlers.ofString()).body();
+        return request("GET", path, token("integration"), Map.of(), null).body();
     }
 
     /** {@code raddraft admin studies --json} run as its own process against this daemon's config. */
@@ -199,6 +200,111 @@ public final class DaemonProcess implements AutoCloseable {
 
     public String jdbcUrl() {
         return "jdbc:h2:file:" + home.resolve("db/raddraft") + ";AUTO_SERVER=TRUE";
+    }
+
+    // --- the HTTP API with accounts (review) ---------------------------------------------------------
+
+    /** Password of the test people ({@code it-radiologist}, {@code it-admin}); made at test time only. */
+    public static final String TEST_PASSWORD = "integration-test-password";
+    private final Map<String, String> tokens = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** http://127.0.0.1:port, or https:// when the config sets http.tls.keystore. */
+    public String baseUrl() {
+        return (config.getOrDefault("http.tls.keystore", "").isEmpty() ? "http" : "https") + "://127.0.0.1:" + httpPort;
+    }
+
+    /** A client that trusts the daemon's own keystore when it serves HTTPS (and nothing else). */
+    public HttpClient client() throws Exception {
+        String keystore = config.getOrDefault("http.tls.keystore", "");
+        if (keystore.isEmpty()) {
+            return HttpClient.newHttpClient();
+        }
+        String password = env.getOrDefault("HTTP_TLS_KEYSTORE_PASSWORD", config.getOrDefault("http.tls.keystore-password", ""));
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(Path.of(keystore))) {
+            ks.load(in, password.toCharArray());
+        }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        tmf.init(ks);
+        javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+        ssl.init(null, tmf.getTrustManagers(), null);
+        return HttpClient.newBuilder().sslContext(ssl).build();
+    }
+
+    /**
+     * A bearer token of the test account for a role: {@code it-integration} gets a system token from
+     * {@code admin users add}; {@code it-radiologist} / {@code it-admin} log in with {@link #TEST_PASSWORD}
+     * at POST /auth/session. Made at the first call, then cached.
+     */
+    public String token(String role) throws Exception {
+        String t = tokens.get(role);
+        if (t == null) {
+            t = newAccount("it-" + role, role);
+            tokens.put(role, t);
+        }
+        return t;
+    }
+
+    /** Adds an account {@code name} with this role and returns its token (integration) or a session token (people). */
+    public String newAccount(String name, String role, String... extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of("users", "add", "--name", name, "--role", role));
+        args.addAll(List.of(extra));
+        Dcmtk.Result r = adminWithInput(role.equals("integration") ? "" : TEST_PASSWORD + "\n", args.toArray(String[]::new));
+        if (r.exitCode() != 0) {
+            throw new IllegalStateException("admin users add " + name + " failed: " + r.output());
+        }
+        if (role.equals("integration")) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(rdk_[A-Za-z0-9_-]+)").matcher(r.output());
+            if (!m.find()) {
+                throw new IllegalStateException("no token printed: " + r.output());
+            }
+            return m.group(1);
+        }
+        return login(name, TEST_PASSWORD);
+    }
+
+    /** POST /auth/session; the session's bearer token. */
+    public String login(String name, String password) throws Exception {
+        HttpResponse<String> r = request("POST", "/auth/session", null, Map.of("Content-Type", "application/json"),
+                new ObjectMapper().writeValueAsString(Map.of("name", name, "password", password)));
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("login of " + name + " answered " + r.statusCode() + ": " + r.body());
+        }
+        return new ObjectMapper().readTree(r.body()).get("access_token").asText();
+    }
+
+    /** Any request; {@code token} null = anonymous, {@code body} null = none. */
+    public HttpResponse<String> request(String method, String path, String token, Map<String, String> headers,
+            String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(60))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        headers.forEach(b::header);
+        return client().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** HAPI's FHIR client (the RIS) on /fhir with the test integration account's token. */
+    public ca.uhn.fhir.rest.client.api.IGenericClient fhir() throws Exception {
+        return fhir(token("integration"));
+    }
+
+    public ca.uhn.fhir.rest.client.api.IGenericClient fhir(String token) {
+        var client = ca.uhn.fhir.context.FhirContext.forR4Cached().newRestfulGenericClient(baseUrl() + "/fhir");
+        client.registerInterceptor(new ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor(token));
+        return client;
+    }
+
+    /** {@code raddraft admin <args>} with {@code stdin} as its standard input (passwords). */
+    public Dcmtk.Result adminWithInput(String stdin, String... args) throws Exception {
+        Process p = adminProcess(args).redirectErrorStream(true).start();
+        try (var in = p.getOutputStream()) {
+            in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Dcmtk.Result(p.waitFor(), out);
     }
 
     @Override

@@ -51,9 +51,15 @@ class ReviewPageIT {
         daemon.close();
     }
 
+    /** The page's files anonymously (they must load before the login); study images with a token. */
     HttpResponse<byte[]> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.httpPort + path)).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.httpPort + path));
+        if (path.startsWith("/ui/studies/")) {
+            b.header("Authorization", "Bearer " + daemon.token("radiologist"));
+            assertEquals(401, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.httpPort + path))
+                    .build(), HttpResponse.BodyHandlers.discarding()).statusCode(), "images need a session");
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     @Test
