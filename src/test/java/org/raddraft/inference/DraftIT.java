@@ -130,6 +130,15 @@ class DraftIT {
         var retry = daemon.admin("retry", "--study", badUid);
         assertEquals(0, retry.exitCode(), retry.output());
         assertTrue(retry.output().contains("study " + failed.get("id").asText() + " re-queued for drafting"), retry.output());
+        try (Connection c = DriverManager.getConnection(daemon.jdbcUrl(), "raddraft", "");
+                var ps = c.prepareStatement("SELECT user_name, role FROM audit_event WHERE action = 'retry' AND study_id = ?")) {
+            ps.setLong(1, failed.get("id").asLong());
+            try (ResultSet rs = ps.executeQuery()) {
+                assertTrue(rs.next(), "admin retry is audited");
+                assertTrue(rs.getString(1).startsWith("cli:"), rs.getString(1));
+                assertEquals("admin", rs.getString(2));
+            }
+        }
         await().atMost(60, SECONDS).until(() -> occurrences(daemon.log(), failedLine) == 4);
         awaitState(badUid, "FAILED");
         JsonNode all = daemon.adminJson("retry", "--all-failed");
