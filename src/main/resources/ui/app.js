@@ -222,8 +222,7 @@
   // ---------------------------------------------------------------- draft
 
   async function openDraft(id) {
-    stopPolling();
-    say('');
+    stopPolling(); // the message line keeps what the last decision said
     try {
       const { json, etag } = await api('/fhir/DiagnosticReport/' + encodeURIComponent(id));
       const { json: withResults } = await api('/fhir/DiagnosticReport?_id=' + encodeURIComponent(id)
