@@ -41,6 +41,9 @@ public final class ConfigCheck {
         positive(s, "study.quiet-seconds", 0, 86400, p);
         positive(s, "storage.min-free-mb", 0, Integer.MAX_VALUE, p);
         positive(s, "scope.min-age-years", 0, 150, p);
+        if (!BOOLEANS.contains(s.get("flags.enabled"))) {
+            p.add("flags.enabled: '" + s.get("flags.enabled") + "' is not a boolean; write true or false");
+        }
         if (!BOOLEANS.contains(s.get("dicom.tls.enabled"))) {
             p.add("dicom.tls.enabled: '" + s.get("dicom.tls.enabled") + "' is not a boolean; write true or false");
         } else if (s.getBoolean("dicom.tls.enabled")) {

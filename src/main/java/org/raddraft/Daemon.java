@@ -56,7 +56,8 @@ public final class Daemon implements AutoCloseable {
                 .withDevice(settings.get("model.device"))
                 .withThreads(settings.getInt("model.threads"))
                 .withBeams(settings.getInt("model.beams") == 0 ? null : settings.getInt("model.beams"))
-                .withBatchSize(settings.getInt("draft.batch-size")));
+                .withBatchSize(settings.getInt("draft.batch-size"))
+                .withFlags(settings.getBoolean("flags.enabled")));
         Files.createDirectories(settings.spoolDir().resolve("tmp"));
         db = Database.open(settings.jdbcUrl(), settings.get("store.user"), settings.get("store.password"));
         Clock clock = Clock.systemUTC();

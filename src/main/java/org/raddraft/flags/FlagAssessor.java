@@ -94,12 +94,19 @@ public final class FlagAssessor {
             double p = s.classifier().get(o);
             DraftSignals.Statement st = s.stated().get(o);
             boolean saysPresent = st != null && st.positive();
-            String detail = saysPresent
-                    ? String.format(Locale.ROOT, "The draft reports %s, but the independent image classifier gives it "
-                    + "a probability of only %.2f (its cut-off is %.2f): check that it is there.", lower(o), p, c.cutoffs().get(o))
-                    : String.format(Locale.ROOT, "The draft does not report %s, but the independent image classifier "
-                    + "gives it a probability of %.2f (its cut-off is %.2f): check that it is absent.", lower(o), p,
-                    c.cutoffs().get(o));
+            double cut = c.cutoffs().get(o);
+            String detail;
+            if (saysPresent == p >= cut) { // same side of the cut-off, but within the (negative) margin of it
+                detail = String.format(Locale.ROOT, "The draft %s %s, and the independent image classifier is unsure: "
+                        + "probability %.2f, close to its cut-off %.2f: check it on the image.",
+                        saysPresent ? "reports" : "does not report", lower(o), p, cut);
+            } else if (saysPresent) {
+                detail = String.format(Locale.ROOT, "The draft reports %s, but the independent image classifier gives it "
+                        + "a probability of only %.2f (its cut-off is %.2f): check that it is there.", lower(o), p, cut);
+            } else {
+                detail = String.format(Locale.ROOT, "The draft does not report %s, but the independent image classifier "
+                        + "gives it a probability of %.2f (its cut-off is %.2f): check that it is absent.", lower(o), p, cut);
+            }
             flags.add(new Flag(FlagCode.CLASSIFIER_DISAGREES, o, severity(o, strength(e - margin, c.scale())), round(p),
                     detail));
         }

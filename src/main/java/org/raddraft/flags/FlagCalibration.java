@@ -82,12 +82,24 @@ public record FlagCalibration(String schema, String model, String version, JsonN
     }
 
     /**
-     * @param groups per feature group (e.g. image statistics, encoder features, classifier logits): the
-     *               calibration set's mean and standard deviation per feature and the limit of the group's
-     *               distance (root mean square z-score) beyond which the input is out of distribution
+     * @param groups per feature group (image statistics, encoder features, classifier logits): the
+     *               calibration set's distribution and the limit of the distance beyond which an input is
+     *               out of distribution
      */
     public record Ood(Map<String, Group> groups) {
-        public record Group(double[] mean, double[] std, double limit) {
+        /**
+         * A Mahalanobis distance in the principal axes of the standardised features: {@code z = (x - mean) / std},
+         * {@code p = components z}; distance = sqrt((sum p_k^2 / variances_k + |z - components' p|^2 / residual) / (k + 1)).
+         * Features that move together on the calibration set are expected to move together; an input that
+         * breaks the pattern is far even when each feature alone looks ordinary.
+         *
+         * @param components k principal axes (rows, unit length) of the standardised features
+         * @param variances  their variances (shrunk towards 1 so that a flat axis does not explode)
+         * @param residual   variance left outside the k axes, per dimension
+         * @param limit      distances above this are out of distribution
+         */
+        public record Group(double[] mean, double[] std, double[][] components, double[] variances, double residual,
+                            double limit) {
         }
     }
 

@@ -198,6 +198,11 @@ public final class FlagCalibrator {
         return Double.isInfinite(m) ? 1e9 : m;
     }
 
+    /** At most this many principal axes per OOD group; the rest is one residual term. */
+    static final int OOD_AXES = 16;
+    /** Shrinkage of the axes' variances towards the mean variance (a flat axis of the calibration set must not explode). */
+    static final double OOD_SHRINK = 0.01;
+
     private static FlagCalibration.Ood ood(List<Case> cases) {
         Map<String, List<double[]>> byGroup = new LinkedHashMap<>();
         for (Case c : cases) {
@@ -208,20 +213,127 @@ public final class FlagCalibrator {
         }
         Map<String, FlagCalibration.Ood.Group> groups = new java.util.TreeMap<>();
         byGroup.forEach((g, rows) -> {
-            int d = rows.get(0).length;
-            double[] mean = new double[d];
-            double[] sd = new double[d];
-            for (int j = 0; j < d; j++) {
-                int jj = j;
-                double[] col = rows.stream().mapToDouble(r -> r[jj]).toArray();
-                mean[j] = Arrays.stream(col).average().orElse(0);
-                sd[j] = Math.max(std(col), 1e-3 * Math.max(1e-3, Math.abs(mean[j])));
+            if (rows.size() < 10) {
+                return; // too few to describe a distribution
             }
-            FlagCalibration.Ood.Group unlimited = new FlagCalibration.Ood.Group(mean, sd, 1);
+            FlagCalibration.Ood.Group unlimited = group(rows);
             double max = rows.stream().mapToDouble(r -> RiskFeatures.distance(r, unlimited)).max().orElse(1);
-            groups.put(g, new FlagCalibration.Ood.Group(round(mean), round(sd), Math.round(max * OOD_HEADROOM * 1000) / 1000.0));
+            groups.put(g, new FlagCalibration.Ood.Group(unlimited.mean(), unlimited.std(), unlimited.components(),
+                    unlimited.variances(), unlimited.residual(), Math.round(max * OOD_HEADROOM * 1000) / 1000.0));
         });
         return new FlagCalibration.Ood(groups);
+    }
+
+    /** Mean, spread and principal axes of the standardised rows (Jacobi eigen-decomposition of their covariance). */
+    static FlagCalibration.Ood.Group group(List<double[]> rows) {
+        int d = rows.get(0).length;
+        int n = rows.size();
+        double[] mean = new double[d];
+        double[] sd = new double[d];
+        for (int j = 0; j < d; j++) {
+            int jj = j;
+            double[] col = rows.stream().mapToDouble(r -> r[jj]).toArray();
+            mean[j] = round(Arrays.stream(col).average().orElse(0));
+            sd[j] = round(Math.max(std(col), 1e-3 * Math.max(1e-3, Math.abs(mean[j]))));
+        }
+        double[][] cov = new double[d][d];
+        for (double[] r : rows) {
+            double[] z = new double[d];
+            for (int j = 0; j < d; j++) {
+                z[j] = (r[j] - mean[j]) / sd[j];
+            }
+            for (int a = 0; a < d; a++) {
+                for (int b = a; b < d; b++) {
+                    cov[a][b] += z[a] * z[b] / (n - 1);
+                }
+            }
+        }
+        for (int a = 0; a < d; a++) {
+            for (int b = 0; b < a; b++) {
+                cov[a][b] = cov[b][a];
+            }
+        }
+        double[][] vectors = new double[d][d];
+        double[] values = jacobi(cov, vectors);
+        Integer[] order = new Integer[d];
+        for (int i = 0; i < d; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(values[b], values[a]));
+        int k = Math.min(d, OOD_AXES);
+        double total = Arrays.stream(values).map(v -> Math.max(v, 0)).sum();
+        double meanVar = total / d;
+        double[][] comps = new double[k][d];
+        double[] vars = new double[k];
+        double kept = 0;
+        for (int a = 0; a < k; a++) {
+            int idx = order[a];
+            for (int j = 0; j < d; j++) {
+                comps[a][j] = round(vectors[j][idx]);
+            }
+            double v = Math.max(values[idx], 0);
+            kept += v;
+            vars[a] = round((1 - OOD_SHRINK) * v + OOD_SHRINK * meanVar);
+        }
+        double residual = d > k ? Math.max((total - kept) / (d - k), OOD_SHRINK * meanVar) : 1;
+        return new FlagCalibration.Ood.Group(mean, sd, comps, vars, round(residual), 1);
+    }
+
+    /** Eigenvalues of the symmetric matrix {@code a} (destroyed); eigenvectors into the columns of {@code v}. */
+    static double[] jacobi(double[][] a, double[][] v) {
+        int n = a.length;
+        for (int i = 0; i < n; i++) {
+            Arrays.fill(v[i], 0);
+            v[i][i] = 1;
+        }
+        for (int sweep = 0; sweep < 100; sweep++) {
+            double off = 0;
+            for (int p = 0; p < n; p++) {
+                for (int q = p + 1; q < n; q++) {
+                    off += a[p][q] * a[p][q];
+                }
+            }
+            if (off < 1e-18) {
+                break;
+            }
+            for (int p = 0; p < n; p++) {
+                for (int q = p + 1; q < n; q++) {
+                    if (Math.abs(a[p][q]) < 1e-15) {
+                        continue;
+                    }
+                    double theta = (a[q][q] - a[p][p]) / (2 * a[p][q]);
+                    double t = Math.signum(theta) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+                    if (theta == 0) {
+                        t = 1;
+                    }
+                    double c = 1 / Math.sqrt(t * t + 1);
+                    double s = t * c;
+                    for (int k = 0; k < n; k++) {
+                        double akp = a[k][p];
+                        double akq = a[k][q];
+                        a[k][p] = c * akp - s * akq;
+                        a[k][q] = s * akp + c * akq;
+                    }
+                    for (int k = 0; k < n; k++) {
+                        double apk = a[p][k];
+                        double aqk = a[q][k];
+                        a[p][k] = c * apk - s * aqk;
+                        a[q][k] = s * apk + c * aqk;
+                    }
+                    for (int k = 0; k < n; k++) {
+                        double vkp = v[k][p];
+                        double vkq = v[k][q];
+                        v[k][p] = c * vkp - s * vkq;
+                        v[k][q] = s * vkp + c * vkq;
+                    }
+                }
+            }
+        }
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = a[i][i];
+        }
+        return out;
     }
 
     /** Logistic regression (Newton's method, ridge penalty) of "has a wrong finding" on the standardised features. */

@@ -92,15 +92,32 @@ public final class RiskFeatures {
         return worst == null ? new Ood(Double.NaN, null, Double.NaN) : worst;
     }
 
-    /** Root mean square z-score of the features against the group's calibration mean and spread. */
+    /** The group's Mahalanobis distance of {@code x} (see {@link FlagCalibration.Ood.Group}). */
     static double distance(double[] x, FlagCalibration.Ood.Group g) {
-        double sum = 0;
         int n = Math.min(x.length, g.mean().length);
+        double[] z = new double[n];
+        double norm = 0;
         for (int i = 0; i < n; i++) {
-            double z = (x[i] - g.mean()[i]) / Math.max(g.std()[i], 1e-6);
-            sum += z * z;
+            z[i] = (x[i] - g.mean()[i]) / Math.max(g.std()[i], 1e-9);
+            norm += z[i] * z[i];
         }
-        return n == 0 ? 0 : Math.sqrt(sum / n);
+        int k = g.components() == null ? 0 : g.components().length;
+        double sum = 0;
+        double inAxes = 0;
+        for (int a = 0; a < k; a++) {
+            double p = 0;
+            for (int i = 0; i < n; i++) {
+                p += g.components()[a][i] * z[i];
+            }
+            sum += p * p / Math.max(g.variances()[a], 1e-9);
+            inAxes += p * p;
+        }
+        double rest = Math.max(0, norm - inAxes);
+        int restDims = n - k;
+        if (restDims > 0) {
+            sum += rest / Math.max(g.residual(), 1e-9);
+        }
+        return Math.sqrt(sum / Math.max(1, k + (restDims > 0 ? 1 : 0)));
     }
 
     /**

@@ -33,7 +33,7 @@ public final class CalibrateCommand implements App.Command {
               --model DIR    model directory; flags-calibration.json is written into it (or to --out)
               --seed S       calibration phantom seed (default: the manifest's evaluation.calibration_seed);
                              never the held-out evaluation.generator_seed
-              --studies N    studies of the calibration set (default 300)
+              --studies N    studies of the calibration set (default 500)
               --data DIR     use this `raddraft phantoms` output instead of generating
               --threads T    ONNX Runtime intra-op threads (default: available processors, at most 4)
               --out FILE     write here instead of DIR/flags-calibration.json
@@ -41,7 +41,7 @@ public final class CalibrateCommand implements App.Command {
               --refit FILE   fit from such a file instead of drafting (same model, e.g. after changing the manifest's flags)
             """;
 
-    static final int DEFAULT_STUDIES = 300;
+    static final int DEFAULT_STUDIES = 500;
 
     private final PrintStream out;
     private final PrintStream err;

@@ -28,11 +28,11 @@ import org.raddraft.report.ReportLabels;
  *       stated finding, minus with the region that carries it occluded, found by the classifier's
  *       occlusion sensitivity on a coarse grid of the frontal view;</li>
  *   <li>out-of-distribution features: image statistics of each view, the encoder's mean hidden state and
- *       the classifier's logits.</li>
+ *       the classifier's logits on the frontal view alone.</li>
  * </ul>
  * One batch costs one classifier call, one occlusion call of {@code GRID x GRID} images per draft with
- * a finding, one encoder and one decoder call for the occluded images, and one decoder call for noise
- * (its encoding is computed once).
+ * a finding, one encoder and one decoder call for the occluded images, one decoder call for noise (its
+ * encoding is computed once), and one encoder and one classifier call on the frontal views alone.
  */
 final class ConfidenceSignals {
 
@@ -43,8 +43,10 @@ final class ConfidenceSignals {
     /** OOD feature groups, as named in the calibration file. */
     static final String IMAGE = "frontal_image";
     static final String LATERAL_IMAGE = "lateral_image";
-    static final String ENCODER = "encoder";
-    static final String CLASSIFIER = "classifier_logits";
+    /** Encoder and classifier features are taken on the frontal view alone (the lateral filled as when missing), so
+     * that a study with and one without a lateral are compared with the same distribution. */
+    static final String ENCODER = "encoder_frontal";
+    static final String CLASSIFIER = "classifier_frontal";
 
     private static final Pattern NUMBERING = Pattern.compile("^\\s*(findings:|impression:)?\\s*(\\d+\\.)?\\s*$");
     private static final Pattern HEADING = Pattern.compile("^\\s*(findings:|impression:)\\s*");
@@ -58,10 +60,13 @@ final class ConfidenceSignals {
     private final boolean[] digits;
     private final float[] black;
     private final float[] white;
+    private final float lateralFill;
     private volatile OrtSeq2Seq.Encoded noise;
 
+    /** @param lateralFill the normalised value a missing lateral view is filled with (model manifest) */
     ConfidenceSignals(OrtSeq2Seq rt, OrtClassifier classifier, ReportText text, GenerationConfig generation,
-                      Preprocessor preprocessor) {
+                      Preprocessor preprocessor, float lateralFill) {
+        this.lateralFill = lateralFill;
         this.rt = rt;
         this.classifier = classifier;
         this.text = text;
@@ -102,7 +107,15 @@ final class ConfidenceSignals {
         }
         float[] logits = classifier == null ? null : classifier.logits(pixels, n);
         int k = classifier == null ? 0 : classifier.labels().size();
-        OrtSeq2Seq.Encoded real = rt.encode(pixels, n);
+        float[] frontal = pixels;
+        if (rt.views() > 1 && drafts.stream().anyMatch(d -> d.missingView() == null)) {
+            frontal = pixels.clone();
+            for (int b = 0; b < n; b++) {
+                Arrays.fill(frontal, b * per + plane, (b + 1) * per, lateralFill);
+            }
+        }
+        OrtSeq2Seq.Encoded frontalEncoded = rt.encode(frontal, n);
+        float[] frontalLogits = classifier == null ? null : frontal == pixels ? logits : classifier.logits(frontal, n);
 
         // image replaced by noise: the same noise for every study, encoded once
         int[][] ids = drafts.stream().map(Drafted::ids).toArray(int[][]::new);
@@ -131,11 +144,11 @@ final class ConfidenceSignals {
             if (rt.views() > 1 && d.missingView() == null) {
                 ood.put(LATERAL_IMAGE, imageStats(pixels, b * per + plane, plane, 1));
             }
-            ood.put(ENCODER, meanHidden(real, b));
-            if (logits != null) {
+            ood.put(ENCODER, meanHidden(frontalEncoded, b));
+            if (frontalLogits != null) {
                 double[] l = new double[k];
                 for (int j = 0; j < k; j++) {
-                    l[j] = logits[b * k + j];
+                    l[j] = frontalLogits[b * k + j];
                 }
                 ood.put(CLASSIFIER, l);
             }

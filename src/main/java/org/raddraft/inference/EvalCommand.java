@@ -335,8 +335,10 @@ public final class EvalCommand implements App.Command {
     }
 
     private void printTable(Result r, ModelDirectory.Manifest m, Long seed, int threads, int batch) {
-        out.printf(Locale.ROOT, "=== raddraft eval: %s %s on %d held-out phantom studies (seed %s), device %s, %d threads, batch %d ===%n",
-                m.name(), m.version(), r.studies, seed == null ? "?" : seed, r.device, threads, batch);
+        boolean heldOut = seed != null && seed.equals(m.evalSeed());
+        out.printf(Locale.ROOT, "=== raddraft eval: %s %s on %d %s phantom studies (seed %s), device %s, %d threads, batch %d ===%n",
+                m.name(), m.version(), r.studies, heldOut ? "held-out" : "", seed == null ? "?" : seed, r.device, threads,
+                batch);
         out.printf(Locale.ROOT, "%-28s %7s %6s %6s %6s%n", "observation", "support", "P", "R", "F1");
         for (Observation o : Observation.values()) {
             int[] c = r.counts.get(o);

@@ -91,7 +91,10 @@ public final class OnnxDrafter implements Drafter {
         this.options = options;
         this.generation = model.generation();
         this.classifier = classifier;
-        this.signals = options.flags() ? new ConfidenceSignals(runtime, classifier, text, generation, preprocessor) : null;
+        float fill = "black".equals(model.manifest().missingViewFill()) && runtime.views() > 1
+                ? preprocessor.normalise(new float[] {0f}, 1)[0] : 0f;
+        this.signals = options.flags() ? new ConfidenceSignals(runtime, classifier, text, generation, preprocessor, fill)
+                : null;
         this.assessor = calibration == null || !options.flags() ? null : new FlagAssessor(calibration);
     }
 
@@ -194,9 +197,24 @@ public final class OnnxDrafter implements Drafter {
                 out[i] = DraftOutcome.failed(s.studyId(), "cannot preprocess images: " + e.getMessage());
             }
         }
+        List<Draft> drafts = draftPrepared(prepared);
+        for (int j = 0; j < ok.size(); j++) {
+            out[ok.get(j)] = DraftOutcome.drafted(studies.get(ok.get(j)).studyId(), drafts.get(j));
+        }
+        return Arrays.asList(out);
+    }
+
+    /** Drafts {@code pixel_values} rows already prepared (tests feed blank and noise images this way). */
+    List<Draft> draftPixels(List<float[]> pixels, String missingView) throws InferenceException {
+        return draftPrepared(pixels.stream().map(p -> new Prepared(p, missingView, 0)).toList());
+    }
+
+    /** Generates, measures the confidence signals and raises the flags, in batches of {@link Options#batchSize}. */
+    private List<Draft> draftPrepared(List<Prepared> prepared) throws InferenceException {
+        List<Draft> out = new ArrayList<>();
         int per = runtime.views() * runtime.imageSize() * runtime.imageSize();
-        for (int from = 0; from < ok.size(); from += options.batchSize()) {
-            int to = Math.min(ok.size(), from + options.batchSize());
+        for (int from = 0; from < prepared.size(); from += options.batchSize()) {
+            int to = Math.min(prepared.size(), from + options.batchSize());
             int n = to - from;
             float[] batch = new float[n * per];
             for (int j = 0; j < n; j++) {
@@ -218,7 +236,6 @@ public final class OnnxDrafter implements Drafter {
             List<DraftSignals> measured = signals == null ? null : signals.measure(batch, drafted);
             long flagMillis = (System.nanoTime() - f0) / 1_000_000;
             for (int j = 0; j < n; j++) {
-                int idx = ok.get(from + j);
                 Prepared p = prepared.get(from + j);
                 Decoding.Sequence seq = seqs.get(j);
                 String[] sec = sections.get(j);
@@ -229,14 +246,12 @@ public final class OnnxDrafter implements Drafter {
                 }
                 DraftSignals ds = measured == null ? null : measured.get(j);
                 Assessment a = ds == null || assessor == null ? null : assessor.assess(ds);
-                Draft d = new Draft(sec[0], sec[1], ids, List.copyOf(lps), p.missingView, p.millis, genMillis,
-                        model.manifest().name(), model.manifest().version(), ds, a, flagMillis);
-                out[idx] = DraftOutcome.drafted(studies.get(idx).studyId(), d);
-                LOG.debug("study {}: drafted {} tokens in {} ms (batch of {})", studies.get(idx).studyId(), ids.size(),
-                        genMillis, n);
+                out.add(new Draft(sec[0], sec[1], ids, List.copyOf(lps), p.missingView, p.millis, genMillis,
+                        model.manifest().name(), model.manifest().version(), ds, a, flagMillis));
             }
+            LOG.debug("drafted a batch of {} in {} ms, confidence signals {} ms", n, genMillis, flagMillis);
         }
-        return Arrays.asList(out);
+        return out;
     }
 
     List<Decoding.Sequence> generate(float[] pixels, int batch) throws InferenceException {

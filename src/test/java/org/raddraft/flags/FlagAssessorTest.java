@@ -26,7 +26,7 @@ class FlagAssessorTest {
                 new FlagCalibration.Classifier(cut, 2.0, 1.0, 2.0),
                 new FlagCalibration.Grounding(0.1, 0.05, 0.1),
                 new FlagCalibration.Ood(Map.of("image", new FlagCalibration.Ood.Group(new double[] {0, 0},
-                        new double[] {1, 1}, 3))),
+                        new double[] {1, 1}, new double[][] {{1, 0}, {0, 1}}, new double[] {1, 1}, 1, 3))),
                 new FlagCalibration.Risk(List.of("disagreement", "neg_mean_logprob"), new double[] {0, 0.2},
                         new double[] {1, 0.1}, -2, new double[] {1, 1}), null);
     }

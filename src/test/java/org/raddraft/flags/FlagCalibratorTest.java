@@ -56,6 +56,30 @@ class FlagCalibratorTest {
     }
 
     @Test
+    void jacobiFindsTheEigenvaluesOfASymmetricMatrix() {
+        double[][] v = new double[2][2];
+        double[] e = FlagCalibrator.jacobi(new double[][] {{2, 1}, {1, 2}}, v);
+        java.util.Arrays.sort(e);
+        assertEquals(1, e[0], 1e-9);
+        assertEquals(3, e[1], 1e-9);
+    }
+
+    @Test
+    void anInputBreakingTheCalibrationSetsCorrelationIsFarThoughEachFeatureLooksOrdinary() {
+        Random r = new Random(3);
+        List<double[]> rows = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            double a = r.nextGaussian();
+            rows.add(new double[] {a, a + 0.1 * r.nextGaussian()});
+        }
+        FlagCalibration.Ood.Group g = FlagCalibrator.group(rows);
+        double along = RiskFeatures.distance(new double[] {2, 2}, g);
+        double across = RiskFeatures.distance(new double[] {2, -2}, g);
+        assertTrue(along < 2, "two sigma along the shared axis: " + along);
+        assertTrue(across > 10 * along, "against the correlation: " + across + " vs " + along);
+    }
+
+    @Test
     void aurocCountsTiesAsHalf() {
         assertEquals(1.0, FlagMetrics.auroc(new double[] {0.9, 0.8, 0.1}, new boolean[] {true, true, false}), 1e-12);
         assertEquals(0.5, FlagMetrics.auroc(new double[] {0.5, 0.5}, new boolean[] {true, false}), 1e-12);
