@@ -60,7 +60,8 @@ public final class AccessPolicy {
         if (path.startsWith("/fhir/AuditEvent")) {
             return Rule.roles("FHIR AuditEvent", Role.ADMIN);
         }
-        if (path.startsWith("/fhir/DiagnosticReport/") && (path.endsWith("/$approve") || path.endsWith("/$reject"))) {
+        if (path.startsWith("/fhir/DiagnosticReport/") && (path.endsWith("/$approve") || path.endsWith("/$reject")
+                || path.endsWith("/$amend"))) {
             return Rule.roles("FHIR " + path.substring(path.lastIndexOf('$')), Role.RADIOLOGIST, Role.INTEGRATION);
         }
         if (path.startsWith("/fhir/")) {

@@ -18,7 +18,9 @@ import org.hl7.fhir.r4.model.StringType;
 
 /**
  * {@code POST /fhir/DiagnosticReport/{id}/$approve} (Parameters: optional {@code findings},
- * {@code impression}) and {@code $reject} ({@code reason}, required). The version the reviewer saw
+ * {@code impression}), {@code $reject} ({@code reason}, required) and {@code $amend}, the correction
+ * of an approved report ({@code findings} and/or {@code impression}, {@code reason} required; 409 when
+ * the report is not approved). The version the reviewer saw
  * goes in {@code If-Match} (W/"versionId"): a stale one gets 412 and changes nothing. An integration
  * account names the radiologist it acts for in the header {@code X-Acting-For} or the Parameters part
  * {@code practitioner} (the account name). Answers the DiagnosticReport as it now stands, with its ETag.
@@ -61,6 +63,20 @@ public final class ReviewOperations {
         long draftId = draftId(id);
         Actor actor = actor(rd, practitioner);
         DraftReview.Decision d = decided(() -> review.reject(draftId, ifMatch(rd), actor, text(reason)));
+        return answer(rd, d);
+    }
+
+    @Operation(name = "$amend", type = DiagnosticReport.class, idempotent = false)
+    public IBaseResource amend(@IdParam IdType id,
+            @OperationParam(name = "findings", max = 1) StringType findings,
+            @OperationParam(name = "impression", max = 1) StringType impression,
+            @OperationParam(name = "reason", max = 1) StringType reason,
+            @OperationParam(name = "practitioner", max = 1) StringType practitioner,
+            ServletRequestDetails rd) throws Exception {
+        long draftId = draftId(id);
+        Actor actor = actor(rd, practitioner);
+        DraftReview.Decision d = decided(() -> review.amend(draftId, ifMatch(rd), actor, text(findings), text(impression),
+                text(reason)));
         return answer(rd, d);
     }
 

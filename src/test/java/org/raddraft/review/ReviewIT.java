@@ -197,6 +197,34 @@ class ReviewIT {
     }
 
     @Test
+    void amendOfAnApprovedReportCorrectsItAuditedAndRefusesWhatItMust() throws Exception {
+        long id = drafts(1).get(0);
+        HttpResponse<String> notYet = op(id, "amend", drA, Map.of(), parameters("impression", "Normal.", "reason", "typo"));
+        assertEquals(409, notYet.statusCode(), notYet.body());
+        assertTrue(diagnostics(notYet).contains("not approved yet"), notYet.body());
+        assertEquals(200, op(id, "approve", drA, Map.of(), null).statusCode());
+        int v = version(id);
+
+        HttpResponse<String> noReason = op(id, "amend", drB, Map.of(), parameters("impression", "Normal."));
+        assertEquals(400, noReason.statusCode(), noReason.body());
+        assertTrue(diagnostics(noReason).contains("parameter 'reason' is required"), noReason.body());
+        HttpResponse<String> stale = op(id, "amend", drB, Map.of("If-Match", "W/\"" + (v - 1) + "\""),
+                parameters("impression", "Normal.", "reason", "wrong side"));
+        assertEquals(412, stale.statusCode(), stale.body());
+        assertEquals(403, op(id, "amend", admin, Map.of(), parameters("impression", "Normal.", "reason", "x")).statusCode());
+
+        HttpResponse<String> ok = op(id, "amend", drB, Map.of("If-Match", "W/\"" + v + "\""),
+                parameters("impression", "No acute abnormality.", "reason", "wrong side"));
+        assertEquals(200, ok.statusCode(), ok.body());
+        assertEquals("W/\"" + (v + 1) + "\"", ok.headers().firstValue("ETag").orElse(null));
+        assertEquals("No acute abnormality.", column("SELECT final_impression FROM draft WHERE id = ?", id));
+        assertEquals("1", column("SELECT amendments FROM draft WHERE id = ?", id));
+        assertEquals("dr-b", column("SELECT u.name FROM draft d JOIN app_user u ON u.id = d.reviewer_id WHERE d.id = ?", id));
+        assertEquals("wrong side", column("SELECT reason FROM draft_amendment WHERE draft_id = ?", id));
+        assertEquals("0", column("SELECT outcome FROM audit_event WHERE action = 'amend' AND outcome = '0' AND draft_id = ?", id));
+    }
+
+    @Test
     void rejectWithoutReasonGets400NamingTheParameterThenRejectsWithOne() throws Exception {
         long id = drafts(1).get(0);
         HttpResponse<String> r = op(id, "reject", drA, Map.of(), null);
@@ -406,7 +434,7 @@ class ReviewIT {
      */
     @Test
     void endpointByRoleTableMatchesThePolicy() throws Exception {
-        List<Long> ids = drafts(5);
+        List<Long> ids = drafts(7); // one to read, two per operation on a draft
         long read = ids.get(0);
         String readUid = (String) column("SELECT s.study_instance_uid FROM study s JOIN draft d ON d.study_id = s.id WHERE d.id = ?", read);
         String login = "{\"name\":\"%s\",\"password\":\"" + DaemonProcess.TEST_PASSWORD + "\"}";
@@ -419,6 +447,9 @@ class ReviewIT {
                 new Endpoint("POST", "/fhir/DiagnosticReport/{draft}/$approve", parameters(), expect(401, 401, 200, 200, 403)),
                 new Endpoint("POST", "/fhir/DiagnosticReport/{draft}/$reject", parameters("reason", "table test"),
                         expect(401, 401, 200, 200, 403)),
+                // a fresh draft is not approved yet: the radiologist gets past the checks to a 409
+                new Endpoint("POST", "/fhir/DiagnosticReport/{draft}/$amend", parameters("impression", "x", "reason", "t"),
+                        expect(401, 401, PASSES, PASSES, 403)),
                 new Endpoint("GET", "/fhir/AuditEvent?_count=5", null, expect(401, 401, 403, 403, 200)),
                 new Endpoint("POST", "/auth/session", login, expect(401, 401, 200, 401, 200)),
                 new Endpoint("DELETE", "/auth/session", null, expect(401, 401, 204, 204, 204)),
