@@ -74,6 +74,7 @@ public final class App {
                   admin audit --study UID [--json] --config FILE   one study's audit trail
                   admin feedback --out FILE.jsonl --config FILE    export review feedback (no patient identifiers)
                   admin draft --study UID [--json] --config FILE   a study's draft with its flags, risk score and priority
+                  admin outbox --config FILE [--json] [--requeue ID | --requeue-dead]   deliveries per channel; send DEAD ones again
                   labeller-eval FILE.jsonl [--json]   report labeller agreement with the file's mesh_major tags
                   eval --model DIR [--studies N] [--seed S] [--json]   draft the held-out phantom set; label-F1, BLEU-4, ROUGE-L, speed
                   calibrate --model DIR [--seed S] [--studies N]   fit the model's confidence-flag calibration on phantoms

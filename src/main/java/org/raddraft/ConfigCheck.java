@@ -88,6 +88,19 @@ public final class ConfigCheck {
         if (!s.get("delivery.mllp.host").isEmpty()) {
             positive(s, "delivery.mllp.port", 1, 65535, p);
         }
+        positive(s, "delivery.mllp.ack-timeout-seconds", 1, 600, p);
+        positive(s, "delivery.poll-ms", 10, 3_600_000, p);
+        positive(s, "delivery.max-in-flight", 1, 100, p);
+        positive(s, "delivery.redeliveries", 0, 10, p);
+        positive(s, "delivery.redelivery-delay-ms", 0, 60_000, p);
+        positive(s, "delivery.retry-seconds", 1, 86400, p);
+        positive(s, "delivery.retry-max-seconds", 1, 7 * 86400, p);
+        positive(s, "delivery.max-attempts", 1, 10_000, p);
+        positive(s, "delivery.ready-max-backlog-seconds", 1, 30 * 86400, p);
+        if (!Set.of("P", "T", "D").contains(s.get("delivery.hl7.processing-id"))) {
+            p.add("delivery.hl7.processing-id: '" + s.get("delivery.hl7.processing-id")
+                    + "' is not an HL7 processing id; write P (production), T (training) or D (debugging)");
+        }
     }
 
     /**

@@ -6,9 +6,15 @@ import java.time.Clock;
 import java.time.Duration;
 import ca.uhn.fhir.context.FhirContext;
 import org.apache.camel.main.Main;
+import org.raddraft.delivery.ChannelOff;
 import org.raddraft.delivery.DeliveryChannels;
 import org.raddraft.delivery.Outbox;
 import org.raddraft.fhir.FhirServer;
+import org.raddraft.delivery.DeliveryQueue;
+import org.raddraft.delivery.FinalReports;
+import org.raddraft.delivery.Hl7Sender;
+import org.raddraft.delivery.OutboxGauges;
+import org.raddraft.delivery.OutboxListing;
 import org.raddraft.inference.DraftQueue;
 import org.raddraft.inference.OnnxDrafter;
 import org.raddraft.ingest.DirectorySyncer;
@@ -74,6 +80,13 @@ public final class Daemon implements AutoCloseable {
         Health health = new Health(db, settings.spoolDir(), settings.getLong("storage.min-free-mb"), java.util.Map.of(
                 "status", "UP", "name", drafter.model().manifest().name(),
                 "version", drafter.model().manifest().version(), "device", drafter.device()));
+        OutboxGauges outbox = new OutboxGauges(db, clock,
+                Duration.ofSeconds(settings.getLong("delivery.ready-max-backlog-seconds")));
+        health.detailedCheck("delivery", () -> {
+            OutboxListing.Backlog b = outbox.backlog();
+            return new Health.Status(outbox.ready(b), java.util.Map.of("waiting", b.waiting(), "dead", b.dead(),
+                    "oldest_waiting_seconds", b.oldestWaitingSeconds()));
+        });
         metrics = new PrometheusMetrics(db);
         FhirServer fhir = new FhirServer(FhirContext.forR4Cached());
         Authenticator authenticator = new Authenticator(db, clock, oidc(settings),
@@ -96,6 +109,7 @@ public final class Daemon implements AutoCloseable {
         camel.bind("studyAssembler", assembler);
         camel.bind("draftQueue", draftQueue);
         camel.bind("drafter", drafter);
+        bindDelivery(settings, clock);
         log.info("RadDraft home {}", home);
     }
 
@@ -108,6 +122,22 @@ public final class Daemon implements AutoCloseable {
         return new OidcVerifier(s.get("auth.oidc.issuer"), s.get("auth.oidc.audience"),
                 jwks.startsWith("https://") ? jwks : s.path("auth.oidc.jwks").toString(),
                 s.get("auth.oidc.username-claim"), s.get("auth.oidc.roles-claim"));
+    }
+
+    /** The outbox work list, the report loader and one sender per channel (ChannelOff when it has no address). */
+    private void bindDelivery(Settings s, Clock clock) {
+        camel.bind("deliveryQueue", new DeliveryQueue(db, clock, s.getInt("delivery.max-in-flight"),
+                s.getInt("delivery.max-attempts"), Duration.ofSeconds(s.getLong("delivery.retry-seconds")),
+                Duration.ofSeconds(s.getLong("delivery.retry-max-seconds"))));
+        camel.bind("finalReports", new FinalReports(db, s.spoolDir()));
+        camel.bind("hl7Sender", s.get("delivery.mllp.host").isEmpty()
+                ? new ChannelOff(DeliveryChannels.HL7, "delivery.mllp.host")
+                : new Hl7Sender(s.get("delivery.mllp.host"), s.getInt("delivery.mllp.port"),
+                        Duration.ofSeconds(s.getLong("delivery.mllp.ack-timeout-seconds")),
+                        new Hl7Sender.Header(s.get("delivery.hl7.sending-application"),
+                                s.get("delivery.hl7.sending-facility"), s.get("delivery.hl7.receiving-application"),
+                                s.get("delivery.hl7.receiving-facility"), s.get("delivery.hl7.processing-id")), clock));
+        camel.bind("fhirSender", new ChannelOff(DeliveryChannels.FHIR, "delivery.fhir.base-url"));
     }
 
     /** Channel -> where it sends, "" when off (no address configured). */

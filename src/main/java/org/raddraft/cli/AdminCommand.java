@@ -25,6 +25,7 @@ public final class AdminCommand implements App.Command {
         c.put("audit", new AdminAudit());
         c.put("feedback", new AdminFeedback());
         c.put("draft", new AdminDraft());
+        c.put("outbox", new AdminOutbox());
         return c;
     }
 

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.raddraft.store.Database;
 
 /**
@@ -19,6 +20,7 @@ public final class Health {
     private final long minFreeMb;
     private final Map<String, Object> model;
     private final Map<String, BooleanSupplier> checks = new java.util.concurrent.ConcurrentSkipListMap<>();
+    private final Map<String, Supplier<Status>> detailed = new java.util.concurrent.ConcurrentSkipListMap<>();
 
     /** @param model what is loaded (name, version, device): the daemon does not start without one */
     public Health(Database db, Path spool, long minFreeMb, Map<String, Object> model) {
@@ -31,6 +33,16 @@ public final class Health {
     /** Adds a readiness check: {@code /health/ready} is DOWN while {@code up} says false. */
     public Health check(String name, BooleanSupplier up) {
         checks.put(name, up);
+        return this;
+    }
+
+    /** A check's verdict with what it wants shown next to it (e.g. the delivery backlog). */
+    public record Status(boolean up, Map<String, Object> details) {
+    }
+
+    /** Adds a readiness check that also reports details: {@code /health/ready} is DOWN while it is not up. */
+    public Health detailedCheck(String name, Supplier<Status> status) {
+        detailed.put(name, status);
         return this;
     }
 
@@ -50,6 +62,14 @@ public final class Health {
             boolean up = c.getValue().getAsBoolean();
             checks.put(c.getKey(), up ? "UP" : "DOWN");
             all &= up;
+        }
+        for (Map.Entry<String, Supplier<Status>> c : detailed.entrySet()) {
+            Status st = c.getValue().get();
+            Map<String, Object> shown = new LinkedHashMap<>();
+            shown.put("status", st.up() ? "UP" : "DOWN");
+            shown.putAll(st.details());
+            checks.put(c.getKey(), shown);
+            all &= st.up();
         }
         return new Report(all, checks);
     }
