@@ -85,6 +85,20 @@ public final class ConfigCheck {
                 p.add("delivery.fhir.base-url: '" + url + "' is not a URL (" + e.getReason() + "); write e.g. https://fhir.example.org/fhir");
             }
         }
+        String auth = s.get("delivery.fhir.auth");
+        if (!Set.of("none", "bearer", "basic").contains(auth)) {
+            p.add("delivery.fhir.auth: '" + auth + "' is not supported; write none, bearer or basic");
+        } else if (!url.isEmpty() && auth.equals("bearer") && s.get("delivery.fhir.token").isEmpty()) {
+            p.add("delivery.fhir.token: empty but delivery.fhir.auth=bearer; set DELIVERY_FHIR_TOKEN in the environment");
+        } else if (!url.isEmpty() && auth.equals("basic")
+                && (s.get("delivery.fhir.user").isEmpty() || s.get("delivery.fhir.password").isEmpty())) {
+            p.add("delivery.fhir.user / delivery.fhir.password: both needed for delivery.fhir.auth=basic;"
+                    + " set the password as DELIVERY_FHIR_PASSWORD in the environment");
+        }
+        positive(s, "delivery.fhir.timeout-seconds", 1, 600, p);
+        if (s.get("delivery.fhir.identifier-system").isBlank()) {
+            p.add("delivery.fhir.identifier-system: empty; write a URI such as urn:raddraft:report or your organisation's urn:oid:...");
+        }
         if (!s.get("delivery.mllp.host").isEmpty()) {
             positive(s, "delivery.mllp.port", 1, 65535, p);
         }

@@ -11,6 +11,7 @@ import org.raddraft.delivery.DeliveryChannels;
 import org.raddraft.delivery.Outbox;
 import org.raddraft.fhir.FhirServer;
 import org.raddraft.delivery.DeliveryQueue;
+import org.raddraft.delivery.FhirSender;
 import org.raddraft.delivery.FinalReports;
 import org.raddraft.delivery.Hl7Sender;
 import org.raddraft.delivery.OutboxGauges;
@@ -137,7 +138,19 @@ public final class Daemon implements AutoCloseable {
                         new Hl7Sender.Header(s.get("delivery.hl7.sending-application"),
                                 s.get("delivery.hl7.sending-facility"), s.get("delivery.hl7.receiving-application"),
                                 s.get("delivery.hl7.receiving-facility"), s.get("delivery.hl7.processing-id")), clock));
-        camel.bind("fhirSender", new ChannelOff(DeliveryChannels.FHIR, "delivery.fhir.base-url"));
+        camel.bind("fhirSender", s.get("delivery.fhir.base-url").isEmpty()
+                ? new ChannelOff(DeliveryChannels.FHIR, "delivery.fhir.base-url")
+                : new FhirSender(s.get("delivery.fhir.base-url"), fhirAuth(s),
+                        Duration.ofSeconds(s.getLong("delivery.fhir.timeout-seconds")), db, FhirContext.forR4Cached(),
+                        s.get("delivery.fhir.identifier-system")));
+    }
+
+    static FhirSender.Auth fhirAuth(Settings s) {
+        return switch (s.get("delivery.fhir.auth")) {
+            case "bearer" -> new FhirSender.Auth("bearer", null, s.get("delivery.fhir.token"));
+            case "basic" -> new FhirSender.Auth("basic", s.get("delivery.fhir.user"), s.get("delivery.fhir.password"));
+            default -> FhirSender.Auth.NONE;
+        };
     }
 
     /** Channel -> where it sends, "" when off (no address configured). */
