@@ -67,4 +67,17 @@ class SettingsTest {
         assertTrue(p.get(0).startsWith("delivery.fhir.base-url: 'ftp://fhir.example/fhir' is not an http(s) URL"), p.get(0));
         assertTrue(p.contains("delivery.mllp.port: 0 is out of range; write a whole number from 1 to 65535"), p.toString());
     }
+
+    @Test
+    void checkConfigNamesTheMissingFhirSecret() throws Exception {
+        Path f = dir.resolve("fhir.properties");
+        Files.writeString(f, "delivery.fhir.base-url=https://fhir.example/fhir\ndelivery.fhir.auth=bearer\n");
+        List<String> p = ConfigCheck.problems(Settings.load(f, Map.of(), new Properties()));
+        assertEquals(List.of("delivery.fhir.token: empty but delivery.fhir.auth=bearer; set DELIVERY_FHIR_TOKEN in the environment"), p);
+        assertEquals(List.of(), ConfigCheck.problems(Settings.load(f, Map.of("DELIVERY_FHIR_TOKEN", "s3cret"), new Properties())),
+                "the secret comes from the environment");
+        Files.writeString(f, "delivery.fhir.auth=kerberos\n");
+        assertEquals(List.of("delivery.fhir.auth: 'kerberos' is not supported; write none, bearer or basic"),
+                ConfigCheck.problems(Settings.load(f, Map.of(), new Properties())));
+    }
 }

@@ -15,16 +15,24 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Clock;
+import org.raddraft.report.ReportLabeller;
+import org.raddraft.review.Actor;
+import org.raddraft.review.DraftReview;
+import org.raddraft.review.Principal;
+import org.raddraft.review.Role;
+import org.raddraft.review.Users;
+import org.raddraft.store.Database;
 import org.raddraft.testing.DaemonProcess;
 import org.raddraft.testing.Dcmtk;
 
 /**
- * Drafted studies in a running daemon, and their approval as the review stage records it: the draft
- * APPROVED_WITH_EDITS with the final text and the radiologist, and {@link Outbox#enqueue} in the same
- * transaction. Until the review stage's $approve is on main, the tests approve through this helper,
- * with the same SQL contract (draft.final_findings, final_impression, reviewer_id, reviewed_at).
+ * Drafted studies in a running daemon, and their approval by a radiologist through the review
+ * stage's own approval transaction ({@link DraftReview#approve}, {@link DraftReview#amend}) with
+ * {@link Outbox#enqueue} as its hand-over, run on the daemon's database from the test. (The FHIR
+ * {@code $approve} operation in front of it is not wired into the daemon's HTTP server yet.)
  */
-final class Approvals {
+final class Approvals implements AutoCloseable {
 
     /** A drafted study: its UID, the accession number the test gave it, and its draft. */
     record Study(String uid, String accession, long draftId) {
@@ -37,6 +45,9 @@ final class Approvals {
     static final String RADIOLOGIST = "dr.jones";
     private final DaemonProcess daemon;
     private final Path dir;
+    private Database db;
+    private DraftReview review;
+    private Actor radiologist;
 
     Approvals(DaemonProcess daemon, Path dir) {
         this.daemon = daemon;
@@ -88,57 +99,36 @@ final class Approvals {
         }
     }
 
-    /** The radiologist approves the draft with this final text; the outbox rows are written in the same transaction. */
-    void approve(Study s, String findings, String impression) throws SQLException {
-        try (Connection c = connect()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement ps = c.prepareStatement("""
-                    UPDATE draft SET state = 'APPROVED_WITH_EDITS', final_findings = ?, final_impression = ?,
-                      reviewer_id = ?, reviewed_at = ? WHERE id = ? AND state = 'DRAFTED'""")) {
-                ps.setString(1, findings);
-                ps.setString(2, impression);
-                ps.setLong(3, radiologist(c));
-                ps.setObject(4, OffsetDateTime.now(ZoneOffset.UTC));
-                ps.setLong(5, s.draftId());
-                if (ps.executeUpdate() != 1) {
-                    throw new IllegalStateException("draft " + s.draftId() + " is not DRAFTED");
-                }
+    /** The review stage, on the daemon's database, with delivery's hand-over as the daemon wires it. */
+    private synchronized DraftReview review() throws SQLException {
+        if (review == null) {
+            db = Database.open(daemon.jdbcUrl(), "raddraft", "");
+            review = new DraftReview(db, Clock.systemUTC(), Outbox::enqueue, ReportLabeller.withDefaultLexicon());
+            Users users = new Users(db, Clock.systemUTC());
+            Users.User dr = users.list().stream().filter(u -> u.name().equals(RADIOLOGIST)).findFirst().orElse(null);
+            if (dr == null) {
+                dr = users.add(Actor.commandLine(), RADIOLOGIST, Role.RADIOLOGIST, List.of(),
+                        "a-long-test-password".toCharArray()).user();
             }
-            Outbox.enqueue(c, s.draftId(), false);
-            c.commit();
+            radiologist = new Actor(new Principal(dr.id(), dr.name(), Role.RADIOLOGIST, "session"), dr, "127.0.0.1");
         }
+        return review;
     }
 
-    /** A correction of an approved report: new final text, and the next revision queued. */
-    void correct(Study s, String findings, String impression) throws SQLException {
-        try (Connection c = connect()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE draft SET final_findings = ?, final_impression = ?, reviewed_at = ? WHERE id = ?")) {
-                ps.setString(1, findings);
-                ps.setString(2, impression);
-                ps.setObject(3, OffsetDateTime.now(ZoneOffset.UTC));
-                ps.setLong(4, s.draftId());
-                ps.executeUpdate();
-            }
-            Outbox.enqueue(c, s.draftId(), true);
-            c.commit();
-        }
+    /** The radiologist approves the draft with this final text (DraftReview.approve: the outbox rows in its transaction). */
+    void approve(Study s, String findings, String impression) throws Exception {
+        review().approve(s.draftId(), null, radiologist, findings, impression);
     }
 
-    private static long radiologist(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("""
-                MERGE INTO app_user (name, role, source, created_at) KEY (name) VALUES (?, 'radiologist', 'local', ?)""")) {
-            ps.setString(1, RADIOLOGIST);
-            ps.setObject(2, OffsetDateTime.now(ZoneOffset.UTC));
-            ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM app_user WHERE name = ?")) {
-            ps.setString(1, RADIOLOGIST);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
+    /** The radiologist corrects the approved report (DraftReview.amend: the next revision queued on every channel). */
+    void correct(Study s, String findings, String impression) throws Exception {
+        review().amend(s.draftId(), null, radiologist, findings, impression, "a late finding");
+    }
+
+    @Override
+    public void close() {
+        if (db != null) {
+            db.close();
         }
     }
 

@@ -66,6 +66,7 @@ class Hl7DeliveryIT {
 
     @AfterAll
     static void stop() throws Exception {
+        approvals.close();
         daemon.close();
         ris.close();
     }
