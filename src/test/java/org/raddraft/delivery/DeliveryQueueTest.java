@@ -129,4 +129,19 @@ class DeliveryQueueTest {
         assertEquals(1, again.attempts(), "fresh attempts after a requeue");
         assertEquals(List.of(), OutboxListing.requeueDead(db, clock, item.id()), "only DEAD rows are requeued");
     }
+
+    @Test
+    void requeueDeadSendsEveryDeadRowAgainAndLeavesTheOthers() throws SQLException {
+        DeliveryChannels.record(db, Map.of("FHIR", "http://fhir.example/fhir", "HL7", "ris.example:2575"));
+        enqueue(false);
+        List<OutboxItem> both = queue.claimDue();
+        assertEquals(2, both.size());
+        queue.dead(both.get(0), new DeliveryException.Permanent("refused", "no"));
+        queue.sent(both.get(1), "RD2");
+        List<OutboxListing.OutboxRow> requeued = OutboxListing.requeueDead(db, clock, null);
+        assertEquals(List.of(both.get(0).id()), requeued.stream().map(OutboxListing.OutboxRow::id).toList());
+        assertEquals("PENDING", state(both.get(0).id()));
+        assertEquals("SENT", state(both.get(1).id()));
+        assertTrue(OutboxListing.rows(db).get(0).last_error().startsWith("requeued by an admin; it had failed: refused"));
+    }
 }
