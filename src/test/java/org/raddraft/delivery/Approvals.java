@@ -11,11 +11,12 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.http.HttpResponse;
 import java.time.Clock;
+import java.util.Map;
 import org.raddraft.report.ReportLabeller;
 import org.raddraft.review.Actor;
 import org.raddraft.review.DraftReview;
@@ -27,10 +28,8 @@ import org.raddraft.testing.DaemonProcess;
 import org.raddraft.testing.Dcmtk;
 
 /**
- * Drafted studies in a running daemon, and their approval by a radiologist through the review
- * stage's own approval transaction ({@link DraftReview#approve}, {@link DraftReview#amend}) with
- * {@link Outbox#enqueue} as its hand-over, run on the daemon's database from the test. (The FHIR
- * {@code $approve} operation in front of it is not wired into the daemon's HTTP server yet.)
+ * Drafted studies in a running daemon, approved by a radiologist through its FHIR API ($approve) and
+ * corrected through the review stage's amendment; the outbox rows as the tests check them.
  */
 final class Approvals implements AutoCloseable {
 
@@ -42,12 +41,11 @@ final class Approvals implements AutoCloseable {
     record Row(long id, String channel, int revision, String state, int attempts, String lastError, String peerId) {
     }
 
-    static final String RADIOLOGIST = "dr.jones";
+    /** The account DaemonProcess.token("radiologist") makes. */
+    static final String RADIOLOGIST = "it-radiologist";
     private final DaemonProcess daemon;
     private final Path dir;
     private Database db;
-    private DraftReview review;
-    private Actor radiologist;
 
     Approvals(DaemonProcess daemon, Path dir) {
         this.daemon = daemon;
@@ -99,30 +97,38 @@ final class Approvals implements AutoCloseable {
         }
     }
 
-    /** The review stage, on the daemon's database, with delivery's hand-over as the daemon wires it. */
-    private synchronized DraftReview review() throws SQLException {
-        if (review == null) {
-            db = Database.open(daemon.jdbcUrl(), "raddraft", "");
-            review = new DraftReview(db, Clock.systemUTC(), Outbox::enqueue, ReportLabeller.withDefaultLexicon());
-            Users users = new Users(db, Clock.systemUTC());
-            Users.User dr = users.list().stream().filter(u -> u.name().equals(RADIOLOGIST)).findFirst().orElse(null);
-            if (dr == null) {
-                dr = users.add(Actor.commandLine(), RADIOLOGIST, Role.RADIOLOGIST, List.of(),
-                        "a-long-test-password".toCharArray()).user();
-            }
-            radiologist = new Actor(new Principal(dr.id(), dr.name(), Role.RADIOLOGIST, "session"), dr, "127.0.0.1");
-        }
-        return review;
-    }
-
-    /** The radiologist approves the draft with this final text (DraftReview.approve: the outbox rows in its transaction). */
+    /**
+     * The radiologist approves the draft with this final text through the daemon's FHIR API
+     * ({@code POST /fhir/DiagnosticReport/{id}/$approve}): the outbox rows are written in that decision's transaction.
+     */
     void approve(Study s, String findings, String impression) throws Exception {
-        review().approve(s.draftId(), null, radiologist, findings, impression);
+        String parameters = new ObjectMapper().writeValueAsString(Map.of("resourceType", "Parameters", "parameter",
+                List.of(Map.of("name", "findings", "valueString", findings),
+                        Map.of("name", "impression", "valueString", impression))));
+        HttpResponse<String> r = daemon.request("POST", "/fhir/DiagnosticReport/" + s.draftId() + "/$approve",
+                daemon.token("radiologist"), Map.of("Content-Type", "application/fhir+json"), parameters);
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("$approve of draft " + s.draftId() + " answered " + r.statusCode() + ": " + r.body());
+        }
     }
 
-    /** The radiologist corrects the approved report (DraftReview.amend: the next revision queued on every channel). */
+    /**
+     * The radiologist corrects the approved report with the review stage's {@link DraftReview#amend} (the
+     * daemon has no HTTP operation for it yet), run on the daemon's database: the next revision is queued
+     * on every channel in the amendment's transaction.
+     */
     void correct(Study s, String findings, String impression) throws Exception {
-        review().amend(s.draftId(), null, radiologist, findings, impression, "a late finding");
+        daemon.token("radiologist");
+        synchronized (this) {
+            if (db == null) {
+                db = Database.open(daemon.jdbcUrl(), "raddraft", "");
+            }
+        }
+        DraftReview review = new DraftReview(db, Clock.systemUTC(), Outbox::enqueue, ReportLabeller.withDefaultLexicon());
+        Users.User dr = new Users(db, Clock.systemUTC()).list().stream().filter(u -> u.name().equals(RADIOLOGIST))
+                .findFirst().orElseThrow();
+        review.amend(s.draftId(), null, new Actor(new Principal(dr.id(), dr.name(), Role.RADIOLOGIST, "session"), dr,
+                "127.0.0.1"), findings, impression, "a late finding");
     }
 
     @Override
