@@ -94,7 +94,8 @@ public final class DaemonProcess implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
         process = pb.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        // 180 s: start-up (model, FHIR server, validator) takes a minute or more on the shared test machine
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("daemon exited with " + process.exitValue() + ":\n" + log());
@@ -104,7 +105,7 @@ public final class DaemonProcess implements AutoCloseable {
             }
             Thread.sleep(200);
         }
-        throw new IllegalStateException("daemon did not start within 60 s:\n" + log());
+        throw new IllegalStateException("daemon did not start within 180 s:\n" + log());
     }
 
     private static boolean listening(int port) {
