@@ -105,6 +105,8 @@ public final class DaemonProcess implements AutoCloseable {
             }
             Thread.sleep(200);
         }
+        // a test whose start() throws never gets the object to close: stop the process here
+        process.destroyForcibly().waitFor();
         throw new IllegalStateException("daemon did not start within 180 s:\n" + log());
     }
 
