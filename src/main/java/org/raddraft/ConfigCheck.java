@@ -102,6 +102,9 @@ public final class ConfigCheck {
         if (!s.get("delivery.mllp.host").isEmpty()) {
             positive(s, "delivery.mllp.port", 1, 65535, p);
         }
+        if (!s.get("delivery.dicom.host").isEmpty()) {
+            dicomDelivery(s, p);
+        }
         positive(s, "delivery.mllp.ack-timeout-seconds", 1, 600, p);
         positive(s, "delivery.poll-ms", 10, 3_600_000, p);
         positive(s, "delivery.max-in-flight", 1, 100, p);
@@ -114,6 +117,28 @@ public final class ConfigCheck {
         if (!Set.of("P", "T", "D").contains(s.get("delivery.hl7.processing-id"))) {
             p.add("delivery.hl7.processing-id: '" + s.get("delivery.hl7.processing-id")
                     + "' is not an HL7 processing id; write P (production), T (training) or D (debugging)");
+        }
+    }
+
+    /** The DICOM SR channel's PACS, checked only when the channel is on. */
+    private static void dicomDelivery(Settings s, List<String> p) {
+        positive(s, "delivery.dicom.port", 1, 65535, p);
+        aeTitle(s.get("delivery.dicom.ae-title"), "delivery.dicom.ae-title", p);
+        aeTitle(s.get("delivery.dicom.calling-ae-title"), "delivery.dicom.calling-ae-title", p);
+        positive(s, "delivery.dicom.connect-timeout-seconds", 1, 600, p);
+        positive(s, "delivery.dicom.response-timeout-seconds", 1, 3600, p);
+        if (!s.get("delivery.dicom.uid-root").isEmpty()) {
+            try {
+                org.raddraft.dicom.DicomUids.checkRoot(s.get("delivery.dicom.uid-root"));
+            } catch (IllegalArgumentException e) {
+                p.add("delivery.dicom.uid-root: " + e.getMessage() + "; or leave it empty for 2.25 UUID-derived UIDs");
+            }
+        }
+        if (!BOOLEANS.contains(s.get("delivery.dicom.tls.enabled"))) {
+            p.add("delivery.dicom.tls.enabled: '" + s.get("delivery.dicom.tls.enabled") + "' is not a boolean; write true or false");
+        } else if (s.getBoolean("delivery.dicom.tls.enabled")) {
+            readableFile(s, "delivery.dicom.tls.truststore", false, p);
+            readableFile(s, "delivery.dicom.tls.keystore", false, p);
         }
     }
 

@@ -9,9 +9,11 @@ import org.apache.camel.main.Main;
 import org.raddraft.delivery.ChannelOff;
 import org.raddraft.delivery.DeliveryChannels;
 import org.raddraft.delivery.Outbox;
+import org.raddraft.dicom.StoreScu;
 import org.raddraft.fhir.FhirServer;
 import org.raddraft.delivery.DeliveryQueue;
 import org.raddraft.delivery.FhirSender;
+import org.raddraft.delivery.DicomSrSender;
 import org.raddraft.delivery.FinalReports;
 import org.raddraft.delivery.Hl7Sender;
 import org.raddraft.delivery.OutboxGauges;
@@ -143,6 +145,9 @@ public final class Daemon implements AutoCloseable {
                 : new FhirSender(s.get("delivery.fhir.base-url"), fhirAuth(s),
                         Duration.ofSeconds(s.getLong("delivery.fhir.timeout-seconds")), db, FhirContext.forR4Cached(),
                         s.get("delivery.fhir.identifier-system")));
+        camel.bind("dicomSrSender", s.get("delivery.dicom.host").isEmpty()
+                ? new ChannelOff(DeliveryChannels.DICOM_SR, "delivery.dicom.host")
+                : new DicomSrSender(db, dicomSr(s), clock));
     }
 
     static FhirSender.Auth fhirAuth(Settings s) {
@@ -153,11 +158,33 @@ public final class Daemon implements AutoCloseable {
         };
     }
 
+    /** The DICOM SR channel's settings; the model's manifest says whether it is for clinical use. */
+    private DicomSrSender.Settings dicomSr(Settings s) {
+        StoreScu.Tls tls = !s.getBoolean("delivery.dicom.tls.enabled") ? null : new StoreScu.Tls(
+                optionalPath(s, "delivery.dicom.tls.truststore"), s.get("delivery.dicom.tls.truststore-password").toCharArray(),
+                optionalPath(s, "delivery.dicom.tls.keystore"), s.get("delivery.dicom.tls.keystore-password").toCharArray());
+        StoreScu.Peer pacs = new StoreScu.Peer(s.get("delivery.dicom.host"), s.getInt("delivery.dicom.port"),
+                s.get("delivery.dicom.ae-title"), s.get("delivery.dicom.calling-ae-title"),
+                s.getInt("delivery.dicom.connect-timeout-seconds") * 1000,
+                s.getInt("delivery.dicom.response-timeout-seconds") * 1000, tls);
+        String intendedUse = drafter.model().manifest().json().path("intended_use").asText("");
+        return new DicomSrSender.Settings(pacs, s.get("delivery.dicom.uid-root"), s.get("delivery.dicom.organization"),
+                intendedUse.toLowerCase(java.util.Locale.ROOT).contains("not for clinical use"), s.spoolDir(),
+                s.home().resolve("delivery"));
+    }
+
+    private static Path optionalPath(Settings s, String key) {
+        return s.get(key).isEmpty() ? null : s.path(key);
+    }
+
     /** Channel -> where it sends, "" when off (no address configured). */
     static java.util.Map<String, String> deliveryDestinations(Settings s) {
         String host = s.get("delivery.mllp.host");
+        String pacs = s.get("delivery.dicom.host");
         return java.util.Map.of(DeliveryChannels.FHIR, s.get("delivery.fhir.base-url"),
-                DeliveryChannels.HL7, host.isEmpty() ? "" : host + ":" + s.get("delivery.mllp.port"));
+                DeliveryChannels.HL7, host.isEmpty() ? "" : host + ":" + s.get("delivery.mllp.port"),
+                DeliveryChannels.DICOM_SR, pacs.isEmpty() ? ""
+                        : s.get("delivery.dicom.ae-title") + "@" + pacs + ":" + s.get("delivery.dicom.port"));
     }
 
     /** Where the YAML routes live: {@code <install dir>/routes}; bin/raddraft sets raddraft.app. */

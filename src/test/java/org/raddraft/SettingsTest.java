@@ -80,4 +80,19 @@ class SettingsTest {
         assertEquals(List.of("delivery.fhir.auth: 'kerberos' is not supported; write none, bearer or basic"),
                 ConfigCheck.problems(Settings.load(f, Map.of(), new Properties())));
     }
+
+    @Test
+    void checkConfigRefusesAPacsItCannotCall() throws Exception {
+        Path f = dir.resolve("dicom-delivery.properties");
+        Files.writeString(f, "delivery.dicom.host=pacs.example\ndelivery.dicom.port=70000\n"
+                + "delivery.dicom.ae-title=A-VERY-LONG-AE-TITLE\ndelivery.dicom.uid-root=1.02.3\n"
+                + "delivery.dicom.tls.enabled=yes\n");
+        List<String> p = ConfigCheck.problems(Settings.load(f, Map.of(), new Properties()));
+        assertEquals(4, p.size(), String.join("\n", p));
+        assertTrue(p.contains("delivery.dicom.port: 70000 is out of range; write a whole number from 1 to 65535"), p.toString());
+        assertTrue(p.contains("delivery.dicom.ae-title: 'A-VERY-LONG-AE-TITLE' is not a valid AE title; write 1 to 16 "
+                + "printable ASCII characters without backslash"), p.toString());
+        assertTrue(p.stream().anyMatch(x -> x.startsWith("delivery.dicom.uid-root: UID root '1.02.3' is not a UID")), p.toString());
+        assertTrue(p.contains("delivery.dicom.tls.enabled: 'yes' is not a boolean; write true or false"), p.toString());
+    }
 }

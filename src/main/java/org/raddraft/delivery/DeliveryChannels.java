@@ -22,6 +22,7 @@ public final class DeliveryChannels {
     /** Channel names as the outbox stores them. */
     public static final String FHIR = "FHIR";
     public static final String HL7 = "HL7";
+    public static final String DICOM_SR = "DICOM_SR";
 
     private DeliveryChannels() {
     }
