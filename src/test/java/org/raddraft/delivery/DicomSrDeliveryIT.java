@@ -11,7 +11,6 @@ import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -19,7 +18,16 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.time.Clock;
+import org.raddraft.report.ReportLabeller;
+import org.raddraft.review.Actor;
+import org.raddraft.review.DraftReview;
+import org.raddraft.review.Principal;
+import org.raddraft.review.Role;
+import org.raddraft.review.Users;
+import org.raddraft.store.Database;
 import org.raddraft.testing.DaemonProcess;
+import org.raddraft.testing.MllpPeer;
 import org.raddraft.testing.Dcmtk;
 import org.raddraft.testing.Orthanc;
 
@@ -28,23 +36,27 @@ import org.raddraft.testing.Orthanc;
  * through its REST API, RadDraft drafts it, a radiologist approves it, and the SR arrives in Orthanc
  * in the same study (read back from the file Orthanc stored, with dsrdump). Orthanc down during
  * approvals: retried, and each report is there exactly once when it is back. A PACS that rejects our
- * called AE title: DEAD at once with its reason.
+ * called AE title: DEAD at once with its reason. A correction after delivery ({@link DraftReview#amend})
+ * reaches the PACS as a second SR naming the first as its predecessor, and the RIS (a real MLLP peer)
+ * as an ORU^R01 with OBR-25 C.
  *
  * <p>The approval is written by {@link Approvals} with the review stage's SQL contract, because the
- * review stage's {@code $approve} does not yet hand over to the outbox on main.
+ * review stage's {@code $approve} does not yet hand over to the outbox on main; the correction goes
+ * through the review stage's own {@link DraftReview#amend} on the daemon's database.
  */
 class DicomSrDeliveryIT {
 
     @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
     static Path tmp;
     static Orthanc pacs;
+    static MllpPeer ris;
     static DaemonProcess daemon;
     static Approvals approvals;
     static int studies;
 
-    /** Quick polls and retries, the PACS at {@code pacsPort} under the called AE {@code calledAe}. */
+    /** {@link Hl7DeliveryIT}'s quick polls and retries with the RIS {@link #ris}, and the PACS at {@code pacsPort} as {@code calledAe}. */
     static Map<String, String> config(int pacsPort, String calledAe) {
-        Map<String, String> c = new HashMap<>();
+        Map<String, String> c = Hl7DeliveryIT.deliveryConfig(ris.port);
         c.put("dicom.allowed-peers", Orthanc.AE_TITLE + "@127.0.0.1,PACS");
         c.put("delivery.dicom.host", "127.0.0.1");
         c.put("delivery.dicom.port", Integer.toString(pacsPort));
@@ -52,18 +64,13 @@ class DicomSrDeliveryIT {
         c.put("delivery.dicom.connect-timeout-seconds", "2");
         c.put("delivery.dicom.response-timeout-seconds", "10");
         c.put("delivery.dicom.uid-root", "1.2.826.0.1.3680043.10.999");
-        c.put("delivery.poll-ms", "200");
-        c.put("delivery.redeliveries", "1");
-        c.put("delivery.redelivery-delay-ms", "200");
-        c.put("delivery.retry-seconds", "1");
-        c.put("delivery.retry-max-seconds", "2");
-        c.put("delivery.max-attempts", "100");
         return c;
     }
 
     @BeforeAll
     static void start() throws Exception {
         int pacsPort = DaemonProcess.freePort();
+        ris = new MllpPeer().start();
         daemon = new DaemonProcess(tmp.resolve("home"), config(pacsPort, Orthanc.AE_TITLE));
         pacs = Orthanc.start(tmp.resolve("orthanc"), daemon.dicomPort, pacsPort);
         daemon.start();
@@ -77,6 +84,9 @@ class DicomSrDeliveryIT {
         }
         if (pacs != null) {
             pacs.close();
+        }
+        if (ris != null) {
+            ris.close();
         }
     }
 
@@ -189,5 +199,47 @@ class DicomSrDeliveryIT {
                     + " (result 1 rejected-permanent, source 1, reason 7)"), row.lastError());
             assertTrue(srsIn(s.uid()).isEmpty());
         }
+    }
+
+    @Test
+    void correctionAfterDeliveryIsASecondSrNamingTheFirstAndAnOruWithObr25C() throws Exception {
+        Approvals.Study s = pushedByThePacs();
+        approvals.approve(s, "Small left pleural effusion.", "Left effusion.");
+        Approvals.Row first = approvals.awaitRow(s, DeliveryChannels.DICOM_SR, 1, "SENT");
+        approvals.awaitRow(s, DeliveryChannels.HL7, 1, "SENT");
+
+        try (Database db = Database.open(daemon.jdbcUrl(), "raddraft", "")) {
+            Users.User dr = new Users(db, Clock.systemUTC()).add(Actor.commandLine(), "dr.smith", Role.RADIOLOGIST,
+                    List.of(), "a long enough password".toCharArray()).user();
+            Actor correcting = new Actor(new Principal(dr.id(), dr.name(), Role.RADIOLOGIST, "session"), dr, "127.0.0.1");
+            new DraftReview(db, Clock.systemUTC(), Outbox::enqueue, ReportLabeller.withDefaultLexicon())
+                    .amend(s.draftId(), null, correcting, "No pleural effusion.", "Normal chest.", "skin fold, not effusion");
+        }
+        Approvals.Row second = approvals.awaitRow(s, DeliveryChannels.DICOM_SR, 2, "SENT");
+        Approvals.Row oru = approvals.awaitRow(s, DeliveryChannels.HL7, 2, "SENT");
+
+        // the PACS: two SRs in the study, the second names the first as its predecessor
+        List<JsonNode> srs = srsIn(s.uid());
+        assertEquals(2, srs.size(), "the corrected SR joins the first, it does not overwrite it");
+        JsonNode corrected = srs.stream().filter(i -> i.get("MainDicomTags").get("SOPInstanceUID").asText()
+                .equals(second.peerId())).findFirst().orElseThrow();
+        Path f = pacs.file(corrected.get("ID").asText(), tmp.resolve("corrected.dcm"));
+        String dump = Dcmtk.ok("dsrdump", "+Pl", f).output();
+        assertTrue(dump.contains("<contains TEXT:(,,\"Finding\")=\"No pleural effusion.\">"), dump);
+        assertTrue(dump.contains("<has obs context PNAME:(,,\"Person Observer Name\")=\"dr.smith\">"), dump);
+        String predecessor = Dcmtk.ok("dcmdump", "-q", "+p", "+P", "0008,1155", f).output();
+        assertTrue(predecessor.contains("(0040,a360).(0008,1115).(0008,1199).(0008,1155) UI [" + first.peerId() + "]"),
+                "Predecessor Documents Sequence names the first SR: " + predecessor);
+
+        // the RIS: the corrected ORU^R01 with OBR-25 C after the final one with F
+        List<String> statuses = new ArrayList<>();
+        for (MllpPeer.Received r : ris.received()) {
+            var obr = r.message().getPATIENT_RESULT().getORDER_OBSERVATION().getOBR();
+            if (s.accession().equals(obr.getPlacerField1().getValue())) {
+                statuses.add(r.controlId() + " " + obr.getResultStatus().getValue());
+            }
+        }
+        assertEquals(List.of(approvals.awaitRow(s, DeliveryChannels.HL7, 1, "SENT").peerId() + " F", oru.peerId() + " C"),
+                statuses);
     }
 }
