@@ -66,6 +66,10 @@ public final class ConfigCheck {
         }
         delivery(s, p);
         http(s, p);
+        String base = s.get("fhir.canonical-base");
+        if (!base.matches("https?://[^\\s/]+(/\\S*)?")) {
+            p.add("fhir.canonical-base: '" + base + "' is not an absolute http(s) URL; write e.g. http://raddraft.org/fhir");
+        }
         Path home = s.home();
         if (Files.exists(home) && !Files.isWritable(home)) {
             p.add("raddraft.home: " + home + " is not writable by this user; fix its ownership or choose another directory");

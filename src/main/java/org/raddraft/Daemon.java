@@ -4,13 +4,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import ca.uhn.fhir.context.FhirContext;
 import org.apache.camel.main.Main;
 import org.raddraft.delivery.ChannelOff;
 import org.raddraft.delivery.DeliveryChannels;
 import org.raddraft.delivery.Outbox;
 import org.raddraft.dicom.StoreScu;
-import org.raddraft.fhir.FhirServer;
 import org.raddraft.delivery.DeliveryQueue;
 import org.raddraft.delivery.FhirSender;
 import org.raddraft.delivery.DicomSrSender;
@@ -18,6 +16,7 @@ import org.raddraft.delivery.FinalReports;
 import org.raddraft.delivery.Hl7Sender;
 import org.raddraft.delivery.OutboxGauges;
 import org.raddraft.delivery.OutboxListing;
+import org.raddraft.fhir.FhirStage;
 import org.raddraft.inference.DraftQueue;
 import org.raddraft.inference.OnnxDrafter;
 import org.raddraft.ingest.DirectorySyncer;
@@ -76,8 +75,12 @@ public final class Daemon implements AutoCloseable {
         ScopeGate gate = new ScopeGate(settings.getInt("scope.min-age-years"));
         StudyAssembler assembler = new StudyAssembler(db, gate,
                 Duration.ofSeconds(settings.getLong("study.quiet-seconds")), clock);
+        var manifest = drafter.model().manifest();
+        FhirStage fhir = FhirStage.open(db, settings.get("fhir.canonical-base"), manifest.name(), manifest.version(),
+                manifest.json().path("intended_use").asText(null), clock);
         DraftQueue draftQueue = new DraftQueue(db, settings.spoolDir(), clock, settings.getInt("draft.batch-size"),
-                settings.getInt("draft.max-attempts"), Duration.ofSeconds(settings.getLong("draft.retry-seconds")));
+                settings.getInt("draft.max-attempts"), Duration.ofSeconds(settings.getLong("draft.retry-seconds")),
+                fhir.publisher());
         draftQueue.recover();
         DeliveryChannels.record(db, deliveryDestinations(settings));
         Health health = new Health(db, settings.spoolDir(), settings.getLong("storage.min-free-mb"), java.util.Map.of(
@@ -90,16 +93,20 @@ public final class Daemon implements AutoCloseable {
             return new Health.Status(outbox.ready(b), java.util.Map.of("waiting", b.waiting(), "dead", b.dead(),
                     "oldest_waiting_seconds", b.oldestWaitingSeconds()));
         });
+        // the validator's first use loads the FHIR definitions (~10 s): off the critical path, before ready
+        health.check("fhir_validator", fhir.publisher()::warm);
+        fhir.publisher().warmUpInBackground();
         metrics = new PrometheusMetrics(db);
-        FhirServer fhir = new FhirServer(FhirContext.forR4Cached());
         Authenticator authenticator = new Authenticator(db, clock, oidc(settings),
                 Duration.ofHours(settings.getLong("auth.session-hours")));
-        DraftReview review = new DraftReview(db, clock, DraftReview.Publisher.NONE, Outbox::enqueue,
+        // a decision publishes the report's next version (final, or entered-in-error) in its own transaction
+        DraftReview review = new DraftReview(db, clock, (c, draftId) -> fhir.publisher().publishVersion(c, draftId),
+                Outbox::enqueue,
                 ReportLabeller.withDefaultLexicon());
-        fhir.registerProvider(new ReviewOperations(authenticator, review, ReviewOutcome::of));
-        fhir.registerProvider(new AuditEventProvider(db));
-        fhir.registerInterceptor(new ReadAudit(db, new AuditLog(clock)));
-        http = HttpEndpoints.compose(settings, db, fhir, health, metrics)
+        fhir.server().registerProvider(new ReviewOperations(authenticator, review, ReviewOutcome::of));
+        fhir.server().registerProvider(new AuditEventProvider(db));
+        fhir.server().registerInterceptor(new ReadAudit(db, new AuditLog(clock)));
+        http = HttpEndpoints.compose(settings, db, fhir.server(), health, metrics)
                 .filter(new AuthFilter(authenticator, new AccessPolicy(settings.getBoolean("http.metrics-anonymous"))), "/*")
                 .servlet("/auth/session", new SessionServlet(authenticator));
 
@@ -113,6 +120,7 @@ public final class Daemon implements AutoCloseable {
         camel.bind("draftQueue", draftQueue);
         camel.bind("drafter", drafter);
         bindDelivery(settings, clock);
+        camel.bind("fhirPublisher", fhir.publisher());
         log.info("RadDraft home {}", home);
     }
 

@@ -97,8 +97,33 @@ final class DemoCommand implements App.Command {
             }
             log.info("demo: pushed {} instance(s) from {} ({} failed); study settles in {} s; see http://{}:{}/metrics",
                     dcm.size() - failed, demo, failed, s.get("study.quiet-seconds"), s.get("http.bind"), s.get("http.port"));
+            String accession = org.raddraft.dicom.DicomAttributes.read(dcm.get(0)).accessionNumber();
+            String base = "http://" + s.get("http.bind") + ":" + s.get("http.port") + "/fhir";
+            String url = awaitReport(base, accession);
+            log.info("demo: draft report at {} (curl {}; the worklist: {}/DiagnosticReport?status=preliminary)", url,
+                    url, base);
         } catch (Exception e) {
             log.error("demo: could not push the demo study from {}: {}", demo, e.getMessage());
         }
+    }
+
+    /** The URL of the newest report for this accession number, once the daemon has drafted and served it. */
+    private static String awaitReport(String base, String accession) throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        var search = java.net.http.HttpRequest.newBuilder(java.net.URI.create(base
+                + "/DiagnosticReport?identifier=" + java.net.URLEncoder.encode(accession, java.nio.charset.StandardCharsets.UTF_8)
+                + "&_sort=-issued&_count=1")).header("Accept", "application/fhir+json").build();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            var r = http.send(search, java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() == 200) {
+                var entry = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).path("entry");
+                if (entry.size() > 0) {
+                    return base + "/DiagnosticReport/" + entry.get(0).path("resource").path("id").asText();
+                }
+            }
+            Thread.sleep(1000);
+        }
+        throw new IllegalStateException("no report for the demo study after 10 minutes; see the log above");
     }
 }

@@ -39,12 +39,20 @@ public class DraftQueue {
     private final int batchSize;
     private final int maxAttempts;
     private final Duration retryDelay;
+    private final DraftPublisher publisher;
     private final Timer latency = Timer.builder("raddraft.draft.latency")
             .description("from study STABLE to draft stored").publishPercentileHistogram().register(Metrics.globalRegistry);
     private final Counter drafted = Metrics.counter("raddraft.drafts", "outcome", "drafted");
     private final Counter failed = Metrics.counter("raddraft.drafts", "outcome", "failed");
 
     public DraftQueue(Database db, Path spool, Clock clock, int batchSize, int maxAttempts, Duration retryDelay) {
+        this(db, spool, clock, batchSize, maxAttempts, retryDelay, DraftPublisher.NONE);
+    }
+
+    /** @param publisher stores the draft's FHIR resources in the drafting transaction, or refuses the draft */
+    public DraftQueue(Database db, Path spool, Clock clock, int batchSize, int maxAttempts, Duration retryDelay,
+            DraftPublisher publisher) {
+        this.publisher = publisher;
         this.db = db;
         this.spool = spool;
         this.clock = clock;
@@ -199,6 +207,9 @@ public class DraftQueue {
                     ps.setLong(++i, d.flagsMillis());
                     ps.executeUpdate();
                 }
+                if (!published(c, studyId)) {
+                    return;
+                }
                 c.commit();
                 drafted.increment();
                 if (a != null) {
@@ -233,6 +244,30 @@ public class DraftQueue {
                 .distinct().collect(java.util.stream.Collectors.joining(" "));
         return "priority " + p + ", risk " + String.format(java.util.Locale.ROOT, "%.2f", a.riskScore())
                 + (codes.isEmpty() ? ", no flags" : ", flags " + codes);
+    }
+
+    /**
+     * Publishes the study's new draft (the one DRAFTED row) in the caller's transaction; when the
+     * publisher refuses it, rolls back and FAILS the study with the reason (and returns false).
+     */
+    private boolean published(Connection c, long studyId) throws SQLException {
+        long draftId;
+        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM draft WHERE study_id = ? AND state = 'DRAFTED'")) {
+            ps.setLong(1, studyId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                draftId = rs.getLong(1);
+            }
+        }
+        try {
+            publisher.publish(c, draftId);
+            return true;
+        } catch (Exception refused) {
+            c.rollback();
+            c.setAutoCommit(true);
+            fail(studyId, "draft not published: " + refused.getMessage());
+            return false;
+        }
     }
 
     /** A FAILED study put back on the work list by {@link #requeueFailed}; {@code reason} is why it had failed. */

@@ -156,8 +156,9 @@ public class InstanceIndex {
                 INSERT INTO instance (study_id, sop_instance_uid, series_instance_uid, sop_class_uid,
                   transfer_syntax_uid, modality, body_part_examined, view_position, study_description,
                   series_description, patient_age, patient_birth_date, study_date, accession_number,
-                  photometric, rows_count, columns_count, path, size_bytes, calling_ae, received_at)
-                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""")) {
+                  photometric, rows_count, columns_count, path, size_bytes, calling_ae, received_at,
+                  patient_id, issuer_of_patient_id, patient_name, patient_sex)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""")) {
             int i = 0;
             ps.setLong(++i, studyId);
             ps.setString(++i, a.sopInstanceUid());
@@ -180,6 +181,10 @@ public class InstanceIndex {
             ps.setLong(++i, size);
             ps.setString(++i, cut(callingAe, 16));
             ps.setObject(++i, now.atOffset(java.time.ZoneOffset.UTC));
+            ps.setString(++i, cut(a.patientId(), 64));
+            ps.setString(++i, cut(a.issuerOfPatientId(), 64));
+            ps.setString(++i, cut(a.patientName(), 324));
+            ps.setString(++i, cut(a.patientSex(), 16));
             ps.executeUpdate();
         }
     }

@@ -62,6 +62,16 @@ class DemoIT {
             String token = new ObjectMapper().readTree(session.body()).get("access_token").asText();
             assertEquals(200, client.send(metadata.header("Authorization", "Bearer " + token).build(),
                     java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode());
+            // the demo prints where its draft is served; curl of that URL returns the DiagnosticReport
+            java.util.regex.Matcher url = await().atMost(180, SECONDS).pollInterval(1, SECONDS).until(() ->
+                    java.util.regex.Pattern.compile("demo: draft report at (http://\\S+/fhir/DiagnosticReport/\\d+)")
+                            .matcher(Files.readString(log)), java.util.regex.Matcher::find);
+            Process curl = new ProcessBuilder("curl", "-s", "-H", "Accept: application/fhir+json", url.group(1))
+                    .redirectErrorStream(true).start();
+            JsonNode report = new ObjectMapper().readTree(curl.getInputStream());
+            assertEquals(0, curl.waitFor());
+            assertEquals("DiagnosticReport", report.path("resourceType").asText(), report.toString());
+            assertEquals("preliminary", report.path("status").asText(), report.toString());
         } finally {
             demo.destroy();
             demo.waitFor();

@@ -87,27 +87,32 @@ public final class DaemonProcess implements AutoCloseable {
         return this;
     }
 
-    /** Starts the daemon and waits until it answers on the HTTP and DICOM ports. */
+    /**
+     * Starts the daemon and waits until it answers on the HTTP and DICOM ports and has finished
+     * starting: its FHIR validator is warm (the first validation loads the definitions, ~10 s on a
+     * quiet machine), so that a test's first draft is not timed against the warm-up.
+     */
     public DaemonProcess start() throws Exception {
         Path cfg = configFile();
         ProcessBuilder pb = new ProcessBuilder(javaCommand("run", "--config", cfg.toString())).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
         process = pb.start();
-        // 180 s: start-up (model, FHIR server, validator) takes a minute or more on the shared test machine
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        // 240 s: start-up (model, FHIR server, validator) takes a minute or more on the shared test machine
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("daemon exited with " + process.exitValue() + ":\n" + log());
             }
-            if (listening(dicomPort) && httpStatus("/health/live") == 200) {
+            if (listening(dicomPort) && httpStatus("/health/live") == 200
+                    && http("/health").contains("\"fhir_validator\":\"UP\"")) {
                 return this;
             }
             Thread.sleep(200);
         }
         // a test whose start() throws never gets the object to close: stop the process here
         process.destroyForcibly().waitFor();
-        throw new IllegalStateException("daemon did not start within 180 s:\n" + log());
+        throw new IllegalStateException("daemon did not start within 240 s:\n" + log());
     }
 
     private static boolean listening(int port) {

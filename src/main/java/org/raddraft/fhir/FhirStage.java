@@ -1,0 +1,47 @@
+package org.raddraft.fhir;
+
+import ca.uhn.fhir.context.FhirContext;
+import java.time.Clock;
+import org.raddraft.store.Database;
+
+/**
+ * The FHIR stage, assembled: the publisher (drafting stores validated versions through it) and the
+ * FHIR server with RadDraft's resource providers registered. Other stages add theirs to
+ * {@link #server()} (operations, interceptors) before the HTTP server starts.
+ */
+public final class FhirStage {
+
+    private final FhirPublisher publisher;
+    private final FhirServer server;
+
+    private FhirStage(FhirPublisher publisher, FhirServer server) {
+        this.publisher = publisher;
+        this.server = server;
+    }
+
+    /**
+     * @param canonicalBase {@code fhir.canonical-base}: the base of RadDraft's profile, extension and code system URLs
+     * @param intendedUse   the model manifest's intended_use (the Device's note), may be null
+     */
+    public static FhirStage open(Database db, String canonicalBase, String modelName, String modelVersion,
+            String intendedUse, Clock clock) {
+        FhirContext ctx = FhirContext.forR4Cached();
+        Canonical canonical = new Canonical(canonicalBase);
+        DiagnosticReportMapper mapper = new DiagnosticReportMapper(canonical,
+                new DiagnosticReportMapper.Model(modelName, modelVersion, intendedUse));
+        FhirPublisher publisher = new FhirPublisher(db, ctx, mapper, new ResourceValidator(ctx, canonical), clock);
+        FhirVersions versions = new FhirVersions(db, ctx);
+        FhirServer server = new FhirServer(ctx);
+        server.registerProvider(new DiagnosticReportProvider(versions));
+        PublishedResourceProvider.all(versions).forEach(server::registerProvider);
+        return new FhirStage(publisher, server);
+    }
+
+    public FhirPublisher publisher() {
+        return publisher;
+    }
+
+    public FhirServer server() {
+        return server;
+    }
+}

@@ -1,0 +1,121 @@
+package org.raddraft.fhir;
+
+import ca.uhn.fhir.context.FhirContext;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Resource;
+import org.raddraft.store.Database;
+
+/** Reads the published versions in {@code fhir_version}: exactly what was validated and stored. */
+final class FhirVersions {
+
+    private final Database db;
+    private final FhirContext ctx;
+
+    FhirVersions(Database db, FhirContext ctx) {
+        this.db = db;
+        this.ctx = ctx;
+    }
+
+    /** The resources of the draft's latest version (DiagnosticReport first), or null when it has none. */
+    List<Resource> latest(long draftId) throws SQLException {
+        return one("SELECT resources FROM fhir_version WHERE draft_id = ? ORDER BY version DESC LIMIT 1", draftId, -1);
+    }
+
+    /** The resources of one version, or null. */
+    List<Resource> version(long draftId, int version) throws SQLException {
+        return one("SELECT resources FROM fhir_version WHERE draft_id = ? AND version = ?", draftId, version);
+    }
+
+    /** Every version of the draft, newest first (each one's resources, DiagnosticReport first). */
+    List<List<Resource>> history(long draftId) throws SQLException {
+        List<List<Resource>> all = new ArrayList<>();
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT resources FROM fhir_version WHERE draft_id = ? ORDER BY version DESC")) {
+            ps.setLong(1, draftId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    all.add(parse(rs.getString(1)));
+                }
+            }
+        }
+        return all;
+    }
+
+    /** The latest published draft of this model (its Device), or null. */
+    Long draftOfDevice(String deviceId) throws SQLException {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT model_name, model_version, MAX(id) FROM draft WHERE version > 0 GROUP BY model_name, model_version");
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                if (DiagnosticReportMapper.deviceId(rs.getString(1), rs.getString(2)).equals(deviceId)) {
+                    return rs.getLong(3);
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Draft ids whose latest version matches, in worklist order: priority (critical first), then
+     * oldest first.
+     *
+     * @param statuses  DiagnosticReport.status codes, or empty for any
+     * @param accession the study's accession number, or null for any
+     * @param newestFirst order by issued (drafted) time only, newest first, instead of the worklist order
+     */
+    List<Long> search(List<String> statuses, String accession, Boolean newestFirst) throws SQLException {
+        StringBuilder sql = new StringBuilder("""
+                SELECT d.id FROM draft d JOIN fhir_version v ON v.draft_id = d.id
+                  AND v.version = (SELECT MAX(w.version) FROM fhir_version w WHERE w.draft_id = d.id)
+                WHERE 1 = 1""");
+        if (!statuses.isEmpty()) {
+            sql.append(" AND v.status IN (").append(String.join(",", statuses.stream().map(s -> "?").toList())).append(')');
+        }
+        if (accession != null) {
+            sql.append(" AND v.accession = ?");
+        }
+        sql.append(newestFirst == null ? " ORDER BY d.priority DESC, d.drafted_at, d.id"
+                : newestFirst ? " ORDER BY d.drafted_at DESC, d.id DESC" : " ORDER BY d.drafted_at, d.id");
+        List<Long> ids = new ArrayList<>();
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            int i = 0;
+            for (String s : statuses) {
+                ps.setString(++i, s);
+            }
+            if (accession != null) {
+                ps.setString(++i, accession);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
+                }
+            }
+        }
+        return ids;
+    }
+
+    private List<Resource> one(String sql, long draftId, int version) throws SQLException {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, draftId);
+            if (version >= 0) {
+                ps.setInt(2, version);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? parse(rs.getString(1)) : null;
+            }
+        }
+    }
+
+    private List<Resource> parse(String json) {
+        Bundle b = ctx.newJsonParser().parseResource(Bundle.class, json);
+        List<Resource> rs = new ArrayList<>();
+        b.getEntry().forEach(e -> rs.add(e.getResource()));
+        return rs;
+    }
+}
