@@ -6,7 +6,7 @@ ALTER TABLE instance ADD COLUMN issuer_of_patient_id VARCHAR(64);   -- (0010,002
 ALTER TABLE instance ADD COLUMN patient_name         VARCHAR(324);  -- (0010,0010) PN, all component groups
 ALTER TABLE instance ADD COLUMN patient_sex          VARCHAR(16);   -- (0010,0040) M, F, O
 
-ALTER TABLE draft ADD COLUMN version       INT DEFAULT 0 NOT NULL;  -- FHIR versionId of the served DiagnosticReport (0 = none yet)
+ALTER TABLE draft ADD COLUMN version       INT DEFAULT 1 NOT NULL;  -- FHIR versionId of the served DiagnosticReport (the first is 1)
 ALTER TABLE draft ADD COLUMN superseded_by BIGINT REFERENCES draft(id);  -- the draft that replaced this SUPERSEDED one
 
 CREATE TABLE fhir_version (

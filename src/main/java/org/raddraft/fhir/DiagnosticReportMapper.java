@@ -148,6 +148,9 @@ final class DiagnosticReportMapper {
                 : new Coding(LOINC, "36554-4", "XR Chest Single view")));
         r.setSubject(subject);
         r.setEffective(effective);
+        if (d.reviewer() != null && status == DiagnosticReportStatus.FINAL) {
+            r.addResultsInterpreter(reviewer(d));
+        }
         r.setIssuedElement(new InstantType(Date.from(d.draftedAt()), TemporalPrecisionEnum.MILLI));
         r.addImagingStudy(new Reference("ImagingStudy/" + d.id()).setIdentifier(studyIdentifier(d.study())));
         for (Observation o : observations) {
@@ -202,6 +205,12 @@ final class DiagnosticReportMapper {
         if (d.supersedes() != null) {
             r.addExtension(canonical.supersedesExtension(), new Reference("DiagnosticReport/" + d.supersedes()));
         }
+    }
+
+    /** The radiologist who decided, by RadDraft account name (the RIS maps it to its Practitioner). */
+    private Reference reviewer(StoredDraft d) {
+        return new Reference().setType("Practitioner").setDisplay(d.reviewer())
+                .setIdentifier(new Identifier().setSystem(canonical.base() + "/sid/user").setValue(d.reviewer()));
     }
 
     private static BigDecimal round(double v) {
@@ -361,6 +370,11 @@ final class DiagnosticReportMapper {
         p.addAgent().setType(new CodeableConcept(new Coding(
                         "http://terminology.hl7.org/CodeSystem/provenance-participant-type", "author", "Author")))
                 .setWho(device);
+        if (d.reviewer() != null) {
+            p.addAgent().setType(new CodeableConcept(new Coding(
+                            "http://terminology.hl7.org/CodeSystem/provenance-participant-type", "verifier", "Verifier")))
+                    .setWho(reviewer(d));
+        }
         return p;
     }
 }

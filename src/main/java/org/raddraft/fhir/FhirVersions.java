@@ -50,7 +50,8 @@ final class FhirVersions {
     /** The latest published draft of this model (its Device), or null. */
     Long draftOfDevice(String deviceId) throws SQLException {
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT model_name, model_version, MAX(id) FROM draft WHERE version > 0 GROUP BY model_name, model_version");
+                "SELECT model_name, model_version, MAX(id) FROM draft d WHERE EXISTS (SELECT 1 FROM fhir_version v"
+                        + " WHERE v.draft_id = d.id) GROUP BY model_name, model_version");
                 ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 if (DiagnosticReportMapper.deviceId(rs.getString(1), rs.getString(2)).equals(deviceId)) {

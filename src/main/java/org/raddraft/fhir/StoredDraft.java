@@ -21,11 +21,12 @@ import java.util.Set;
  * @param supersededBy the draft that replaced this one, or null
  * @param supersedes   the draft this one replaced, or null
  * @param finalFindings, finalImpression the reviewed text once approved (review's columns; null before)
+ * @param reviewer     the radiologist's account name once the draft is approved or rejected, else null
  */
 record StoredDraft(long id, long studyId, String state, String findings, String impression, String missingView,
         String modelName, String modelVersion, Instant draftedAt, String flags, Double riskScore, int priority,
         String classifier, Long supersededBy, Long supersedes, int version, String finalFindings,
-        String finalImpression, Study study) {
+        String finalImpression, String reviewer, Study study) {
 
     /** The study as its instances describe it (values of the first instance that has them). */
     record Study(String studyInstanceUid, String accessionNumber, String studyDate, String studyDescription,
@@ -41,6 +42,7 @@ record StoredDraft(long id, long studyId, String state, String findings, String 
         return new StoredDraft(1, 1, state, "Mild cardiomegaly. No pleural effusion. Possible small pneumothorax.",
                 "Mild cardiomegaly.", null, "example-model", "1.0.0", Instant.parse("2026-01-02T03:04:05Z"), flags,
                 flags == null ? null : 0.5, 0, classifier, null, null, 0, null, null,
+                state.startsWith("APPROVED") || state.equals("REJECTED") ? "dr.example" : null,
                 new Study("1.2.826.0.1.3680043.10.1.1", "A0001", "20260102", "XR CHEST 2 VIEWS", "EX-1", "EXAMPLE",
                         List.of(new Instance("1.2.826.0.1.3680043.10.1.1.1", "1.2.826.0.1.3680043.10.1.1.1.1",
                                         "1.2.840.10008.5.1.4.1.1.1", "CR", "PA"),
@@ -68,6 +70,7 @@ record StoredDraft(long id, long studyId, String state, String findings, String 
                         rs.getString("classifier"), (Long) rs.getObject("superseded_by"),
                         (Long) rs.getObject("supersedes"), rs.getInt("version"),
                         optional(rs, columns, "final_findings"), optional(rs, columns, "final_impression"),
+                        reviewer(c, optional(rs, columns, "reviewer_id")),
                         study(c, studyId, rs.getString("study_instance_uid")));
             }
         }
@@ -76,6 +79,19 @@ record StoredDraft(long id, long studyId, String state, String findings, String 
     /** A column another stage adds in its migration (review's final text): null until it exists. */
     private static String optional(ResultSet rs, Set<String> columns, String name) throws SQLException {
         return columns.contains(name) ? rs.getString(name) : null;
+    }
+
+    /** The reviewer's account name (review's app_user), or null. */
+    private static String reviewer(Connection c, String reviewerId) throws SQLException {
+        if (reviewerId == null) {
+            return null;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT name FROM app_user WHERE id = ?")) {
+            ps.setLong(1, Long.parseLong(reviewerId));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
     }
 
     private static Set<String> columns(ResultSetMetaData md) throws SQLException {
