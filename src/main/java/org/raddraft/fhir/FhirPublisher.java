@@ -170,9 +170,12 @@ public final class FhirPublisher implements DraftPublisher {
                         publish(c, d, last == null ? 0 : last.version());
                         c.commit();
                         n++;
-                    } catch (InvalidResourceException e) {
+                    } catch (InvalidResourceException | RuntimeException e) {
                         c.rollback();
-                        refused.add(key);
+                        refused.add(key); // logged once (validation errors where they were found), not every second
+                        if (e instanceof RuntimeException) {
+                            log.error("draft {} version {} NOT published: {}", id, d.version(), e.getMessage());
+                        }
                     }
                 } finally {
                     c.setAutoCommit(true);
