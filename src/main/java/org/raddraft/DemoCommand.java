@@ -52,7 +52,7 @@ final class DemoCommand implements App.Command {
                 System.out.printf("demo: review page http://%s:%s/ui/ - log in as %s with password %s%n",
                         s.get("http.bind"), s.get("http.port"), DEMO_USER, new String(password));
                 System.out.flush();
-                new Thread(() -> push(s), "demo-push").start();
+                new Thread(() -> push(s, password), "demo-push").start();
             }
         });
         daemon.runUntilStopped();
@@ -80,7 +80,7 @@ final class DemoCommand implements App.Command {
         return password;
     }
 
-    private static void push(Settings s) {
+    private static void push(Settings s, char[] password) {
         Path demo = Path.of(System.getProperty("raddraft.app", ".")).resolve("testdata/demo");
         try (Stream<Path> files = Files.walk(demo)) {
             List<Path> dcm = files.filter(p -> p.toString().endsWith(".dcm")).sorted().toList();
@@ -99,20 +99,37 @@ final class DemoCommand implements App.Command {
                     dcm.size() - failed, demo, failed, s.get("study.quiet-seconds"), s.get("http.bind"), s.get("http.port"));
             String accession = org.raddraft.dicom.DicomAttributes.read(dcm.get(0)).accessionNumber();
             String base = "http://" + s.get("http.bind") + ":" + s.get("http.port") + "/fhir";
-            String url = awaitReport(base, accession);
-            log.info("demo: draft report at {} (curl {}; the worklist: {}/DiagnosticReport?status=preliminary)", url,
-                    url, base);
+            String token = session(base.substring(0, base.length() - "/fhir".length()), password);
+            String url = awaitReport(base, accession, token);
+            // stdout, as the login above: what the newcomer reads (the token is the demo radiologist's session)
+            System.out.printf("demo: draft report at %s - curl -H 'Authorization: Bearer %s' %s%n", url, token, url);
+            System.out.flush();
         } catch (Exception e) {
             log.error("demo: could not push the demo study from {}: {}", demo, e.getMessage());
         }
     }
 
     /** The URL of the newest report for this accession number, once the daemon has drafted and served it. */
-    private static String awaitReport(String base, String accession) throws Exception {
+    /** A session of the demo radiologist (POST /auth/session): the bearer token. */
+    private static String session(String server, char[] password) throws Exception {
+        var body = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(
+                java.util.Map.of("name", DEMO_USER, "password", new String(password)));
+        var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(server + "/auth/session")).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("demo login answered " + r.statusCode());
+        }
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).path("access_token").asText();
+    }
+
+    private static String awaitReport(String base, String accession, String token) throws Exception {
         var http = java.net.http.HttpClient.newHttpClient();
         var search = java.net.http.HttpRequest.newBuilder(java.net.URI.create(base
                 + "/DiagnosticReport?identifier=" + java.net.URLEncoder.encode(accession, java.nio.charset.StandardCharsets.UTF_8)
-                + "&_sort=-issued&_count=1")).header("Accept", "application/fhir+json").build();
+                + "&_sort=-issued&_count=1")).header("Accept", "application/fhir+json")
+                .header("Authorization", "Bearer " + token).build();
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
         while (System.nanoTime() < deadline) {
             var r = http.send(search, java.net.http.HttpResponse.BodyHandlers.ofString());

@@ -81,10 +81,10 @@ class FhirIT {
         daemon.close();
     }
 
-    static IGenericClient client(DaemonProcess d) {
-        FhirContext ctx = FhirContext.forR4Cached();
-        ctx.getRestfulClientFactory().setSocketTimeout(60_000);
-        return ctx.newRestfulGenericClient("http://127.0.0.1:" + d.httpPort + "/fhir");
+    /** The RIS: HAPI's client with the daemon's test integration account. */
+    static IGenericClient client(DaemonProcess d) throws Exception {
+        FhirContext.forR4Cached().getRestfulClientFactory().setSocketTimeout(60_000);
+        return d.fhir();
     }
 
     static List<String> errors(Resource r) {
@@ -132,7 +132,7 @@ class FhirIT {
         assertEquals(200, daemon.httpStatus("/health/ready"));
         assertTrue(daemon.http("/health").contains("\"fhir_validator\":\"UP\""), daemon.http("/health"));
         assertTrue(daemon.http("/metrics").contains("raddraft_studies{state=\"DRAFTED\"}"));
-        assertEquals(404, daemon.httpStatus("/nothing-here"));
+        assertEquals(404, daemon.request("GET", "/nothing-here", daemon.token("integration"), Map.of(), null).statusCode());
     }
 
     @Test

@@ -64,10 +64,11 @@ class DemoIT {
                     java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode());
             // the demo prints where its draft is served; curl of that URL returns the DiagnosticReport
             java.util.regex.Matcher url = await().atMost(180, SECONDS).pollInterval(1, SECONDS).until(() ->
-                    java.util.regex.Pattern.compile("demo: draft report at (http://\\S+/fhir/DiagnosticReport/\\d+)")
-                            .matcher(Files.readString(log)), java.util.regex.Matcher::find);
-            Process curl = new ProcessBuilder("curl", "-s", "-H", "Accept: application/fhir+json", url.group(1))
-                    .redirectErrorStream(true).start();
+                    java.util.regex.Pattern.compile("demo: draft report at (http://\\S+/fhir/DiagnosticReport/\\d+)"
+                            + " - curl -H 'Authorization: Bearer (\\S+)'").matcher(Files.readString(log)),
+                    java.util.regex.Matcher::find);
+            Process curl = new ProcessBuilder("curl", "-s", "-H", "Accept: application/fhir+json", "-H",
+                    "Authorization: Bearer " + url.group(2), url.group(1)).redirectErrorStream(true).start();
             JsonNode report = new ObjectMapper().readTree(curl.getInputStream());
             assertEquals(0, curl.waitFor());
             assertEquals("DiagnosticReport", report.path("resourceType").asText(), report.toString());
