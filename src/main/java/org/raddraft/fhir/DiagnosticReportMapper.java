@@ -80,7 +80,7 @@ final class DiagnosticReportMapper {
 
     /**
      * FHIR status of a draft state: DRAFTED preliminary; APPROVED, APPROVED_WITH_EDITS final;
-     * SUPERSEDED cancelled (never released, replaced by a redraft of the completed study); REJECTED
+     * (corrected once amended after approval); SUPERSEDED cancelled (never released, replaced by a redraft of the completed study); REJECTED
      * entered-in-error (the radiologist judged the AI draft wrong). See docs/decisions.md.
      */
     static DiagnosticReportStatus status(String draftState) {
@@ -105,6 +105,9 @@ final class DiagnosticReportMapper {
     /** All resources of this version of the draft, the DiagnosticReport first. */
     List<Resource> map(StoredDraft d, int version, Date lastUpdated) {
         DiagnosticReportStatus status = status(d.state());
+        if (status == DiagnosticReportStatus.FINAL && d.amendments() > 0) {
+            status = DiagnosticReportStatus.CORRECTED; // the approved text was corrected after release
+        }
         String findings = d.finalFindings() != null ? d.finalFindings() : d.findings();
         String impression = d.finalImpression() != null ? d.finalImpression() : d.impression();
         Reference subject = subject(d.study());
@@ -148,7 +151,7 @@ final class DiagnosticReportMapper {
                 : new Coding(LOINC, "36554-4", "XR Chest Single view")));
         r.setSubject(subject);
         r.setEffective(effective);
-        if (d.reviewer() != null && status == DiagnosticReportStatus.FINAL) {
+        if (d.reviewer() != null && (status == DiagnosticReportStatus.FINAL || status == DiagnosticReportStatus.CORRECTED)) {
             r.addResultsInterpreter(reviewer(d));
         }
         r.setIssuedElement(new InstantType(Date.from(d.draftedAt()), TemporalPrecisionEnum.MILLI));
@@ -160,7 +163,8 @@ final class DiagnosticReportMapper {
         String text = "FINDINGS: " + findings + "\n\nIMPRESSION: " + impression + "\n";
         r.addPresentedForm(new Attachment().setContentType("text/plain; charset=utf-8").setLanguage("en")
                 .setData(text.getBytes(StandardCharsets.UTF_8))
-                .setTitle(status == DiagnosticReportStatus.FINAL ? "Chest radiograph report"
+                .setTitle(status == DiagnosticReportStatus.FINAL || status == DiagnosticReportStatus.CORRECTED
+                        ? "Chest radiograph report"
                         : "Draft chest radiograph report (AI-generated, not reviewed)"));
 
         List<Resource> all = new ArrayList<>();
@@ -274,6 +278,7 @@ final class DiagnosticReportMapper {
     private static ObservationStatus observationStatus(DiagnosticReportStatus s) {
         return switch (s) {
             case FINAL -> ObservationStatus.FINAL;
+            case CORRECTED -> ObservationStatus.CORRECTED;
             case CANCELLED -> ObservationStatus.CANCELLED;
             case ENTEREDINERROR -> ObservationStatus.ENTEREDINERROR;
             default -> ObservationStatus.PRELIMINARY;

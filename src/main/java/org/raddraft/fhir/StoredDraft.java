@@ -22,11 +22,12 @@ import java.util.Set;
  * @param supersedes   the draft this one replaced, or null
  * @param finalFindings, finalImpression the reviewed text once approved (review's columns; null before)
  * @param reviewer     the radiologist's account name once the draft is approved or rejected, else null
+ * @param amendments   how many times the approved text was corrected (review's column; 0 before)
  */
 record StoredDraft(long id, long studyId, String state, String findings, String impression, String missingView,
         String modelName, String modelVersion, Instant draftedAt, String flags, Double riskScore, int priority,
         String classifier, Long supersededBy, Long supersedes, int version, String finalFindings,
-        String finalImpression, String reviewer, Study study) {
+        String finalImpression, String reviewer, int amendments, Study study) {
 
     /** The study as its instances describe it (values of the first instance that has them). */
     record Study(String studyInstanceUid, String accessionNumber, String studyDate, String studyDescription,
@@ -42,7 +43,7 @@ record StoredDraft(long id, long studyId, String state, String findings, String 
         return new StoredDraft(1, 1, state, "Mild cardiomegaly. No pleural effusion. Possible small pneumothorax.",
                 "Mild cardiomegaly.", null, "example-model", "1.0.0", Instant.parse("2026-01-02T03:04:05Z"), flags,
                 flags == null ? null : 0.5, 0, classifier, null, null, 0, null, null,
-                state.startsWith("APPROVED") || state.equals("REJECTED") ? "dr.example" : null,
+                state.startsWith("APPROVED") || state.equals("REJECTED") ? "dr.example" : null, 0,
                 new Study("1.2.826.0.1.3680043.10.1.1", "A0001", "20260102", "XR CHEST 2 VIEWS", "EX-1", "EXAMPLE",
                         List.of(new Instance("1.2.826.0.1.3680043.10.1.1.1", "1.2.826.0.1.3680043.10.1.1.1.1",
                                         "1.2.840.10008.5.1.4.1.1.1", "CR", "PA"),
@@ -71,6 +72,7 @@ record StoredDraft(long id, long studyId, String state, String findings, String 
                         (Long) rs.getObject("supersedes"), rs.getInt("version"),
                         optional(rs, columns, "final_findings"), optional(rs, columns, "final_impression"),
                         reviewer(c, optional(rs, columns, "reviewer_id")),
+                        columns.contains("amendments") ? rs.getInt("amendments") : 0,
                         study(c, studyId, rs.getString("study_instance_uid")));
             }
         }

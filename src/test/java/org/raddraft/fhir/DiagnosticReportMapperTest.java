@@ -49,6 +49,20 @@ class DiagnosticReportMapperTest {
     }
 
     @Test
+    void anAmendedApprovedReportIsCorrectedAndNamesItsRadiologist() {
+        StoredDraft e = StoredDraft.example("APPROVED", FLAGS, CLASSIFIER);
+        StoredDraft amended = new StoredDraft(e.id(), e.studyId(), e.state(), e.findings(), e.impression(),
+                e.missingView(), e.modelName(), e.modelVersion(), e.draftedAt(), e.flags(), e.riskScore(), e.priority(),
+                e.classifier(), null, null, 3, "Corrected findings.", "Corrected impression.", "dr.example", 1, e.study());
+        List<Resource> rs = mapper.map(amended, 3, new Date());
+        DiagnosticReport r = (DiagnosticReport) rs.get(0);
+        assertEquals("corrected", r.getStatus().toCode());
+        assertEquals("Corrected impression.", r.getConclusion());
+        assertEquals("dr.example", r.getResultsInterpreterFirstRep().getIdentifier().getValue());
+        assertEquals(List.of(), validator.errors(rs));
+    }
+
+    @Test
     void nullFlagsAreNoFlagsAndStillValid() {
         List<Resource> rs = mapper.map(StoredDraft.example("DRAFTED", null, null), 1, new Date());
         DiagnosticReport r = (DiagnosticReport) rs.get(0);
