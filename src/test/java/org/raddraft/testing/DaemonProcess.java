@@ -105,7 +105,7 @@ public final class DaemonProcess implements AutoCloseable {
                 throw new IllegalStateException("daemon exited with " + process.exitValue() + ":\n" + log());
             }
             if (listening(dicomPort) && httpStatus("/health/live") == 200
-                    && http("/health").contains("\"fhir_validator\":\"UP\"")) {
+                    && request("GET", "/health", null, Map.of(), null).body().contains("\"fhir_validator\":\"UP\"")) {
                 return this;
             }
             Thread.sleep(200);
