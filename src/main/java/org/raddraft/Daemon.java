@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import ca.uhn.fhir.context.FhirContext;
 import org.apache.camel.main.Main;
 import org.raddraft.delivery.ChannelOff;
 import org.raddraft.delivery.DeliveryChannels;
