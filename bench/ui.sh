@@ -3,7 +3,11 @@
 #   render    one 2k x 2k radiograph rendered for the page (decode + window + PNG/JPEG): target <= 500 ms;
 #             six 2048 px phantom studies (seed 23: CR and DX, MONOCHROME1 and 2, JPEG lossless, RLE,
 #             implicit and explicit VR), median of R renders per file after a warm-up.
-# Usage: bench/ui.sh [render] [--repeat R]
+#   worklist  the worklist with 1,000 drafts served: GET /fhir/DiagnosticReport?status=preliminary&_count=200
+#             (the page's request) from a running daemon whose database holds 1,000 preliminary drafts
+#             (one phantom study drafted by the model, cloned 999 times in SQL, each published and
+#             validated by the FHIR stage): p50/p95/max of R requests after a warm-up; target p95 <= 300 ms.
+# Usage: bench/ui.sh [render|worklist] [--repeat R]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-render}; [ $# -gt 0 ] && shift
@@ -24,5 +28,51 @@ case "$what" in
       --no-training-set >/dev/null
     java $JAVA_OPTS -cp "$CP" org.raddraft.ui.UiBench render --dicom "$WORK/ph/dicom" --repeat "$REPEAT"
     ;;
-  *) echo "bench/ui.sh: unknown benchmark $what (render)" >&2; exit 2;;
+  worklist)
+    app=$(pwd); work=$WORK
+    . bench/lib.sh
+    bin/raddraft --help >/dev/null 2>&1 || true   # target/lib for the daemon
+    start_raddraft "$WORK/home" 2
+    trap 'kill $rd_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
+    http_port=$(sed -n 's/^http.port=//p' "$WORK/raddraft.properties")
+    storescu -aet PACS -aec RADDRAFT 127.0.0.1 "$rd_port" testdata/demo/dicom/*/*.dcm >/dev/null
+    h2() { java -cp "$CP" org.h2.tools.Shell -url "jdbc:h2:file:$WORK/home/db/raddraft;AUTO_SERVER=TRUE" \
+      -user raddraft -password "" -sql "$1" | sed -n 2p | tr -d ' '; }
+    for _ in $(seq 1 180); do [ "$(h2 'SELECT COUNT(*) FROM fhir_version')" -ge 1 ] 2>/dev/null && break; sleep 1; done
+    java -cp "$CP" org.h2.tools.RunScript -url "jdbc:h2:file:$WORK/home/db/raddraft;AUTO_SERVER=TRUE" \
+      -user raddraft -password "" -script bench/ui-clone-drafts.sql
+    for _ in $(seq 1 900); do
+      n=$(h2 "SELECT COUNT(DISTINCT draft_id) FROM fhir_version WHERE status = 'preliminary'")
+      [ "${n:-0}" -ge 1000 ] && break; sleep 2
+    done
+    echo "drafts published: $n"
+    token=$(printf '' | bin/raddraft admin users add --name bench --role integration --config "$WORK/raddraft.properties" \
+      2>/dev/null | grep -o 'rdk_[A-Za-z0-9_-]*' | head -1)
+    python3 - "$http_port" "$token" "$REPEAT" <<'PY'
+import sys, time, urllib.request, json
+port, token, repeat = sys.argv[1], sys.argv[2], max(int(sys.argv[3]), 20)
+url = f"http://127.0.0.1:{port}/fhir/DiagnosticReport?status=preliminary&_count=200"
+def get():
+    req = urllib.request.Request(url, headers={"Authorization": "Bearer " + token, "Accept": "application/fhir+json"})
+    t0 = time.perf_counter()
+    body = urllib.request.urlopen(req).read()
+    return (time.perf_counter() - t0) * 1000, body
+for _ in range(20):
+    get()
+ms, body = [], b""
+for _ in range(repeat):
+    t, body = get()
+    ms.append(t)
+ms.sort()
+b = json.loads(body)
+pct = lambda p: ms[min(len(ms) - 1, int(round(p / 100 * (len(ms) - 1))))]
+print(f"{'drafts in the worklist':<26}{b.get('total', '?')}")
+print(f"{'entries per page':<26}{len(b.get('entry', []))} ({len(body) // 1024} KiB)")
+print(f"{'requests':<26}{len(ms)} after 20 warm-up")
+print(f"{'p50':<26}{pct(50):.0f} ms")
+print(f"{'p95':<26}{pct(95):.0f} ms")
+print(f"{'max':<26}{ms[-1]:.0f} ms")
+PY
+    ;;
+  *) echo "bench/ui.sh: unknown benchmark $what (render, worklist)" >&2; exit 2;;
 esac
