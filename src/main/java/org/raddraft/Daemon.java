@@ -37,7 +37,6 @@ import org.raddraft.review.DraftReview;
 import org.raddraft.review.OidcVerifier;
 import org.raddraft.review.ReadAudit;
 import org.raddraft.review.ReviewOperations;
-import org.raddraft.review.ReviewOutcome;
 import org.raddraft.review.SessionServlet;
 import org.raddraft.store.Database;
 import org.slf4j.Logger;
@@ -104,7 +103,7 @@ public final class Daemon implements AutoCloseable {
         DraftReview review = new DraftReview(db, clock, (c, draftId) -> fhir.publisher().publishVersion(c, draftId),
                 Outbox::enqueue,
                 ReportLabeller.withDefaultLexicon());
-        fhir.server().registerProvider(new ReviewOperations(authenticator, review, ReviewOutcome::of));
+        fhir.server().registerProvider(new ReviewOperations(authenticator, review, fhir::report));
         fhir.server().registerProvider(new AuditEventProvider(db));
         fhir.server().registerInterceptor(new ReadAudit(db, new AuditLog(clock)));
         http = HttpEndpoints.compose(settings, db, fhir.server(), health, metrics)

@@ -13,10 +13,12 @@ public final class FhirStage {
 
     private final FhirPublisher publisher;
     private final FhirServer server;
+    private final FhirVersions versions;
 
-    private FhirStage(FhirPublisher publisher, FhirServer server) {
+    private FhirStage(FhirPublisher publisher, FhirServer server, FhirVersions versions) {
         this.publisher = publisher;
         this.server = server;
+        this.versions = versions;
     }
 
     /**
@@ -34,7 +36,7 @@ public final class FhirStage {
         FhirServer server = new FhirServer(ctx);
         server.registerProvider(new DiagnosticReportProvider(versions));
         PublishedResourceProvider.all(versions).forEach(server::registerProvider);
-        return new FhirStage(publisher, server);
+        return new FhirStage(publisher, server, versions);
     }
 
     public FhirPublisher publisher() {
@@ -43,5 +45,11 @@ public final class FhirStage {
 
     public FhirServer server() {
         return server;
+    }
+
+    /** The DiagnosticReport of a draft as /fhir serves it now (its newest version), or null (review answers $approve with it). */
+    public org.hl7.fhir.r4.model.DiagnosticReport report(long draftId) throws java.sql.SQLException {
+        java.util.List<org.hl7.fhir.r4.model.Resource> latest = versions.latest(draftId);
+        return latest == null || latest.isEmpty() ? null : (org.hl7.fhir.r4.model.DiagnosticReport) latest.get(0);
     }
 }

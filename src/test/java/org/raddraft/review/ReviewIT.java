@@ -159,10 +159,25 @@ class ReviewIT {
     @Test
     void approveWithARadiologistTokenIsFinalAttributedAndAudited() throws Exception {
         long id = drafts(1).get(0);
+        HttpResponse<String> read = daemon.request("GET", "/fhir/DiagnosticReport/" + id, drA, Map.of(), null);
+        assertEquals(200, read.statusCode(), read.body());
+        assertEquals("preliminary", JSON.readTree(read.body()).path("status").asText());
+        String etag = read.headers().firstValue("ETag").orElseThrow();
         int v = version(id);
-        HttpResponse<String> r = op(id, "approve", drA, Map.of("If-Match", "W/\"" + v + "\""), null);
+        assertEquals("W/\"" + v + "\"", etag, "the ETag is the draft's versionId");
+        assertEquals("0", column("SELECT outcome FROM audit_event WHERE action = 'read' AND draft_id = ?", id), "the read is audited");
+        HttpResponse<String> r = op(id, "approve", drA, Map.of("If-Match", etag), null);
         assertEquals(200, r.statusCode(), r.body());
         assertEquals("W/\"" + (v + 1) + "\"", r.headers().firstValue("ETag").orElse(null));
+        JsonNode report = JSON.readTree(r.body());
+        assertEquals("DiagnosticReport", report.path("resourceType").asText(), r.body());
+        assertEquals("final", report.path("status").asText());
+        assertEquals(String.valueOf(v + 1), report.path("meta").path("versionId").asText());
+        assertEquals("dr-a", report.path("resultsInterpreter").get(0).path("display").asText(), r.body());
+        HttpResponse<String> history = daemon.request("GET", "/fhir/DiagnosticReport/" + id + "/_history", drA, Map.of(), null);
+        JsonNode versions = JSON.readTree(history.body()).path("entry");
+        assertEquals(2, versions.size(), history.body());
+        assertTrue(history.body().contains("\"preliminary\"") && history.body().contains("\"final\""), "both versions kept");
         assertEquals("APPROVED", column("SELECT state FROM draft WHERE id = ?", id));
         assertEquals("dr-a", column("SELECT u.name FROM draft d JOIN app_user u ON u.id = d.reviewer_id WHERE d.id = ?", id));
         assertEquals("0", column("SELECT outcome FROM audit_event WHERE action = 'approve' AND draft_id = ?", id));
@@ -180,6 +195,12 @@ class ReviewIT {
         assertEquals("APPROVED_WITH_EDITS", column("SELECT state FROM draft WHERE id = ?", id));
         assertEquals(drafted, column("SELECT findings FROM draft WHERE id = ?", id), "the draft text stays");
         assertEquals("Normal chest.", column("SELECT final_impression FROM draft WHERE id = ?", id));
+        assertEquals("Normal chest.", JSON.readTree(r.body()).path("conclusion").asText(), "the served report has the edit");
+        HttpResponse<String> first = daemon.request("GET", "/fhir/DiagnosticReport/" + id + "/_history/" + (version(id) - 1),
+                drB, Map.of(), null);
+        assertEquals(200, first.statusCode(), first.body());
+        assertEquals(column("SELECT impression FROM draft WHERE id = ?", id), JSON.readTree(first.body()).path("conclusion").asText(),
+                "the draft's own text stays in the history");
         assertTrue(((String) column("SELECT diff FROM feedback WHERE draft_id = ?", id)).contains("Normal chest."));
     }
 
@@ -235,6 +256,7 @@ class ReviewIT {
         assertEquals(200, ok.statusCode(), ok.body());
         assertEquals("REJECTED", column("SELECT state FROM draft WHERE id = ?", id));
         assertEquals("laterality wrong", column("SELECT reject_reason FROM draft WHERE id = ?", id));
+        assertEquals("entered-in-error", JSON.readTree(ok.body()).path("status").asText(), ok.body());
     }
 
     @Test
@@ -442,8 +464,10 @@ class ReviewIT {
                 new Endpoint("GET", "/health", null, expect(200, 200, 200, 200, 200)),
                 new Endpoint("GET", "/metrics", null, expect(401, 401, 403, 200, 200)),
                 new Endpoint("GET", "/fhir/metadata", null, expect(401, 401, 200, 200, 200)),
-                new Endpoint("GET", "/fhir/DiagnosticReport?status=preliminary", null, expect(401, 401, PASSES, PASSES, 403)),
-                new Endpoint("GET", "/fhir/DiagnosticReport/" + read, null, expect(401, 401, PASSES, PASSES, 403)),
+                new Endpoint("GET", "/fhir/DiagnosticReport?status=preliminary", null, expect(401, 401, 200, 200, 403)),
+                new Endpoint("GET", "/fhir/DiagnosticReport/" + read, null, expect(401, 401, 200, 200, 403)),
+                new Endpoint("GET", "/fhir/DiagnosticReport/" + read + "/_history", null, expect(401, 401, 200, 200, 403)),
+                new Endpoint("GET", "/fhir/ImagingStudy/" + read, null, expect(401, 401, 200, 200, 403)),
                 new Endpoint("POST", "/fhir/DiagnosticReport/{draft}/$approve", parameters(), expect(401, 401, 200, 200, 403)),
                 new Endpoint("POST", "/fhir/DiagnosticReport/{draft}/$reject", parameters("reason", "table test"),
                         expect(401, 401, 200, 200, 403)),
