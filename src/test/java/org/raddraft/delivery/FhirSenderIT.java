@@ -59,13 +59,6 @@ class FhirSenderIT {
         server = new FhirJpaServer(tmp.resolve("fhir"), TOKEN, "A-REFUSED");
         proxy = new TcpProxy(server.port);
         db = Database.open("jdbc:h2:file:" + tmp.resolve("db/t"), "sa", "");
-        try (Connection c = db.connection(); Statement st = c.createStatement()) {
-            // the FHIR stage's table (V4), where the approved version's resources are published
-            st.execute("""
-                    CREATE TABLE IF NOT EXISTS fhir_version (draft_id BIGINT NOT NULL, version INT NOT NULL,
-                      draft_state VARCHAR(20) NOT NULL, status VARCHAR(20) NOT NULL, accession VARCHAR(16),
-                      resources CLOB NOT NULL, recorded_at TIMESTAMP WITH TIME ZONE NOT NULL)""");
-        }
     }
 
     @AfterAll
@@ -114,14 +107,28 @@ class FhirSenderIT {
         for (var r : java.util.List.of(dr, f, i, is, device, p)) {
             b.addEntry().setResource(r);
         }
+        draftRow(draftId);
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO fhir_version VALUES (?, ?, 'APPROVED_WITH_EDITS', 'final', ?, ?, ?)")) {
+                "INSERT INTO fhir_version (draft_id, version, draft_state, status, accession, resources, recorded_at) VALUES (?, ?, 'APPROVED_WITH_EDITS', 'final', ?, ?, ?)")) {
             ps.setLong(1, draftId);
             ps.setInt(2, version);
             ps.setString(3, accession);
             ps.setString(4, CTX.newJsonParser().encodeResourceToString(b));
             ps.setObject(5, OffsetDateTime.now());
             ps.executeUpdate();
+        }
+    }
+
+    /** The study and draft rows a published version belongs to (fhir_version references the draft). */
+    static void draftRow(long draftId) throws Exception {
+        try (Connection c = db.connection(); Statement st = c.createStatement()) {
+            st.executeUpdate("MERGE INTO study (id, study_instance_uid, state, first_instance_at, last_instance_at,"
+                    + " state_changed_at) KEY (id) VALUES (" + draftId + ", '1.2.3." + draftId + "', 'DRAFTED',"
+                    + " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)");
+            st.executeUpdate("MERGE INTO draft (id, study_id, state, findings, impression, token_ids, token_logprobs,"
+                    + " model_name, model_version, preprocess_ms, generate_ms, stable_at, drafted_at) KEY (id) VALUES ("
+                    + draftId + ", " + draftId + ", 'APPROVED_WITH_EDITS', 'f', 'i', '[]', '[]', 'reference-cxr', '2.2.0',"
+                    + " 0, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)");
         }
     }
 
