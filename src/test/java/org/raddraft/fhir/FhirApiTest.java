@@ -39,7 +39,7 @@ import org.raddraft.ingest.StudyAssembler;
 import org.raddraft.ops.HttpServer;
 import org.raddraft.ops.StudyListing;
 import org.raddraft.store.Database;
-import org.raddraft.testing.SettableClock;
+import org.raddraft.testing.TestClock;
 
 /**
  * The FHIR stage in one process on a real H2 database and a real Jetty: drafts stored by the
@@ -51,7 +51,7 @@ class FhirApiTest {
 
     Path home;
     Database db;
-    final SettableClock clock = new SettableClock(Instant.parse("2026-11-22T10:00:00Z"));
+    final TestClock clock = new TestClock(Instant.parse("2026-11-22T10:00:00Z"));
     DirectorySyncer syncer;
     InstanceIndex index;
     StudyAssembler assembler;
