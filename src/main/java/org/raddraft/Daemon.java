@@ -19,6 +19,7 @@ import org.raddraft.delivery.OutboxGauges;
 import org.raddraft.delivery.OutboxListing;
 import org.raddraft.fhir.FhirStage;
 import org.raddraft.inference.DraftQueue;
+import org.raddraft.inference.ModelRecords;
 import org.raddraft.inference.OnnxDrafter;
 import org.raddraft.ingest.DirectorySyncer;
 import org.raddraft.ingest.InstanceIndex;
@@ -75,9 +76,8 @@ public final class Daemon implements AutoCloseable {
         ScopeGate gate = new ScopeGate(settings.getInt("scope.min-age-years"));
         StudyAssembler assembler = new StudyAssembler(db, gate,
                 Duration.ofSeconds(settings.getLong("study.quiet-seconds")), clock);
-        var manifest = drafter.model().manifest();
-        FhirStage fhir = FhirStage.open(db, settings.get("fhir.canonical-base"), manifest.name(), manifest.version(),
-                manifest.json().path("intended_use").asText(null), clock);
+        ModelRecords.record(db, drafter.model().manifest(), clock);
+        FhirStage fhir = FhirStage.open(db, settings.get("fhir.canonical-base"), clock);
         DraftQueue draftQueue = new DraftQueue(db, settings.spoolDir(), clock, settings.getInt("draft.batch-size"),
                 settings.getInt("draft.max-attempts"), Duration.ofSeconds(settings.getLong("draft.retry-seconds")),
                 fhir.publisher());
@@ -166,7 +166,7 @@ public final class Daemon implements AutoCloseable {
         };
     }
 
-    /** The DICOM SR channel's settings; the model's manifest says whether it is for clinical use. */
+    /** The DICOM SR channel's settings. */
     private DicomSrSender.Settings dicomSr(Settings s) {
         StoreScu.Tls tls = !s.getBoolean("delivery.dicom.tls.enabled") ? null : new StoreScu.Tls(
                 optionalPath(s, "delivery.dicom.tls.truststore"), s.get("delivery.dicom.tls.truststore-password").toCharArray(),
@@ -175,10 +175,8 @@ public final class Daemon implements AutoCloseable {
                 s.get("delivery.dicom.ae-title"), s.get("delivery.dicom.calling-ae-title"),
                 s.getInt("delivery.dicom.connect-timeout-seconds") * 1000,
                 s.getInt("delivery.dicom.response-timeout-seconds") * 1000, tls);
-        String intendedUse = drafter.model().manifest().json().path("intended_use").asText("");
         return new DicomSrSender.Settings(pacs, s.get("delivery.dicom.uid-root"), s.get("delivery.dicom.organization"),
-                intendedUse.toLowerCase(java.util.Locale.ROOT).contains("not for clinical use"), s.spoolDir(),
-                s.home().resolve("delivery"));
+                s.spoolDir(), s.home().resolve("delivery"));
     }
 
     private static Path optionalPath(Settings s, String key) {

@@ -37,12 +37,11 @@ public final class DicomSrSender implements OutboxSender {
      * @param peer              the PACS (delivery.dicom.*)
      * @param uidRoot           the organisation's UID root for the SR's UIDs; empty = 2.25 UUIDs
      * @param organization      Verifying Organization; empty = the study's Institution Name
-     * @param notForClinicalUse the drafting model's manifest says it is not for clinical use
      * @param spool             the spool the instance table's paths are relative to
      * @param workDir           where the SR file is written for the C-STORE (deleted after it)
      */
-    public record Settings(StoreScu.Peer peer, String uidRoot, String organization, boolean notForClinicalUse,
-                           Path spool, Path workDir) {
+    public record Settings(StoreScu.Peer peer, String uidRoot, String organization, Path spool,
+                           Path workDir) {
     }
 
     private final Database db;
@@ -64,7 +63,7 @@ public final class DicomSrSender implements OutboxSender {
         Document doc = document(report);
         ReportSr sr = new ReportSr(report.findings(), report.impression(), report.reviewer(),
                 local(report.reviewedAt()), settings.organization(), report.modelName(), report.modelVersion(),
-                settings.notForClinicalUse(), settings.spool().resolve(instances.get(0).path()),
+                report.notForClinicalUse(), settings.spool().resolve(instances.get(0).path()),
                 instances.stream().map(Instance::reference).toList(), doc.replaces());
         Files.createDirectories(settings.workDir());
         Path file = settings.workDir().resolve("sr-" + report.outboxId() + ".dcm");

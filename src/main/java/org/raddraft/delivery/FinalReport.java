@@ -15,9 +15,11 @@ import org.raddraft.dicom.PatientModule;
  * @param studyDate        DICOM Study Date YYYYMMDD; may be null
  * @param singleView       only one view was drafted (LOINC 36554-4 instead of 36643-5)
  * @param reviewer         the approving radiologist's account name (HL7 OBR-32, FHIR resultsInterpreter)
+ * @param notForClinicalUse the model that drafted it is not for clinical use (as recorded when it was loaded)
  */
 public record FinalReport(long outboxId, long draftId, int revision, boolean correction, long studyId,
                           String studyInstanceUid, String accessionNumber, String studyDate, boolean singleView,
                           PatientModule patient, String findings, String impression, String reviewer,
-                          OffsetDateTime reviewedAt, String modelName, String modelVersion) {
+                          OffsetDateTime reviewedAt, String modelName, String modelVersion,
+                          boolean notForClinicalUse) {
 }

@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.Set;
 import org.raddraft.dicom.PatientModule;
+import org.raddraft.inference.ModelRecords;
 import org.raddraft.store.Database;
 
 /**
@@ -33,8 +34,9 @@ public class FinalReports {
             try (PreparedStatement ps = c.prepareStatement("""
                     SELECT d.state, d.study_id, s.study_instance_uid, COALESCE(d.final_findings, d.findings),
                            COALESCE(d.final_impression, d.impression), d.missing_view, d.model_name, d.model_version,
-                           d.reviewed_at, u.name
+                           d.reviewed_at, u.name, m.intended_use
                     FROM draft d JOIN study s ON s.id = d.study_id LEFT JOIN app_user u ON u.id = d.reviewer_id
+                    LEFT JOIN model m ON m.name = d.model_name AND m.version = d.model_version
                     WHERE d.id = ?""")) {
                 ps.setLong(1, item.draftId());
                 try (ResultSet rs = ps.executeQuery()) {
@@ -51,7 +53,8 @@ public class FinalReports {
                     return new FinalReport(item.id(), item.draftId(), item.revision(), item.correction(), studyId,
                             rs.getString(3), first.accessionNumber(), first.studyDate(), rs.getString(6) != null,
                             patient, rs.getString(4), rs.getString(5), rs.getString(10),
-                            rs.getObject(9, OffsetDateTime.class), rs.getString(7), rs.getString(8));
+                            rs.getObject(9, OffsetDateTime.class), rs.getString(7), rs.getString(8),
+                            ModelRecords.notForClinicalUse(rs.getString(11)));
                 }
             }
         }

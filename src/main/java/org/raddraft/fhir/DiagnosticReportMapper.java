@@ -37,6 +37,7 @@ import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
 import org.hl7.fhir.r4.model.UnsignedIntType;
 import org.raddraft.flags.Flag;
 import org.raddraft.report.Label;
+import org.raddraft.inference.ModelRecords;
 import org.raddraft.report.ReportLabeller;
 import org.raddraft.report.ReportLabels;
 import org.raddraft.report.Status;
@@ -57,25 +58,11 @@ final class DiagnosticReportMapper {
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-    /** The loaded model as a Device: name, version, what it may be used for. */
-    record Model(String name, String version, String intendedUse) {
-
-        /** The reference model's statement, when the manifest's intended_use says it is not for clinical use. */
-        String useNote() {
-            if (intendedUse != null && intendedUse.toLowerCase(Locale.ROOT).contains("not for clinical use")) {
-                return "reference model, synthetic training data, not for clinical use";
-            }
-            return intendedUse;
-        }
-    }
-
     private final Canonical canonical;
-    private final Model model;
     private final ReportLabeller labeller = ReportLabeller.withDefaultLexicon();
 
-    DiagnosticReportMapper(Canonical canonical, Model model) {
+    DiagnosticReportMapper(Canonical canonical) {
         this.canonical = canonical;
-        this.model = model;
     }
 
     /**
@@ -353,11 +340,17 @@ final class DiagnosticReportMapper {
         dev.addDeviceName().setName(d.modelName()).setType(Device.DeviceNameType.MODELNAME);
         dev.setType(new CodeableConcept().setText("AI model drafting chest radiograph reports"));
         dev.addVersion().setValue(d.modelVersion());
-        if (model != null && model.name().equals(d.modelName()) && model.version().equals(d.modelVersion())
-                && model.useNote() != null) {
-            dev.addNote().setText(model.useNote());
-        }
+        dev.addNote().setText(useNote(d.modelIntendedUse()));
         return dev;
+    }
+
+    /** What the drafting model may be used for (its manifest's intended_use as recorded when it was loaded). */
+    static String useNote(String intendedUse) {
+        if (intendedUse == null) {
+            return "intended use of this model not recorded: not for clinical use";
+        }
+        return ModelRecords.notForClinicalUse(intendedUse)
+                ? "reference model, synthetic training data, not for clinical use" : intendedUse;
     }
 
     private Provenance provenance(StoredDraft d, Reference device, List<Observation> observations, int version,

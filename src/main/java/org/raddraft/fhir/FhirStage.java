@@ -21,16 +21,11 @@ public final class FhirStage {
         this.versions = versions;
     }
 
-    /**
-     * @param canonicalBase {@code fhir.canonical-base}: the base of RadDraft's profile, extension and code system URLs
-     * @param intendedUse   the model manifest's intended_use (the Device's note), may be null
-     */
-    public static FhirStage open(Database db, String canonicalBase, String modelName, String modelVersion,
-            String intendedUse, Clock clock) {
+    /** @param canonicalBase {@code fhir.canonical-base}: the base of RadDraft's profile, extension and code system URLs */
+    public static FhirStage open(Database db, String canonicalBase, Clock clock) {
         FhirContext ctx = FhirContext.forR4Cached();
         Canonical canonical = new Canonical(canonicalBase);
-        DiagnosticReportMapper mapper = new DiagnosticReportMapper(canonical,
-                new DiagnosticReportMapper.Model(modelName, modelVersion, intendedUse));
+        DiagnosticReportMapper mapper = new DiagnosticReportMapper(canonical);
         FhirPublisher publisher = new FhirPublisher(db, ctx, mapper, new ResourceValidator(ctx, canonical), clock);
         FhirVersions versions = new FhirVersions(db, ctx);
         FhirServer server = new FhirServer(ctx);

@@ -16,6 +16,7 @@ import java.util.Set;
  * A draft as stored, with what its FHIR resources say about the study and the patient: the input of
  * {@link DiagnosticReportMapper}. Read in the caller's transaction, so a draft being stored is seen.
  *
+ * @param modelIntendedUse the drafting model's intended_use as recorded when it was loaded (table model), null if unknown
  * @param flags      draft.flags JSON (array of org.raddraft.flags.Flag), null = no flags computed
  * @param classifier draft.classifier JSON (observation name -> probability), null without a classifier
  * @param supersededBy the draft that replaced this one, or null
@@ -25,7 +26,7 @@ import java.util.Set;
  * @param amendments   how many times the approved text was corrected (review's column; 0 before)
  */
 record StoredDraft(long id, long studyId, String state, String findings, String impression, String missingView,
-        String modelName, String modelVersion, Instant draftedAt, String flags, Double riskScore, int priority,
+        String modelName, String modelVersion, String modelIntendedUse, Instant draftedAt, String flags, Double riskScore, int priority,
         String classifier, Long supersededBy, Long supersedes, int version, String finalFindings,
         String finalImpression, String reviewer, int amendments, Study study) {
 
@@ -41,7 +42,7 @@ record StoredDraft(long id, long studyId, String state, String findings, String 
     /** A made-up draft with every part filled in: warms the validator up at start, and tests the mapping. */
     static StoredDraft example(String state, String flags, String classifier) {
         return new StoredDraft(1, 1, state, "Mild cardiomegaly. No pleural effusion. Possible small pneumothorax.",
-                "Mild cardiomegaly.", null, "example-model", "1.0.0", Instant.parse("2026-01-02T03:04:05Z"), flags,
+                "Mild cardiomegaly.", null, "example-model", "1.0.0", "Synthetic; NOT FOR CLINICAL USE.", Instant.parse("2026-01-02T03:04:05Z"), flags,
                 flags == null ? null : 0.5, 0, classifier, null, null, 0, null, null,
                 state.startsWith("APPROVED") || state.equals("REJECTED") ? "dr.example" : null, 0,
                 new Study("1.2.826.0.1.3680043.10.1.1", "A0001", "20260102", "XR CHEST 2 VIEWS", "EX-1", "EXAMPLE",
@@ -54,9 +55,11 @@ record StoredDraft(long id, long studyId, String state, String findings, String 
     /** The draft {@code draftId}, or null when there is none. */
     static StoredDraft load(Connection c, long draftId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
-                SELECT d.*, s.study_instance_uid,
+                SELECT d.*, s.study_instance_uid, m.intended_use AS model_intended_use,
                   (SELECT MIN(p.id) FROM draft p WHERE p.superseded_by = d.id) AS supersedes
-                FROM draft d JOIN study s ON s.id = d.study_id WHERE d.id = ?""")) {
+                FROM draft d JOIN study s ON s.id = d.study_id
+                LEFT JOIN model m ON m.name = d.model_name AND m.version = d.model_version
+                WHERE d.id = ?""")) {
             ps.setLong(1, draftId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -66,7 +69,8 @@ record StoredDraft(long id, long studyId, String state, String findings, String 
                 long studyId = rs.getLong("study_id");
                 return new StoredDraft(draftId, studyId, rs.getString("state"), rs.getString("findings"),
                         rs.getString("impression"), rs.getString("missing_view"), rs.getString("model_name"),
-                        rs.getString("model_version"), rs.getObject("drafted_at", OffsetDateTime.class).toInstant(),
+                        rs.getString("model_version"), rs.getString("model_intended_use"),
+                        rs.getObject("drafted_at", OffsetDateTime.class).toInstant(),
                         rs.getString("flags"), (Double) rs.getObject("risk_score"), rs.getInt("priority"),
                         rs.getString("classifier"), (Long) rs.getObject("superseded_by"),
                         (Long) rs.getObject("supersedes"), rs.getInt("version"),

@@ -51,7 +51,7 @@ class Hl7SenderTest {
                 false, new PatientModule("PHANTOM^Ann^Marie^Dr^III", "PH-23-000000", "RADDRAFT-PHANTOM", "19750206", "F"),
                 "Heart size is normal.\nNo pleural effusion | no pneumothorax ^ & ~ \\ done.\n\n",
                 "No acute cardiopulmonary process.", "dr.jones", OffsetDateTime.parse("2026-12-02T10:15:30Z"),
-                "reference-cxr", "2.2.0");
+                "reference-cxr", "2.2.0", true);
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.hl7.fhir.r4.model.CodeSystem;
+import org.hl7.fhir.r4.model.Device;
 import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,8 +32,7 @@ class DiagnosticReportMapperTest {
 
     static ResourceValidator validator;
     static final Canonical canonical = new Canonical(Canonical.DEFAULT_BASE);
-    static final DiagnosticReportMapper mapper = new DiagnosticReportMapper(canonical,
-            new DiagnosticReportMapper.Model("example-model", "1.0.0", "Synthetic; NOT FOR CLINICAL USE."));
+    static final DiagnosticReportMapper mapper = new DiagnosticReportMapper(canonical);
 
     @BeforeAll
     static void warm() {
@@ -52,7 +52,7 @@ class DiagnosticReportMapperTest {
     void anAmendedApprovedReportIsCorrectedAndNamesItsRadiologist() {
         StoredDraft e = StoredDraft.example("APPROVED", FLAGS, CLASSIFIER);
         StoredDraft amended = new StoredDraft(e.id(), e.studyId(), e.state(), e.findings(), e.impression(),
-                e.missingView(), e.modelName(), e.modelVersion(), e.draftedAt(), e.flags(), e.riskScore(), e.priority(),
+                e.missingView(), e.modelName(), e.modelVersion(), e.modelIntendedUse(), e.draftedAt(), e.flags(), e.riskScore(), e.priority(),
                 e.classifier(), null, null, 3, "Corrected findings.", "Corrected impression.", "dr.example", 1, e.study());
         List<Resource> rs = mapper.map(amended, 3, new Date());
         DiagnosticReport r = (DiagnosticReport) rs.get(0);
@@ -60,6 +60,19 @@ class DiagnosticReportMapperTest {
         assertEquals("Corrected impression.", r.getConclusion());
         assertEquals("dr.example", r.getResultsInterpreterFirstRep().getIdentifier().getValue());
         assertEquals(List.of(), validator.errors(rs));
+    }
+
+    @Test
+    void theDeviceSaysWhatTheDraftingModelMayBeUsedFor() {
+        assertEquals("reference model, synthetic training data, not for clinical use",
+                DiagnosticReportMapper.useNote("Synthetic; NOT FOR CLINICAL USE."));
+        assertEquals("Triage aid for adult PA chest radiographs, CE class IIa",
+                DiagnosticReportMapper.useNote("Triage aid for adult PA chest radiographs, CE class IIa"));
+        assertEquals("intended use of this model not recorded: not for clinical use", DiagnosticReportMapper.useNote(null),
+                "a model nobody recorded keeps the warning");
+        Device d = mapper.map(StoredDraft.example("DRAFTED", null, null), 1, new Date()).stream()
+                .filter(Device.class::isInstance).map(Device.class::cast).findFirst().orElseThrow();
+        assertEquals("reference model, synthetic training data, not for clinical use", d.getNoteFirstRep().getText());
     }
 
     @Test

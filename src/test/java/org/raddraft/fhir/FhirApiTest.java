@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.raddraft.dicom.DicomAttributes;
 import org.raddraft.dicom.ReceivedInstance;
 import org.raddraft.inference.Draft;
+import org.raddraft.inference.ModelRecords;
 import org.raddraft.inference.DraftOutcome;
 import org.raddraft.inference.DraftQueue;
 import org.raddraft.ingest.DirectorySyncer;
@@ -68,7 +69,8 @@ class FhirApiTest {
         syncer = new DirectorySyncer(Duration.ofMillis(50));
         index = new InstanceIndex(db, home.resolve("spool"), clock, syncer);
         assembler = new StudyAssembler(db, new ScopeGate(18), Duration.ofSeconds(5), clock);
-        fhir = FhirStage.open(db, Canonical.DEFAULT_BASE, "reference-cxr", "1.0", "NOT FOR CLINICAL USE", clock);
+        ModelRecords.record(db, "reference-cxr", "1.0", "synthetic phantoms; NOT FOR CLINICAL USE", clock);
+        fhir = FhirStage.open(db, Canonical.DEFAULT_BASE, clock);
         fhir.publisher().warmUp();
         queue = new DraftQueue(db, home.resolve("spool"), clock, 8, 1, Duration.ofSeconds(30), fhir.publisher());
         http = new HttpServer("127.0.0.1", 0).servlet("/fhir/*", fhir.server());
@@ -100,12 +102,16 @@ class FhirApiTest {
     }
 
     long redrafted(String study, String findings, String impression) throws Exception {
+        return redrafted(study, findings, impression, "reference-cxr", "1.0");
+    }
+
+    long redrafted(String study, String findings, String impression, String model, String version) throws Exception {
         clock.advance(Duration.ofSeconds(6));
         assembler.settleQuietStudies();
         long id = queue.claim().stream().filter(s -> true).findFirst().orElseThrow().studyId();
         clock.advance(Duration.ofSeconds(1));
         queue.store(List.of(DraftOutcome.drafted(id, new Draft(findings, impression, List.of(5, 2), List.of(-0.1f, -0.2f),
-                "lateral", 10, 20, "reference-cxr", "1.0"))));
+                "lateral", 10, 20, model, version))));
         return id;
     }
 
@@ -173,6 +179,26 @@ class FhirApiTest {
         assertEquals("1.0", device.getVersionFirstRep().getValue());
         assertEquals("reference model, synthetic training data, not for clinical use", device.getNoteFirstRep().getText());
         assertNotNull(ris.read().resource(Observation.class).withId(draft + "-findings").execute());
+    }
+
+    /** The Device of a draft's Provenance, read through the API. */
+    Device deviceOf(long draft) {
+        Bundle b = worklist("&_id=" + draft + "&_revinclude=Provenance:target");
+        Provenance p = b.getEntry().stream().map(Bundle.BundleEntryComponent::getResource)
+                .filter(Provenance.class::isInstance).map(Provenance.class::cast).findFirst().orElseThrow();
+        return ris.read().resource(Device.class).withUrl(p.getAgentFirstRep().getWho().getReference()).execute();
+    }
+
+    @Test
+    void eachDraftsDeviceSaysWhatItsOwnModelMayBeUsedForAfterAModelChange() throws Exception {
+        long byReference = draftOf(drafted("1.2.826.0.1.3680043.10.9.7", "ACC7", "Normal chest.", "No acute disease."));
+        // the site installs another model: recorded when the daemon loads it
+        ModelRecords.record(db, "site-cxr", "3.1", "Triage aid for adult chest radiographs", clock);
+        receive("1.2.826.0.1.3680043.10.9.8", "ACC8", "PA");
+        long bySite = draftOf(redrafted("1.2.826.0.1.3680043.10.9.8", "Normal chest.", "No acute disease.", "site-cxr", "3.1"));
+        assertEquals("Triage aid for adult chest radiographs", deviceOf(bySite).getNoteFirstRep().getText());
+        assertEquals("reference model, synthetic training data, not for clinical use",
+                deviceOf(byReference).getNoteFirstRep().getText(), "the reference model's draft keeps its warning");
     }
 
     @Test
