@@ -2,10 +2,10 @@ package org.raddraft.dicom;
 
 /**
  * Decodes a single-component lossless JPEG (ITU-T T.81 process 14, Huffman, any predictor 1-7, any
- * point transform, restart intervals of whole lines): DICOM transfer syntaxes 1.2.840.10008.1.2.4.57
+ * point transform, no restart intervals): DICOM transfer syntaxes 1.2.840.10008.1.2.4.57
  * and .70, the ones radiographs most often arrive in. PixelMed's decoder takes about a second for a
  * 2048 x 2048 frame on this project's machines; this one reads each code through a lookup table of
- * the next {@value #LOOKAHEAD} bits. Anything else (colour, several scans, arithmetic coding) is
+ * the next {@value #LOOKAHEAD} bits. Anything else (colour, restart markers, arithmetic coding) is
  * {@link UnsupportedCoding}, and the caller falls back to PixelMed.
  */
 final class JpegLosslessDecoder {
@@ -116,25 +116,19 @@ final class JpegLosslessDecoder {
         if (lines == 0) {
             throw new UnsupportedCoding("number of lines given by a DNL marker");
         }
-        if (restartInterval % width != 0) {
-            throw new UnsupportedCoding("restart interval of " + restartInterval + " samples, not whole lines");
+        if (restartInterval != 0) {
+            throw new UnsupportedCoding("restart interval of " + restartInterval + " samples");
         }
-        int linesPerInterval = restartInterval == 0 ? lines : restartInterval / width;
         int mask = (1 << 16) - 1;
         int first = 1 << (precision - pointTransform - 1);
         int[] out = new int[lines * width];
         BitReader bits = new BitReader();
         for (int y = 0; y < lines; y++) {
-            boolean restart = y % linesPerInterval == 0;
-            if (restart && y > 0) {
-                bits.restart();
-            }
             int row = y * width;
             for (int x = 0; x < width; x++) {
                 int prediction;
-                if (restart) {
-                    // the first line of the image or of a restart interval: its first sample from the
-                    // precision, the others from the left (H.1.2.1)
+                if (y == 0) {
+                    // the first line: its first sample from the precision, the others from the left (H.1.2.1)
                     prediction = x == 0 ? first : out[row + x - 1];
                 } else if (x == 0) {
                     prediction = out[row - width];
@@ -230,7 +224,7 @@ final class JpegLosslessDecoder {
                         if (next == 0) {
                             pos += 2;
                         } else {
-                            b = 0; // a marker: feed zeros, leave the marker to restart()
+                            b = 0; // a marker: the scan's data ends here
                             padding++;
                         }
                     } else {
@@ -287,27 +281,12 @@ final class JpegLosslessDecoder {
             return v < 1 << (ssss - 1) ? v - (1 << ssss) + 1 : v;
         }
 
-        /** The interval's codes ended before its data did, not after (a truncated or corrupt stream). */
+        /** The scan's codes ended before its data did, not after (a truncated or corrupt stream). */
         void checkNotPastTheData() throws DicomFormatException {
             if (padding * 8 > count) {
                 throw new DicomFormatException("lossless JPEG data ends early or is corrupt: "
                         + (padding * 8 - count) + " bits missing");
             }
-        }
-
-        /** At a restart marker: drop the bits left in the byte, skip the RSTn marker, start over. */
-        void restart() throws DicomFormatException {
-            checkNotPastTheData();
-            buffer = 0;
-            count = 0;
-            padding = 0;
-            while (pos + 1 < data.length && !((data[pos] & 0xff) == 0xFF && (data[pos + 1] & 0xf8) == 0xD0)) {
-                pos++;
-            }
-            if (pos + 1 >= data.length) {
-                throw new DicomFormatException("lossless JPEG restart marker missing");
-            }
-            pos += 2;
         }
     }
 }
