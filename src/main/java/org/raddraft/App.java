@@ -69,8 +69,10 @@ public final class App {
                   check-config --config FILE          validate the configuration and print every problem with its fix
                   admin studies --json --config FILE  list studies (state, instance count, reason) as JSON
                   admin retry --config FILE (--study UID | --all-failed) [--json]   draft FAILED studies again
-                  admin users add --name N --role radiologist|integration|admin [--acts-for N,...] --config FILE
+                  admin users add --name N --role radiologist|integration|admin [--acts-for N,...]
+                                  [--display-name Family^Given] --config FILE
                   admin users list|disable --name N|password --name N --config FILE   manage accounts
+                  admin users display-name --name N --display-name Family^Given --config FILE
                   admin audit --study UID [--json] --config FILE   one study's audit trail
                   admin feedback --out FILE.jsonl --config FILE    export review feedback (no patient identifiers)
                   admin draft --study UID [--json] --config FILE   a study's draft with its flags, risk score and priority

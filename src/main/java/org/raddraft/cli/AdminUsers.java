@@ -16,9 +16,10 @@ import org.raddraft.review.Users;
 import org.raddraft.store.Database;
 
 /**
- * {@code raddraft admin users add|list|disable|password ... --config FILE}: accounts. People get a
+ * {@code raddraft admin users add|list|disable|password|display-name ... --config FILE}: accounts. People get a
  * password (asked twice on a terminal, else read as the first line of stdin); integration accounts
- * get a bearer token, printed once. Every change is audited as the operating-system user who ran it.
+ * get a bearer token, printed once; a radiologist's display name (Family^Given) is what the reports
+ * sent to the PACS and the RIS print. Every change is audited as the operating-system user who ran it.
  */
 final class AdminUsers implements App.Command {
 
@@ -27,11 +28,14 @@ final class AdminUsers implements App.Command {
         String action = args.length == 0 ? "" : args[0];
         String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
         return switch (action) {
-            case "add" -> add(Options.parse(rest, Set.of("--config", "--name", "--role", "--acts-for"), Set.of()));
+            case "add" -> add(Options.parse(rest, Set.of("--config", "--name", "--role", "--acts-for", "--display-name"),
+                    Set.of()));
             case "list" -> list(Options.parse(rest, Set.of("--config"), Set.of("--json")));
             case "disable" -> disable(Options.parse(rest, Set.of("--config", "--name"), Set.of()));
             case "password" -> password(Options.parse(rest, Set.of("--config", "--name"), Set.of()));
-            default -> throw new Options.UsageException("admin users needs one of: add, list, disable, password");
+            case "display-name" -> displayName(Options.parse(rest, Set.of("--config", "--name", "--display-name"), Set.of()));
+            default -> throw new Options.UsageException(
+                    "admin users needs one of: add, list, disable, password, display-name");
         };
     }
 
@@ -41,12 +45,20 @@ final class AdminUsers implements App.Command {
         List<String> actsFor = o.has("--acts-for")
                 ? Arrays.stream(o.get("--acts-for").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList()
                 : List.of();
+        String displayName = o.has("--display-name") ? refusedIfInvalid(
+                () -> Users.checkedDisplayName(o.get("--display-name"))) : null;
+        if (o.has("--display-name") && displayName == null) {
+            return AdminCommand.EXIT_NOTHING_DONE;
+        }
         try (Database db = AdminCommand.open(o)) {
             char[] password = role == Role.INTEGRATION ? null : readPassword(name);
-            Users.Created made = refusedIfInvalid(() -> new Users(db, Clock.systemUTC())
-                    .add(Actor.commandLine(), name, role, actsFor, password));
+            Users users = new Users(db, Clock.systemUTC());
+            Users.Created made = refusedIfInvalid(() -> users.add(Actor.commandLine(), name, role, actsFor, password));
             if (made == null) {
                 return AdminCommand.EXIT_NOTHING_DONE;
+            }
+            if (displayName != null) {
+                users.setDisplayName(Actor.commandLine(), name, displayName);
             }
             System.out.println("added " + role.code() + " '" + name + "'"
                     + (actsFor.isEmpty() ? "" : ", acting for " + String.join(", ", actsFor)));
@@ -62,10 +74,12 @@ final class AdminUsers implements App.Command {
                 System.out.println(Json.PRETTY.writeValueAsString(users));
                 return 0;
             }
-            System.out.printf("%-24s %-12s %-6s %-9s %s%n", "NAME", "ROLE", "SOURCE", "STATE", "ACTS FOR");
+            System.out.printf("%-24s %-12s %-6s %-9s %-24s %s%n", "NAME", "ROLE", "SOURCE", "STATE", "DISPLAY NAME",
+                    "ACTS FOR");
             for (Users.User u : users) {
-                System.out.printf("%-24s %-12s %-6s %-9s %s%n", u.name(), u.role().code(), u.source(),
-                        u.disabled() ? "disabled" : "active", String.join(",", u.actsFor()));
+                System.out.printf("%-24s %-12s %-6s %-9s %-24s %s%n", u.name(), u.role().code(), u.source(),
+                        u.disabled() ? "disabled" : "active", u.displayName() == null ? "-" : u.displayName(),
+                        String.join(",", u.actsFor()));
             }
         }
         return 0;
@@ -78,6 +92,21 @@ final class AdminUsers implements App.Command {
                 return AdminCommand.EXIT_NOTHING_DONE;
             }
             System.out.println("disabled '" + name + "'; its sessions ended and its token no longer works");
+        }
+        return 0;
+    }
+
+    private int displayName(Options o) throws Exception {
+        String name = o.require("--name");
+        String displayName = o.require("--display-name");
+        try (Database db = AdminCommand.open(o)) {
+            Users.User u = refusedIfInvalid(() -> new Users(db, Clock.systemUTC())
+                    .setDisplayName(Actor.commandLine(), name, displayName));
+            if (u == null) {
+                return AdminCommand.EXIT_NOTHING_DONE;
+            }
+            System.out.println(u.displayName() == null ? "display name of '" + name + "' cleared; reports print the account name"
+                    : "reports approved by '" + name + "' now name " + u.displayName());
         }
         return 0;
     }

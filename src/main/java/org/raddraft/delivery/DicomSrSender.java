@@ -61,7 +61,9 @@ public final class DicomSrSender implements OutboxSender {
         }
         List<Instance> instances = instances(report.studyId());
         Document doc = document(report);
-        ReportSr sr = new ReportSr(report.findings(), report.impression(), report.reviewer(),
+        // Person Observer Name: the radiologist's name as reports print it, else their account name
+        ReportSr sr = new ReportSr(report.findings(), report.impression(),
+                report.reviewerName() != null ? report.reviewerName() : report.reviewer(),
                 local(report.reviewedAt()), settings.organization(), report.modelName(), report.modelVersion(),
                 report.notForClinicalUse(), settings.spool().resolve(instances.get(0).path()),
                 instances.stream().map(Instance::reference).toList(), doc.replaces());

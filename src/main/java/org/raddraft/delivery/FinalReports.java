@@ -34,7 +34,7 @@ public class FinalReports {
             try (PreparedStatement ps = c.prepareStatement("""
                     SELECT d.state, d.study_id, s.study_instance_uid, COALESCE(d.final_findings, d.findings),
                            COALESCE(d.final_impression, d.impression), d.missing_view, d.model_name, d.model_version,
-                           d.reviewed_at, u.name, m.intended_use
+                           d.reviewed_at, u.name, m.intended_use, u.display_name
                     FROM draft d JOIN study s ON s.id = d.study_id LEFT JOIN app_user u ON u.id = d.reviewer_id
                     LEFT JOIN model m ON m.name = d.model_name AND m.version = d.model_version
                     WHERE d.id = ?""")) {
@@ -53,7 +53,7 @@ public class FinalReports {
                     return new FinalReport(item.id(), item.draftId(), item.revision(), item.correction(), studyId,
                             rs.getString(3), first.accessionNumber(), first.studyDate(), rs.getString(6) != null,
                             patient, rs.getString(4), rs.getString(5), rs.getString(10),
-                            rs.getObject(9, OffsetDateTime.class), rs.getString(7), rs.getString(8),
+                            rs.getString(12), rs.getObject(9, OffsetDateTime.class), rs.getString(7), rs.getString(8),
                             ModelRecords.notForClinicalUse(rs.getString(11)));
                 }
             }

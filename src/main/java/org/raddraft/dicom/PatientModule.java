@@ -30,6 +30,11 @@ public record PatientModule(String name, String id, String issuer, String birthD
      * alphabetic representation (before any '=' ideographic or phonetic group).
      */
     public String[] nameComponents() {
+        return nameComponents(name);
+    }
+
+    /** A DICOM PN value's five components of its first (alphabetic) group, "" where absent. */
+    public static String[] nameComponents(String name) {
         String alphabetic = (name == null ? "" : name).split("=", -1)[0];
         String[] parts = alphabetic.split("\\^", -1);
         String[] five = new String[5];

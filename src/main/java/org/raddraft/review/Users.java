@@ -24,9 +24,10 @@ public final class Users {
      *
      * @param source  local, or oidc (made at the first request with a valid JWT)
      * @param actsFor for integration accounts: the radiologists it may act for (empty = any radiologist)
+     * @param displayName the person's name as reports print it (Family^Given^Middle^Prefix^Suffix), or null
      */
     public record User(long id, String name, Role role, String source, boolean disabled, Instant createdAt,
-            List<String> actsFor) {
+            List<String> actsFor, String displayName) {
     }
 
     /** A new or changed account and its token, when it has one (print it once, it is not stored). */
@@ -152,6 +153,34 @@ public final class Users {
         return new Created(u, token[0]);
     }
 
+    /**
+     * The name reports print for this person (DICOM SR Person Observer Name, HL7 OBR-32), in DICOM PN
+     * order {@code Family^Given^Middle^Prefix^Suffix}; empty clears it (the account name is printed).
+     */
+    public User setDisplayName(Actor admin, String name, String displayName) throws SQLException {
+        String checked = checkedDisplayName(displayName);
+        return change(admin, name, "user-display-name", c -> {
+            update(c, "UPDATE app_user SET display_name = ? WHERE name = ?", checked, name);
+            return checked == null ? "display name cleared" : "display name set";
+        });
+    }
+
+    /** A display name as a DICOM PN value (one component group, at most 64 characters each part), null for empty. */
+    public static String checkedDisplayName(String displayName) {
+        String v = displayName == null ? "" : displayName.strip();
+        if (v.isEmpty()) {
+            return null;
+        }
+        String[] parts = v.split("\\^", -1);
+        if (parts.length > 5 || parts[0].isBlank() || v.chars().anyMatch(ch -> ch == '\\' || ch == '=' || ch < 0x20)
+                || java.util.Arrays.stream(parts).anyMatch(p -> p.length() > 64)) {
+            throw new IllegalArgumentException("display name '" + v + "' is not a person name as reports print it; write "
+                    + "Family^Given^Middle^Prefix^Suffix (e.g. Smith^Jane^^Dr), the family name first, at most 64 "
+                    + "characters per part, without '\\' or '='");
+        }
+        return v;
+    }
+
     private interface Change {
         String apply(Connection c) throws SQLException;
     }
@@ -234,7 +263,7 @@ public final class Users {
                 long id = rs.getLong("id");
                 return new User(id, rs.getString("name"), Role.parse(rs.getString("role")), rs.getString("source"),
                         rs.getBoolean("disabled"), rs.getObject("created_at", OffsetDateTime.class).toInstant(),
-                        actsFor(c, id));
+                        actsFor(c, id), rs.getString("display_name"));
             }
         }
     }

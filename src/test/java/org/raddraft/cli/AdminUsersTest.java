@@ -56,12 +56,32 @@ class AdminUsersTest {
         assertTrue(ris.out().contains("token (shown only now"), ris.out());
         Run list = admin("", "users", "list");
         assertTrue(list.out().matches("(?s).*dr-a\\s+radiologist\\s+local\\s+active.*"), list.out());
-        assertTrue(list.out().matches("(?s).*ris\\s+integration\\s+local\\s+active\\s+dr-a.*"), list.out());
+        assertTrue(list.out().matches("(?s).*ris\\s+integration\\s+local\\s+active\\s+-\\s+dr-a.*"), list.out());
         assertEquals(0, admin("", "users", "disable", "--name", "ris").exit());
         assertTrue(admin("", "users", "list").out().matches("(?s).*ris\\s+integration\\s+local\\s+disabled.*"));
         Run rotated = admin("", "users", "password", "--name", "ris");
         assertTrue(rotated.out().contains("new token for 'ris'"), rotated.out());
         assertEquals(0, admin("another long pass\n", "users", "password", "--name", "dr-a").exit());
+    }
+
+    @Test
+    void theNameReportsPrintIsSetAtAddOrLaterAndChecked() throws Exception {
+        Run added = admin("a long enough pass\n", "users", "add", "--name", "dr-a", "--role", "radiologist",
+                "--display-name", "Smith^Jane^^Dr");
+        assertEquals(0, added.exit(), added.out());
+        assertTrue(admin("", "users", "list").out().matches("(?s).*dr-a\\s+radiologist\\s+local\\s+active\\s+Smith\\^Jane\\^\\^Dr.*"));
+        Run changed = admin("", "users", "display-name", "--name", "dr-a", "--display-name", "Smith-Jones^Jane");
+        assertEquals(0, changed.exit(), changed.out());
+        assertTrue(changed.out().contains("reports approved by 'dr-a' now name Smith-Jones^Jane"), changed.out());
+        Run bad = admin("", "users", "display-name", "--name", "dr-a", "--display-name", "Smith\\Jones^Jane");
+        assertEquals(1, bad.exit());
+        assertTrue(bad.out().contains("write Family^Given^Middle^Prefix^Suffix"), bad.out());
+        Run badAtAdd = admin("a long enough pass\n", "users", "add", "--name", "dr-b", "--role", "radiologist",
+                "--display-name", "^Jane");
+        assertEquals(1, badAtAdd.exit(), "refused before the account is made");
+        assertTrue(!admin("", "users", "list").out().contains("dr-b"));
+        assertEquals(0, admin("", "users", "display-name", "--name", "dr-a", "--display-name", "").exit(), "cleared");
+        assertTrue(admin("", "users", "list").out().matches("(?s).*dr-a\\s+radiologist\\s+local\\s+active\\s+-.*"));
     }
 
     @Test

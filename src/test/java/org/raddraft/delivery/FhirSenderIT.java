@@ -144,7 +144,7 @@ class FhirSenderIT {
     static FinalReport report(long draftId, String accession, boolean correction) {
         return new FinalReport(100 + draftId, draftId, correction ? 2 : 1, correction, 1, "1.2.3." + draftId, accession,
                 "20240206", false, new PatientModule("PHANTOM^Ann", "PID-1", "urn:oid:1.2.3", "19750206", "F"), "x", "y",
-                "dr.jones", OffsetDateTime.now(), "reference-cxr", "2.2.0", true);
+                "dr.jones", "Jones^Ann^^Dr", OffsetDateTime.now(), "reference-cxr", "2.2.0", true);
     }
 
     /** The server's DiagnosticReports with this accession, searched as a RIS would. */

@@ -50,7 +50,7 @@ class Hl7SenderTest {
         return new FinalReport(outboxId, 7, correction ? 2 : 1, correction, 3, "1.2.3.4", "A23000000", "20240206",
                 false, new PatientModule("PHANTOM^Ann^Marie^Dr^III", "PH-23-000000", "RADDRAFT-PHANTOM", "19750206", "F"),
                 "Heart size is normal.\nNo pleural effusion | no pneumothorax ^ & ~ \\ done.\n\n",
-                "No acute cardiopulmonary process.", "dr.jones", OffsetDateTime.parse("2026-12-02T10:15:30Z"),
+                "No acute cardiopulmonary process.", "dr.jones", "Jones^Ann^^Dr", OffsetDateTime.parse("2026-12-02T10:15:30Z"),
                 "reference-cxr", "2.2.0", true);
     }
 
@@ -89,7 +89,10 @@ class Hl7SenderTest {
         assertEquals("LN", obr.getUniversalServiceIdentifier().getNameOfCodingSystem().getValue());
         assertEquals("F", obr.getResultStatus().getValue(), "OBR-25");
         assertEquals("RAD", obr.getDiagnosticServSectID().getValue());
-        assertEquals("dr.jones", obr.getPrincipalResultInterpreter().getNDLName().getIDNumber().getValue(), "OBR-32");
+        var interpreter = obr.getPrincipalResultInterpreter().getNDLName();
+        assertEquals("dr.jones", interpreter.getIDNumber().getValue(), "OBR-32");
+        assertEquals("Jones Ann Dr", interpreter.getFamilyName().getValue() + " " + interpreter.getGivenName().getValue()
+                + " " + interpreter.getPrefixEgDR().getValue(), "OBR-32 names the radiologist from the display name");
         assertEquals("20261202101530+0000", obr.getResultsRptStatusChngDateTime().getTime().getValue());
         assertTrue(order.getNTE().getComment(0).getValue().contains("reference-cxr 2.2.0"));
 
@@ -100,6 +103,7 @@ class Hl7SenderTest {
             assertEquals("TX", obx.getValueType().getValue());
             assertEquals("F", obx.getObservationResultStatus().getValue());
             assertEquals("dr.jones", obx.getResponsibleObserver(0).getIDNumber().getValue());
+            assertEquals("Jones", obx.getResponsibleObserver(0).getFamilyName().getSurname().getValue());
             lines.add(obx.getObservationIdentifier().getIdentifier().getValue() + " "
                     + obx.getObservationValue(0).getData().encode());
         }
