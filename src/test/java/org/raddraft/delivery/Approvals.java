@@ -15,23 +15,15 @@ import java.util.ArrayList;
 import java.util.List;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.util.Map;
-import org.raddraft.report.ReportLabeller;
-import org.raddraft.review.Actor;
-import org.raddraft.review.DraftReview;
-import org.raddraft.review.Principal;
-import org.raddraft.review.Role;
-import org.raddraft.review.Users;
-import org.raddraft.store.Database;
 import org.raddraft.testing.DaemonProcess;
 import org.raddraft.testing.Dcmtk;
 
 /**
- * Drafted studies in a running daemon, approved by a radiologist through its FHIR API ($approve) and
- * corrected through the review stage's amendment; the outbox rows as the tests check them.
+ * Drafted studies in a running daemon, approved and corrected by a radiologist through its FHIR API
+ * ({@code $approve}, {@code $amend}); the outbox rows as the tests check them.
  */
-final class Approvals implements AutoCloseable {
+final class Approvals {
 
     /** A drafted study: its UID, the accession number the test gave it, and its draft. */
     record Study(String uid, String accession, long draftId) {
@@ -45,7 +37,6 @@ final class Approvals implements AutoCloseable {
     static final String RADIOLOGIST = "it-radiologist";
     private final DaemonProcess daemon;
     private final Path dir;
-    private Database db;
 
     Approvals(DaemonProcess daemon, Path dir) {
         this.daemon = daemon;
@@ -102,39 +93,30 @@ final class Approvals implements AutoCloseable {
      * ({@code POST /fhir/DiagnosticReport/{id}/$approve}): the outbox rows are written in that decision's transaction.
      */
     void approve(Study s, String findings, String impression) throws Exception {
-        String parameters = new ObjectMapper().writeValueAsString(Map.of("resourceType", "Parameters", "parameter",
-                List.of(Map.of("name", "findings", "valueString", findings),
-                        Map.of("name", "impression", "valueString", impression))));
-        HttpResponse<String> r = daemon.request("POST", "/fhir/DiagnosticReport/" + s.draftId() + "/$approve",
-                daemon.token("radiologist"), Map.of("Content-Type", "application/fhir+json"), parameters);
-        if (r.statusCode() != 200) {
-            throw new IllegalStateException("$approve of draft " + s.draftId() + " answered " + r.statusCode() + ": " + r.body());
-        }
+        operation(daemon, s.draftId(), "approve", daemon.token("radiologist"), "findings", findings,
+                "impression", impression);
     }
 
     /**
-     * The radiologist corrects the approved report with the review stage's {@link DraftReview#amend} (the
-     * daemon has no HTTP operation for it yet), run on the daemon's database: the next revision is queued
-     * on every channel in the amendment's transaction.
+     * The radiologist corrects the approved report with this text ({@code $amend}): the next revision
+     * is queued on every channel in the amendment's transaction.
      */
     void correct(Study s, String findings, String impression) throws Exception {
-        daemon.token("radiologist");
-        synchronized (this) {
-            if (db == null) {
-                db = Database.open(daemon.jdbcUrl(), "raddraft", "");
-            }
-        }
-        DraftReview review = new DraftReview(db, Clock.systemUTC(), Outbox::enqueue, ReportLabeller.withDefaultLexicon());
-        Users.User dr = new Users(db, Clock.systemUTC()).list().stream().filter(u -> u.name().equals(RADIOLOGIST))
-                .findFirst().orElseThrow();
-        review.amend(s.draftId(), null, new Actor(new Principal(dr.id(), dr.name(), Role.RADIOLOGIST, "session"), dr,
-                "127.0.0.1"), findings, impression, "a late finding");
+        operation(daemon, s.draftId(), "amend", daemon.token("radiologist"), "findings", findings,
+                "impression", impression, "reason", "a late finding");
     }
 
-    @Override
-    public void close() {
-        if (db != null) {
-            db.close();
+    /** A FHIR operation on the draft's DiagnosticReport, Parameters of strings as name, value pairs; fails unless 200. */
+    static void operation(DaemonProcess on, long draftId, String op, String token, String... nameValue) throws Exception {
+        List<Map<String, String>> parameters = new ArrayList<>();
+        for (int i = 0; i < nameValue.length; i += 2) {
+            parameters.add(Map.of("name", nameValue[i], "valueString", nameValue[i + 1]));
+        }
+        HttpResponse<String> r = on.request("POST", "/fhir/DiagnosticReport/" + draftId + "/$" + op, token,
+                Map.of("Content-Type", "application/fhir+json"), new ObjectMapper().writeValueAsString(
+                        Map.of("resourceType", "Parameters", "parameter", parameters)));
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("$" + op + " of draft " + draftId + " answered " + r.statusCode() + ": " + r.body());
         }
     }
 

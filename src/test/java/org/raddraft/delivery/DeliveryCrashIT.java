@@ -31,8 +31,8 @@ class DeliveryCrashIT {
              DaemonProcess daemon = new DaemonProcess(tmp.resolve("home"), Map.copyOf(Map.of(
                      "delivery.mllp.host", "127.0.0.1", "delivery.mllp.port", Integer.toString(ris.port),
                      "delivery.mllp.ack-timeout-seconds", "30", "delivery.poll-ms", "200",
-                     "delivery.retry-seconds", "1", "delivery.retry-max-seconds", "2"))).start();
-             Approvals approvals = new Approvals(daemon, tmp)) {
+                     "delivery.retry-seconds", "1", "delivery.retry-max-seconds", "2"))).start()) {
+            Approvals approvals = new Approvals(daemon, tmp);
             List<Approvals.Study> studies = approvals.drafted("K", 6);
             // the RIS takes 20 s to acknowledge: the daemon dies with every delivery in flight
             ris.answering(m -> MllpPeer.Answer.acceptAfter(20_000));

@@ -66,7 +66,6 @@ class Hl7DeliveryIT {
 
     @AfterAll
     static void stop() throws Exception {
-        approvals.close();
         daemon.close();
         ris.close();
     }

@@ -22,6 +22,7 @@ public final class FhirJpaServer implements AutoCloseable {
     static final Path PROJECT = DaemonProcess.APP.resolve("test-peers/fhir-jpa-server");
 
     public final int port;
+    private final String token;
     private final Path dir;
     private final Process process;
 
@@ -31,6 +32,7 @@ public final class FhirJpaServer implements AutoCloseable {
      */
     public FhirJpaServer(Path dir, String token, String refused) throws Exception {
         this.dir = Files.createDirectories(dir);
+        this.token = token;
         this.port = DaemonProcess.freePort();
         String classpath = build();
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -40,20 +42,20 @@ public final class FhirJpaServer implements AutoCloseable {
         process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         Path log = dir.resolve("server.log");
         CompletableFuture<Boolean> ready = CompletableFuture.supplyAsync(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                boolean up = false;
+            // not closed here once the server is up: the drain below goes on reading it (closing it
+            // would wait for the lock the drain's readLine holds until the server prints again)
+            BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            try {
                 for (String line; (line = r.readLine()) != null; ) {
                     Files.writeString(log, line + "\n", java.nio.file.StandardOpenOption.CREATE,
                             java.nio.file.StandardOpenOption.APPEND);
                     if (line.startsWith("FHIR JPA server ready on")) {
-                        up = true;
-                        break;
+                        // keep draining its output so it never blocks
+                        CompletableFuture.runAsync(() -> drain(r, log));
+                        return true;
                     }
                 }
-                if (up) {  // keep draining its output so it never blocks
-                    CompletableFuture.runAsync(() -> drain(r, log));
-                }
-                return up;
+                return false;
             } catch (IOException e) {
                 return false;
             }
@@ -101,6 +103,23 @@ public final class FhirJpaServer implements AutoCloseable {
 
     public String baseUrl() {
         return "http://127.0.0.1:" + port + "/fhir";
+    }
+
+    /**
+     * The body of a GET on the FHIR base (e.g. {@code /DiagnosticReport?identifier=A1}) with the token;
+     * fails unless 200. Never from HAPI's search cache, which would answer a repeated search with the
+     * matches of its first run for a minute.
+     */
+    public String get(String path) throws Exception {
+        var rq = java.net.http.HttpRequest.newBuilder(java.net.URI.create(baseUrl() + path)).header("Cache-Control", "no-cache");
+        if (token != null) {
+            rq.header("Authorization", "Bearer " + token);
+        }
+        var r = java.net.http.HttpClient.newHttpClient().send(rq.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("GET " + path + ": " + r.statusCode() + " " + r.body());
+        }
+        return r.body();
     }
 
     /** One line per transaction received: the accession numbers of its DiagnosticReports. */
