@@ -292,8 +292,10 @@ class FhirDeliveryIT {
         Approvals.Row sr1 = approvals.awaitRow(s, DeliveryChannels.DICOM_SR, 1, "SENT");
         Approvals.Row oru1 = approvals.awaitRow(s, DeliveryChannels.HL7, 1, "SENT");
 
-        // corrected by another radiologist than the approving one: every peer must name the corrector
-        Approvals.operation(daemon, s.draftId(), "amend", daemon.newAccount("dr.smith", "radiologist"),
+        // corrected by another radiologist than the approving one: every peer must name the corrector,
+        // the PACS and the RIS by the name reports print (the account's display name)
+        Approvals.operation(daemon, s.draftId(), "amend",
+                daemon.newAccount("dr.smith", "radiologist", "--display-name", "Smith^John^^Dr"),
                 "findings", "No pleural effusion.", "impression", "Normal chest.", "reason", "skin fold, not effusion");
         Approvals.Row fhir2 = approvals.awaitRow(s, DeliveryChannels.FHIR, 2, "SENT");
         Approvals.Row sr2 = approvals.awaitRow(s, DeliveryChannels.DICOM_SR, 2, "SENT");
@@ -315,6 +317,12 @@ class FhirDeliveryIT {
             }
         }
         assertEquals(List.of(oru1.peerId() + " F", oru2.peerId() + " C"), statuses);
+        var interpreter = receivedFor(s).stream().filter(r -> r.controlId().equals(oru2.peerId())).findFirst()
+                .orElseThrow().message().getPATIENT_RESULT().getORDER_OBSERVATION().getOBR()
+                .getPrincipalResultInterpreter().getNDLName();
+        assertEquals("dr.smith Smith John Dr", interpreter.getIDNumber().getValue() + " " + interpreter.getFamilyName()
+                .getValue() + " " + interpreter.getGivenName().getValue() + " " + interpreter.getPrefixEgDR().getValue(),
+                "OBR-32: the correcting radiologist's account and name");
 
         // the PACS: two SRs in the study, the second names the first as its predecessor
         List<JsonNode> srs = DicomSrDeliveryIT.srsIn(pacs, s.uid());
@@ -324,7 +332,7 @@ class FhirDeliveryIT {
         Path f = pacs.file(corrected.get("ID").asText(), tmp.resolve("corrected.dcm"));
         String dump = Dcmtk.ok("dsrdump", "+Pl", f).output();
         assertTrue(dump.contains("<contains TEXT:(,,\"Finding\")=\"No pleural effusion.\">"), dump);
-        assertTrue(dump.contains("<has obs context PNAME:(,,\"Person Observer Name\")=\"dr.smith\">"), dump);
+        assertTrue(dump.contains("<has obs context PNAME:(,,\"Person Observer Name\")=\"Smith^John^^Dr\">"), dump);
         String predecessor = Dcmtk.ok("dcmdump", "-q", "+p", "+P", "0008,1155", f).output();
         assertTrue(predecessor.contains("(0040,a360).(0008,1115).(0008,1199).(0008,1155) UI [" + sr1.peerId() + "]"),
                 "Predecessor Documents Sequence names the first SR: " + predecessor);
