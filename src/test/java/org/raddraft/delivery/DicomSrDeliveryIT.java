@@ -169,7 +169,9 @@ class DicomSrDeliveryIT {
         }
         for (Approvals.Study s : batch) {
             Approvals.Row row = approvals.awaitRow(s, DeliveryChannels.DICOM_SR, 1, "SENT");
-            assertTrue(row.attempts() >= 3, "sent after the failed attempts: " + row);
+            // attempts are counted when claimed: the second one may still be under way when the PACS
+            // returns and succeed, so a row that failed at least once and was then sent has >= 2
+            assertTrue(row.attempts() >= 2, "sent after the failed attempts: " + row);
             List<JsonNode> srs = srsIn(pacs, s.uid());
             assertEquals(1, srs.size(), "exactly one SR for " + s.accession());
             assertTrue(dsrdump(srs.get(0)).contains("\"Lungs clear (" + s.accession() + ").\""));
