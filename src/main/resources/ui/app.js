@@ -29,6 +29,9 @@
     constructor(status, message) { super(message); this.status = status; }
   }
 
+  // The session is gone (the page is back at the login, saying why): callers show nothing more.
+  class SessionEnded extends HttpError {}
+
   async function api(path, { method = 'GET', body, headers = {} } = {}) {
     const h = { Accept: FHIR_JSON + ', application/json', ...headers };
     if (method !== 'GET' && method !== 'HEAD') {
@@ -42,11 +45,23 @@
     const text = await resp.text();
     let json = null;
     try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
-    if (resp.status === 401 && path !== '/auth/session') {
-      sessionEnded('Your session has ended (expired, idle, or logged out elsewhere): log in again.');
+    // a 401 to the login itself is a wrong password; to GET /auth/session on load, simply no session yet
+    if (resp.status === 401 && !(path === '/auth/session' && method === 'POST')) {
+      if (expiredOutcome(json)) {
+        // the server's own reason (idle limit or maximum lifetime), without its API hint
+        const why = outcomeText(json).split(';')[0];
+        sessionEnded(why.charAt(0).toUpperCase() + why.slice(1) + ': log in again.');
+      } else if (path !== '/auth/session') {
+        sessionEnded('Your session has ended (logged out elsewhere, or the account changed): log in again.');
+      }
+      throw new SessionEnded(401, outcomeText(json) || 'session ended');
     }
     if (!resp.ok) throw new HttpError(resp.status, outcomeText(json) || text || resp.statusText);
     return { json, etag: resp.headers.get('ETag') };
+  }
+
+  function expiredOutcome(json) {
+    return !!(json && json.resourceType === 'OperationOutcome' && (json.issue || []).some((i) => i.code === 'expired'));
   }
 
   function outcomeText(json) {
@@ -105,7 +120,7 @@
       const { json } = await api('/auth/session');
       started(json);
     } catch (e) {
-      show('login-view');
+      if (!(e instanceof SessionEnded)) show('login-view');
       $('username').focus();
     }
   }
@@ -206,8 +221,11 @@
 
   function startPolling() {
     stopPolling();
-    state.pollTimer = setInterval(() => { loadWorklist().catch((e) => say('Worklist: ' + e.message)); }, POLL_MS);
+    state.pollTimer = setInterval(() => { loadWorklist().catch(failed('Worklist: ')); }, POLL_MS);
   }
+
+  // an error handler that says what failed, unless the session ended (the login says that already)
+  function failed(prefix) { return (e) => { if (!(e instanceof SessionEnded)) say(prefix + e.message); }; }
 
   function stopPolling() { clearInterval(state.pollTimer); state.pollTimer = null; }
 
@@ -215,7 +233,7 @@
     state.draft = null;
     $('banner').hidden = true;
     show('worklist-view');
-    try { await loadWorklist(); } catch (e) { say('Worklist: ' + e.message); }
+    try { await loadWorklist(); } catch (e) { if (e instanceof SessionEnded) return; say('Worklist: ' + e.message); }
     startPolling();
   }
 
@@ -240,6 +258,7 @@
       };
       renderDraft(observations);
     } catch (e) {
+      if (e instanceof SessionEnded) return;
       say('Cannot open the draft: ' + e.message);
       openWorklist();
     }
@@ -308,7 +327,7 @@
         box.append(fig);
       }
     } catch (e) {
-      box.append(el('p', 'error', 'Images: ' + e.message));
+      if (!(e instanceof SessionEnded)) box.append(el('p', 'error', 'Images: ' + e.message));
     }
   }
 
@@ -335,7 +354,7 @@
         method: 'POST', body: parameters(parts), headers: d.etag ? { 'If-Match': d.etag } : {},
       });
     } catch (e) {
-      say((kind === '$approve' ? 'Approval' : 'Rejection') + ' refused: ' + e.message);
+      if (!(e instanceof SessionEnded)) say((kind === '$approve' ? 'Approval' : 'Rejection') + ' refused: ' + e.message);
       return;
     }
     const idx = state.worklist.findIndex((r) => r.id === d.id);

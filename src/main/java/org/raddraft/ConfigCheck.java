@@ -190,6 +190,7 @@ public final class ConfigCheck {
                     + "host fronts it");
         }
         positive(s, "auth.session-hours", 1, 720, p);
+        positive(s, "auth.session-idle-minutes", 1, 1440, p);
         String issuer = s.get("auth.oidc.issuer");
         if (!issuer.isEmpty()) {
             String jwks = s.get("auth.oidc.jwks");

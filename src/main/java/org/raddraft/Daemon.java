@@ -98,7 +98,8 @@ public final class Daemon implements AutoCloseable {
         fhir.publisher().warmUpInBackground();
         metrics = new PrometheusMetrics(db);
         Authenticator authenticator = new Authenticator(db, clock, oidc(settings),
-                Duration.ofHours(settings.getLong("auth.session-hours")));
+                Duration.ofHours(settings.getLong("auth.session-hours")),
+                Duration.ofMinutes(settings.getLong("auth.session-idle-minutes")));
         // a decision publishes the report's next version (final, or entered-in-error) in its own transaction
         DraftReview review = new DraftReview(db, clock, (c, draftId) -> fhir.publisher().publishVersion(c, draftId),
                 Outbox::enqueue,

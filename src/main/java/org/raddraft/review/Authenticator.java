@@ -22,20 +22,35 @@ public final class Authenticator {
     public record Session(String token, Instant expires, Principal principal) {
     }
 
+    /** How long a person's session may go unused before it is refused (the page times out the same). */
+    public Duration sessionIdle() {
+        return sessionIdle;
+    }
+
     private final Database db;
     private final Clock clock;
     private final OidcVerifier oidc;
     private final Duration sessionTtl;
+    private final Duration sessionIdle;
     private final AuditLog audit;
     private final LoginThrottle throttle;
     private final Users users;
 
-    /** @param oidc null when OIDC is off */
-    public Authenticator(Database db, Clock clock, OidcVerifier oidc, Duration sessionTtl) {
+    /** How stale a session's stored last use may get before a request writes it again. */
+    static final Duration LAST_USED_RESOLUTION = Duration.ofMinutes(1);
+
+    /**
+     * @param oidc        null when OIDC is off
+     * @param sessionTtl  a person's session's absolute lifetime ({@code auth.session-hours})
+     * @param sessionIdle how long a session may go unused ({@code auth.session-idle-minutes}); system
+     *                    account tokens and OIDC tokens have no idle limit
+     */
+    public Authenticator(Database db, Clock clock, OidcVerifier oidc, Duration sessionTtl, Duration sessionIdle) {
         this.db = db;
         this.clock = clock;
         this.oidc = oidc;
         this.sessionTtl = sessionTtl;
+        this.sessionIdle = sessionIdle;
         this.audit = new AuditLog(clock);
         this.throttle = new LoginThrottle(clock);
         this.users = new Users(db, clock);
@@ -72,16 +87,7 @@ public final class Authenticator {
             return active(u, "token", "this token belongs to no account (it may have been rotated)");
         }
         if (token.startsWith(Tokens.SESSION_PREFIX)) {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT user_id, expires_at FROM app_session WHERE token_hash = ?")) {
-                ps.setString(1, Tokens.sha256(token));
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next() || rs.getObject(2, OffsetDateTime.class).toInstant().isBefore(clock.instant())) {
-                        throw new AccessDenied(401, "the session has expired or ended; log in again at POST /auth/session");
-                    }
-                    return active(Users.byId(c, rs.getLong(1)), "session", "the session's account no longer exists");
-                }
-            }
+            return session(c, Tokens.sha256(token));
         }
         if (oidc != null && OidcVerifier.looksLikeJwt(token)) {
             OidcVerifier.Claims claims = oidc.verify(token);
@@ -94,6 +100,59 @@ public final class Authenticator {
         }
         throw new AccessDenied(401, "the bearer token is not one RadDraft issued"
                 + (oidc == null ? " (OIDC is not configured: auth.oidc.issuer is empty)" : " nor a JWT"));
+    }
+
+    /**
+     * A person's session: refused and deleted once past its absolute lifetime ({@code auth.session-hours})
+     * or unused for {@code auth.session-idle-minutes}; otherwise its last use moves to now.
+     */
+    private Principal session(Connection c, String tokenHash) throws AccessDenied, SQLException {
+        Instant now = clock.instant();
+        long userId;
+        Instant expires;
+        Instant lastUsed;
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT user_id, expires_at, last_used_at FROM app_session WHERE token_hash = ?")) {
+            ps.setString(1, tokenHash);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new AccessDenied(401, "the session has ended (logged out, or its account's password "
+                            + "changed); log in again at POST /auth/session");
+                }
+                userId = rs.getLong(1);
+                expires = rs.getObject(2, OffsetDateTime.class).toInstant();
+                lastUsed = rs.getObject(3, OffsetDateTime.class).toInstant();
+            }
+        }
+        String expired = !now.isBefore(expires)
+                ? "the session expired: it reached its maximum lifetime of " + sessionTtl.toHours()
+                        + " h (auth.session-hours)"
+                : !now.isBefore(lastUsed.plus(sessionIdle))
+                ? "the session expired after " + sessionIdle.toMinutes() + " minutes of inactivity"
+                : null;
+        if (expired != null) {
+            update(c, "DELETE FROM app_session WHERE token_hash = ?", null, tokenHash);
+            c.commit(); // the session stays deleted although the request is refused (and rolled back)
+            throw AccessDenied.expired(expired + "; log in again at POST /auth/session");
+        }
+        // Moved forward only when a minute old: the page polls every 10 s and loads images in bursts,
+        // and a write per request would make every read a database write (H2 fsyncs each commit).
+        // The idle limit is then enforced to within a minute, well inside its 1-minute minimum.
+        if (!now.isBefore(lastUsed.plus(LAST_USED_RESOLUTION))) {
+            update(c, "UPDATE app_session SET last_used_at = ? WHERE token_hash = ?", now, tokenHash);
+        }
+        return active(Users.byId(c, userId), "session", "the session's account no longer exists");
+    }
+
+    private static void update(Connection c, String sql, Instant time, String tokenHash) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            if (time != null) {
+                ps.setObject(i++, time.atOffset(ZoneOffset.UTC));
+            }
+            ps.setString(i, tokenHash);
+            ps.executeUpdate();
+        }
     }
 
     private static Principal active(Users.User u, String via, String whenMissing) throws AccessDenied {
@@ -140,13 +199,16 @@ public final class Authenticator {
             }
             throttle.succeeded(c, userKey);
             String token = Tokens.newToken(Tokens.SESSION_PREFIX);
-            Instant expires = clock.instant().plus(sessionTtl);
+            Instant now = clock.instant();
+            Instant expires = now.plus(sessionTtl);
             try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO app_session (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")) {
+                    "INSERT INTO app_session (token_hash, user_id, created_at, expires_at, last_used_at) "
+                            + "VALUES (?, ?, ?, ?, ?)")) {
                 ps.setString(1, Tokens.sha256(token));
                 ps.setLong(2, u.id());
-                ps.setObject(3, clock.instant().atOffset(ZoneOffset.UTC));
+                ps.setObject(3, now.atOffset(ZoneOffset.UTC));
                 ps.setObject(4, expires.atOffset(ZoneOffset.UTC));
+                ps.setObject(5, now.atOffset(ZoneOffset.UTC));
                 ps.executeUpdate();
             }
             Principal p = new Principal(u.id(), u.name(), u.role(), "session");

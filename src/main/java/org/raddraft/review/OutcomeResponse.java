@@ -15,7 +15,7 @@ final class OutcomeResponse {
     }
 
     static void send(HttpServletResponse resp, AccessDenied e) throws IOException {
-        OperationOutcome.IssueType type = switch (e.status()) {
+        OperationOutcome.IssueType type = e.sessionExpired() ? OperationOutcome.IssueType.EXPIRED : switch (e.status()) {
             case 401 -> OperationOutcome.IssueType.LOGIN;
             case 403 -> OperationOutcome.IssueType.FORBIDDEN;
             case 429 -> OperationOutcome.IssueType.THROTTLED;

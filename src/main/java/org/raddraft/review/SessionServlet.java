@@ -14,7 +14,8 @@ import java.util.Map;
 /**
  * {@code POST /auth/session}: a person's account name and password (form fields or JSON
  * {@code name}, {@code password}) for a bearer token, also set as an HttpOnly cookie for the review
- * page, with the CSRF token its changes must carry. {@code GET /auth/session}: who the caller is.
+ * page, with the CSRF token its changes must carry and its idle timeout ({@code idle_timeout_s}, the
+ * page logs out after as long without input). {@code GET /auth/session}: who the caller is.
  * {@code DELETE /auth/session}: ends the caller's session.
  */
 public final class SessionServlet extends HttpServlet {
@@ -50,7 +51,8 @@ public final class SessionServlet extends HttpServlet {
             resp.setHeader("Cache-Control", "no-store");
             resp.setContentType("application/json");
             JSON.writeValue(resp.getOutputStream(), Map.of("access_token", s.token(), "token_type", "Bearer",
-                    "expires_in", seconds, "name", s.principal().name(), "role", s.principal().role().code(),
+                    "expires_in", seconds, "idle_timeout_s", authenticator.sessionIdle().toSeconds(),
+                    "name", s.principal().name(), "role", s.principal().role().code(),
                     "csrf_token", Tokens.csrf(s.token())));
         } catch (AccessDenied e) {
             OutcomeResponse.send(resp, e);
@@ -67,7 +69,8 @@ public final class SessionServlet extends HttpServlet {
         resp.setHeader("Cache-Control", "no-store");
         resp.setContentType("application/json");
         JSON.writeValue(resp.getOutputStream(), Map.of("name", p.name(), "role", p.role().code(), "via", p.via(),
-                "csrf_token", p.via().equals("session") ? Tokens.csrf(token) : ""));
+                "csrf_token", p.via().equals("session") ? Tokens.csrf(token) : "",
+                "idle_timeout_s", p.via().equals("session") ? authenticator.sessionIdle().toSeconds() : 0));
     }
 
     @Override

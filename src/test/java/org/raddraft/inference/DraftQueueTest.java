@@ -8,11 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,6 +23,7 @@ import org.raddraft.ingest.ScopeGate;
 import org.raddraft.ingest.StudyAssembler;
 import org.raddraft.ops.StudyListing;
 import org.raddraft.store.Database;
+import org.raddraft.testing.TestClock;
 
 /**
  * The drafting work list on a real H2 database. Outcomes are built by hand here: the model's
@@ -36,23 +34,7 @@ class DraftQueueTest {
     @TempDir
     Path home;
     Database db;
-    Instant now = Instant.parse("2026-11-22T10:00:00Z");
-    final Clock clock = new Clock() {
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    };
+    final TestClock clock = new TestClock(Instant.parse("2026-11-22T10:00:00Z"));
     InstanceIndex index;
     DirectorySyncer syncer;
     StudyAssembler assembler;
@@ -82,7 +64,7 @@ class DraftQueueTest {
     }
 
     void settle() throws Exception {
-        now = now.plusSeconds(6);
+        clock.advance(Duration.ofSeconds(6));
         assembler.settleQuietStudies();
     }
 
@@ -117,7 +99,7 @@ class DraftQueueTest {
         receive("1.2.3", "1.2.3.9.1", "PA");
         settle();
         long id = queue.claim().get(0).studyId();
-        now = now.plusMillis(300);
+        clock.advance(Duration.ofMillis(300));
         queue.store(List.of(DraftOutcome.drafted(id, draft("Heart size is normal."))));
         assertEquals("DRAFTED", StudyListing.studies(db).get(0).state());
         try (Connection c = db.connection(); ResultSet rs = c.createStatement().executeQuery(
@@ -141,12 +123,12 @@ class DraftQueueTest {
         assertEquals("FAILED", row.state());
         assertEquals("pixel data cannot be decoded (attempt 1 of 2, retried)", row.reason());
         assertEquals(List.of(), queue.claim(), "not before the retry delay");
-        now = now.plusSeconds(31);
+        clock.advance(Duration.ofSeconds(31));
         List<StudyImages> again = queue.claim();
         assertEquals(1, again.size(), "retried after the delay");
         queue.failBatch(again, new IllegalStateException("ORT session failed"));
         assertEquals("model error: ORT session failed (attempt 2 of 2, not retried)", StudyListing.studies(db).get(0).reason());
-        now = now.plusSeconds(3600);
+        clock.advance(Duration.ofSeconds(3600));
         assertEquals(List.of(), queue.claim(), "no third attempt");
     }
 
@@ -159,11 +141,11 @@ class DraftQueueTest {
         long failedId = claimed.get(0).studyId();
         queue.store(List.of(DraftOutcome.failed(failedId, "pixel data cannot be decoded"),
                 DraftOutcome.drafted(claimed.get(1).studyId(), draft("Clear lungs."))));
-        now = now.plusSeconds(31);
+        clock.advance(Duration.ofSeconds(31));
         queue.failBatch(queue.claim(), new IllegalStateException("ORT session failed"));
         assertEquals(List.of(), queue.claim(), "attempts exhausted");
 
-        now = now.plusSeconds(60);
+        clock.advance(Duration.ofSeconds(60));
         assertEquals(List.of(), DraftQueue.requeueFailed(db, clock, "1.2.4"), "a DRAFTED study is not a failure to retry");
         List<DraftQueue.Requeued> requeued = DraftQueue.requeueFailed(db, clock, null);
         assertEquals(List.of(new DraftQueue.Requeued(failedId, "1.2.3",

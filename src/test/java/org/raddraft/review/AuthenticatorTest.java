@@ -6,17 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
+import java.time.OffsetDateTime;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.raddraft.store.Database;
+import org.raddraft.testing.TestClock;
 
 /** Accounts, tokens, sessions, throttling and acting-for rules on a real H2 database. */
 class AuthenticatorTest {
@@ -24,23 +23,7 @@ class AuthenticatorTest {
     @TempDir
     Path dir;
     Database db;
-    Instant now = Instant.parse("2026-12-01T10:00:00Z");
-    final Clock clock = new Clock() {
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    };
+    final TestClock clock = new TestClock(Instant.parse("2026-12-01T10:00:00Z"));
     Users users;
     Authenticator auth;
     final Actor admin = Actor.commandLine();
@@ -49,7 +32,7 @@ class AuthenticatorTest {
     void open() {
         db = ReviewDb.open(dir);
         users = new Users(db, clock);
-        auth = new Authenticator(db, clock, null, Duration.ofHours(8));
+        auth = new Authenticator(db, clock, null, Duration.ofHours(8), Duration.ofMinutes(15));
     }
 
     @AfterEach
@@ -94,9 +77,64 @@ class AuthenticatorTest {
     void sessionExpires() throws Exception {
         users.add(admin, "dr-a", Role.RADIOLOGIST, List.of(), "a long enough pass".toCharArray());
         Authenticator.Session s = auth.login("dr-a", "a long enough pass".toCharArray(), "10.0.0.5");
-        now = now.plus(Duration.ofHours(9));
+        for (int i = 0; i < 8 * 6 - 1; i++) { // used every 10 minutes for 7 h 50 min: never idle
+            clock.advance(Duration.ofMinutes(10));
+            auth.authenticate("Bearer " + s.token(), "x");
+        }
+        clock.advance(Duration.ofMinutes(10));
         AccessDenied d = assertThrows(AccessDenied.class, () -> auth.authenticate("Bearer " + s.token(), "x"));
-        assertTrue(d.getMessage().contains("expired"), d.getMessage());
+        assertTrue(d.getMessage().contains("maximum lifetime"), d.getMessage());
+        assertTrue(d.sessionExpired());
+    }
+
+    @Test
+    void sessionUnusedForTheIdleLimitIsRefusedAndDeleted() throws Exception {
+        users.add(admin, "dr-a", Role.RADIOLOGIST, List.of(), "a long enough pass".toCharArray());
+        Authenticator.Session s = auth.login("dr-a", "a long enough pass".toCharArray(), "10.0.0.5");
+        clock.advance(Duration.ofMinutes(14));
+        auth.authenticate("Bearer " + s.token(), "10.0.0.5"); // a use restarts the idle count
+        clock.advance(Duration.ofMinutes(14));
+        auth.authenticate("Bearer " + s.token(), "10.0.0.5");
+        clock.advance(Duration.ofMinutes(15));
+        AccessDenied d = assertThrows(AccessDenied.class, () -> auth.authenticate("Bearer " + s.token(), "10.0.0.5"));
+        assertEquals(401, d.status());
+        assertTrue(d.sessionExpired());
+        assertTrue(d.getMessage().contains("expired after 15 minutes of inactivity; log in again"), d.getMessage());
+        assertEquals(0, ReviewDb.count(db, "SELECT COUNT(*) FROM app_session"), "the idle session is deleted");
+        AccessDenied again = assertThrows(AccessDenied.class, () -> auth.authenticate("Bearer " + s.token(), "x"));
+        assertTrue(again.getMessage().contains("has ended"), again.getMessage());
+        assertEquals(1, ReviewDb.count(db, "SELECT COUNT(*) FROM audit_event WHERE action = 'authenticate' "
+                + "AND detail LIKE '%inactivity%'"), "the refusal is audited");
+    }
+
+    @Test
+    void lastUseIsWrittenAtMostOnceAMinute() throws Exception {
+        users.add(admin, "dr-a", Role.RADIOLOGIST, List.of(), "a long enough pass".toCharArray());
+        Authenticator.Session s = auth.login("dr-a", "a long enough pass".toCharArray(), "10.0.0.5");
+        Instant login = clock.instant();
+        clock.advance(Duration.ofSeconds(50));
+        auth.authenticate("Bearer " + s.token(), "x");
+        assertEquals(login, lastUsed(), "50 s after the stored use: no write");
+        clock.advance(Duration.ofSeconds(10));
+        auth.authenticate("Bearer " + s.token(), "x");
+        assertEquals(clock.instant(), lastUsed(), "a minute after: written");
+        // so a session used 20 s after its last write counts from that write: idle limit to within a minute
+        clock.advance(Duration.ofSeconds(20));
+        auth.authenticate("Bearer " + s.token(), "x");
+        clock.advance(Duration.ofMinutes(15).minusSeconds(20));
+        assertThrows(AccessDenied.class, () -> auth.authenticate("Bearer " + s.token(), "x"));
+    }
+
+    @Test
+    void integrationTokensHaveNoIdleLimit() throws Exception {
+        Users.Created ris = users.add(admin, "ris", Role.INTEGRATION, List.of(), null);
+        auth.authenticate("Bearer " + ris.token(), "10.0.0.9");
+        clock.advance(Duration.ofDays(3));
+        assertEquals("ris", auth.authenticate("Bearer " + ris.token(), "10.0.0.9").name());
+    }
+
+    Instant lastUsed() throws Exception {
+        return ((OffsetDateTime) ReviewDb.value(db, "SELECT last_used_at FROM app_session")).toInstant();
     }
 
     @Test
@@ -113,7 +151,7 @@ class AuthenticatorTest {
                 () -> auth.login("dr-a", "a long enough pass".toCharArray(), "10.0.0.8"));
         assertEquals(429, blocked.status());
         assertTrue(blocked.retryAfterSeconds() >= 1);
-        now = now.plusSeconds(2);
+        clock.advance(Duration.ofSeconds(2));
         auth.login("dr-a", "a long enough pass".toCharArray(), "10.0.0.8");
         assertEquals(5, ReviewDb.count(db, "SELECT COUNT(*) FROM audit_event WHERE action = 'login-failure' AND user_name = 'dr-a'"));
         assertEquals(1, ReviewDb.count(db, "SELECT COUNT(*) FROM audit_event WHERE action = 'login' AND outcome = '0'"));
