@@ -34,6 +34,7 @@ import org.raddraft.review.AuditEventProvider;
 import org.raddraft.review.AuditLog;
 import org.raddraft.review.AuthFilter;
 import org.raddraft.review.Authenticator;
+import org.raddraft.review.ImageReadAudit;
 import org.raddraft.review.DraftReview;
 import org.raddraft.review.OidcVerifier;
 import org.raddraft.review.ReadAudit;
@@ -106,8 +107,9 @@ public final class Daemon implements AutoCloseable {
                 ReportLabeller.withDefaultLexicon());
         fhir.server().registerProvider(new ReviewOperations(authenticator, review, fhir::report));
         fhir.server().registerProvider(new AuditEventProvider(db));
-        fhir.server().registerInterceptor(new ReadAudit(db, new AuditLog(clock)));
-        http = HttpEndpoints.compose(settings, db, fhir.server(), health, metrics)
+        AuditLog audit = new AuditLog(clock);
+        fhir.server().registerInterceptor(new ReadAudit(db, audit));
+        http = HttpEndpoints.compose(settings, db, fhir.server(), health, metrics, new ImageReadAudit(db, audit, clock))
                 .filter(new AuthFilter(authenticator, new AccessPolicy(settings.getBoolean("http.metrics-anonymous"))), "/*")
                 .servlet("/auth/session", new SessionServlet(authenticator));
 

@@ -5,6 +5,7 @@ import org.raddraft.ops.Health;
 import org.raddraft.ops.HealthServlet;
 import org.raddraft.ops.HttpServer;
 import org.raddraft.ops.PrometheusMetrics;
+import org.raddraft.review.ImageReadAudit;
 import org.raddraft.store.Database;
 import org.raddraft.ui.StudyImagesServlet;
 import org.raddraft.ui.UiServlet;
@@ -26,7 +27,7 @@ final class HttpEndpoints {
     }
 
     static HttpServer compose(Settings settings, Database db, FhirServer fhir, Health health,
-            PrometheusMetrics metrics) {
+            PrometheusMetrics metrics, ImageReadAudit imageAudit) {
         String keystore = settings.get("http.tls.keystore");
         return new HttpServer(settings.get("http.bind"), settings.getInt("http.port"),
                 keystore.isEmpty() ? null : settings.path("http.tls.keystore"), settings.get("http.tls.keystore-password"))
@@ -34,6 +35,6 @@ final class HttpEndpoints {
                 .servlet("/health/*", new HealthServlet(health))
                 .servlet("/metrics", metrics)
                 .servlet("/ui/*", new UiServlet())
-                .servlet("/ui/studies/*", new StudyImagesServlet(db, settings.spoolDir()));
+                .servlet("/ui/studies/*", new StudyImagesServlet(db, settings.spoolDir(), imageAudit));
     }
 }

@@ -23,6 +23,18 @@ public record AuditEntry(Long userId, String userName, String role, String actin
                 action, entityType, entityId, null, null, SUCCESS, actor.sourceIp(), null);
     }
 
+    /**
+     * A successful read by an authenticated caller. {@code actingForHeader} (X-Acting-For) counts only
+     * for an integration account: reads need no radiologist, and decisions check the name themselves.
+     */
+    public static AuditEntry request(Principal p, String actingForHeader, String sourceIp, String action,
+            String entityType, String entityId) {
+        String actingFor = p.role() == Role.INTEGRATION && actingForHeader != null && !actingForHeader.isBlank()
+                ? actingForHeader.strip() : null;
+        return new AuditEntry(p.userId(), p.name(), p.role().code(), actingFor, action, entityType, entityId, null,
+                null, SUCCESS, sourceIp, null);
+    }
+
     /** A request whose credentials were missing or wrong: nobody known acted. */
     public static AuditEntry anonymous(String userName, String action, String sourceIp, String detail) {
         return new AuditEntry(null, userName, null, null, action, null, null, null, null, MINOR_FAILURE, sourceIp,

@@ -25,7 +25,9 @@ import org.raddraft.store.Database;
 /**
  * {@code /fhir/AuditEvent}: the audit trail as FHIR R4 AuditEvents, for admins. Searches: {@code date}
  * (ge/lt), {@code agent-name} (account), {@code entity} (e.g. DiagnosticReport/12), {@code subtype}
- * (RadDraft's action: read, search-type, approve, reject, login-failure, user-add ...), {@code _count}.
+ * (RadDraft's action: read, search-type, approve, reject, login-failure, user-add, study-image,
+ * study-instances ...), {@code _count}. Image reads of the review page are DICOM 110103 "DICOM
+ * Instances Accessed", with the study's internal id (see {@link ImageReadAudit} for how often).
  */
 public final class AuditEventProvider implements IResourceProvider {
 
@@ -129,6 +131,9 @@ public final class AuditEventProvider implements IResourceProvider {
         if (action.startsWith("user-")) {
             return new Coding(DCM, "110137", "User Security Attributes Changed");
         }
+        if (action.equals(ImageReadAudit.LIST) || action.equals(ImageReadAudit.IMAGE)) {
+            return new Coding(DCM, "110103", "DICOM Instances Accessed");
+        }
         return new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest", "RESTful Operation");
     }
 
@@ -136,7 +141,8 @@ public final class AuditEventProvider implements IResourceProvider {
         return switch (action) {
             case "approve", "reject", "user-disable", "user-credential" -> AuditEvent.AuditEventAction.U;
             case "user-add" -> AuditEvent.AuditEventAction.C;
-            case "read", "vread", "history-instance", "history-type" -> AuditEvent.AuditEventAction.R;
+            case "read", "vread", "history-instance", "history-type", ImageReadAudit.LIST, ImageReadAudit.IMAGE ->
+                    AuditEvent.AuditEventAction.R;
             default -> AuditEvent.AuditEventAction.E;
         };
     }

@@ -43,12 +43,8 @@ public final class ReadAudit {
             throw new IllegalStateException("FHIR request without an authenticated principal: AuthFilter is not in front");
         }
         String ip = ((ServletRequestDetails) rd).getServletRequest().getRemoteAddr();
-        // as the integration account says (reads need no radiologist; decisions check the name)
-        String actingFor = p.role() == Role.INTEGRATION ? rd.getHeader("X-Acting-For") : null;
-        AuditEntry entry = new AuditEntry(p.userId(), p.name(), p.role().code(),
-                actingFor == null || actingFor.isBlank() ? null : actingFor.strip(),
-                op.getCode(), rd.getResourceName(), rd.getId() == null ? null : rd.getId().getIdPart(), null, null,
-                AuditEntry.SUCCESS, ip, null);
+        AuditEntry entry = AuditEntry.request(p, rd.getHeader("X-Acting-For"), ip, op.getCode(), rd.getResourceName(),
+                rd.getId() == null ? null : rd.getId().getIdPart());
         Set<Long> drafts = new LinkedHashSet<>();
         collect(resource, drafts);
         if (!drafts.isEmpty()) {

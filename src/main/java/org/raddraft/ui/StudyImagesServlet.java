@@ -23,6 +23,10 @@ import org.raddraft.dicom.PixelFrame;
 import org.raddraft.dicom.RenderOptions;
 import org.raddraft.dicom.RenderedImage;
 import org.raddraft.dicom.WindowPreset;
+import org.raddraft.review.AuditEntry;
+import org.raddraft.review.AuthFilter;
+import org.raddraft.review.ImageReadAudit;
+import org.raddraft.review.Principal;
 import org.raddraft.store.Database;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +41,10 @@ import org.slf4j.LoggerFactory;
  *       {@code window=center,width} (modality units) and {@code size=N} (longest side, 0 = full
  *       resolution; default 1024), named after DICOMweb's rendered resource.</li>
  * </ul>
- * The page finds the study from the DiagnosticReport's ImagingStudy (urn:oid: identifier).
+ * The page finds the study from the DiagnosticReport's ImagingStudy (urn:oid: identifier). Reads of
+ * an existing study are audited ({@link ImageReadAudit}: one row per user, study and kind of read per
+ * 15 minutes, not one per window change), with the outcome: 0 shown, 4 no such image in the study,
+ * 8 the file cannot be rendered. A study that does not exist shows nothing and is not audited.
  */
 public final class StudyImagesServlet extends HttpServlet {
 
@@ -50,6 +57,7 @@ public final class StudyImagesServlet extends HttpServlet {
 
     private final transient Database db;
     private final Path spool;
+    private final transient ImageReadAudit audit;
     private final transient Map<String, PixelFrame> frames = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, PixelFrame> eldest) {
@@ -57,9 +65,10 @@ public final class StudyImagesServlet extends HttpServlet {
         }
     };
 
-    public StudyImagesServlet(Database db, Path spool) {
+    public StudyImagesServlet(Database db, Path spool, ImageReadAudit audit) {
         this.db = db;
         this.spool = spool;
+        this.audit = audit;
     }
 
     /** One image of the study, as the page lists it. */
@@ -77,8 +86,7 @@ public final class StudyImagesServlet extends HttpServlet {
         }
         try {
             if (m.group(2) == null) {
-                resp.setContentType("application/json");
-                JSON.writeValue(resp.getOutputStream(), instances(m.group(1)));
+                list(m.group(1), req, resp);
             } else {
                 rendered(m.group(1), m.group(2), req, resp);
             }
@@ -86,6 +94,37 @@ public final class StudyImagesServlet extends HttpServlet {
             resp.sendError(400, e.getMessage());
         } catch (SQLException e) {
             throw new IOException("study images: database error", e);
+        }
+    }
+
+    private void list(String studyUid, HttpServletRequest req, HttpServletResponse resp)
+            throws SQLException, IOException {
+        Long studyId = studyId(studyUid);
+        List<Instance> list = studyId == null ? List.of() : instances(studyUid);
+        if (studyId != null) {
+            audited(req, ImageReadAudit.LIST, studyId, AuditEntry.SUCCESS, null);
+        }
+        resp.setContentType("application/json");
+        JSON.writeValue(resp.getOutputStream(), list);
+    }
+
+    /** The audit row (when due) before anything is sent: a failed write fails the request. */
+    private void audited(HttpServletRequest req, String action, long studyId, String outcome, String detail)
+            throws SQLException {
+        Principal p = (Principal) req.getAttribute(AuthFilter.PRINCIPAL);
+        if (p == null) {
+            throw new IllegalStateException("study images without an authenticated principal: AuthFilter is not in front");
+        }
+        audit.read(p, req.getHeader("X-Acting-For"), req.getRemoteAddr(), action, studyId, outcome, detail);
+    }
+
+    private Long studyId(String studyUid) throws SQLException {
+        try (Connection c = db.connection();
+             PreparedStatement ps = c.prepareStatement("SELECT id FROM study WHERE study_instance_uid = ?")) {
+            ps.setString(1, studyUid);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : null;
+            }
         }
     }
 
@@ -109,8 +148,12 @@ public final class StudyImagesServlet extends HttpServlet {
     private void rendered(String studyUid, String sopUid, HttpServletRequest req, HttpServletResponse resp)
             throws SQLException, IOException {
         RenderOptions options = options(req);
-        String relative = spooledPath(studyUid, sopUid);
+        Long studyId = studyId(studyUid);
+        String relative = studyId == null ? null : spooledPath(studyId, sopUid);
         if (relative == null) {
+            if (studyId != null) {
+                audited(req, ImageReadAudit.IMAGE, studyId, AuditEntry.MINOR_FAILURE, "no such image in the study");
+            }
             resp.sendError(404, "no image " + sopUid + " in study " + studyUid);
             return;
         }
@@ -119,22 +162,23 @@ public final class StudyImagesServlet extends HttpServlet {
             frame = frame(relative);
         } catch (DicomFormatException e) {
             log.warn("review page: cannot render sop={}: {}", sopUid, e.getMessage());
+            audited(req, ImageReadAudit.IMAGE, studyId, AuditEntry.SERIOUS_FAILURE, "the image cannot be rendered");
             resp.sendError(422, "this image cannot be rendered: " + e.getMessage());
             return;
         }
         RenderedImage img = ImageRenderer.render(frame, options);
+        audited(req, ImageReadAudit.IMAGE, studyId, AuditEntry.SUCCESS, null);
         resp.setContentType(img.mediaType());
         resp.setHeader("X-Window", img.center() + "," + img.windowWidth() + "," + img.windowSource());
         resp.setContentLength(img.bytes().length);
         resp.getOutputStream().write(img.bytes());
     }
 
-    private String spooledPath(String studyUid, String sopUid) throws SQLException {
+    private String spooledPath(long studyId, String sopUid) throws SQLException {
         try (Connection c = db.connection();
-             PreparedStatement ps = c.prepareStatement("""
-                     SELECT i.path FROM instance i JOIN study s ON s.id = i.study_id
-                     WHERE s.study_instance_uid = ? AND i.sop_instance_uid = ?""")) {
-            ps.setString(1, studyUid);
+             PreparedStatement ps = c.prepareStatement(
+                     "SELECT path FROM instance WHERE study_id = ? AND sop_instance_uid = ?")) {
+            ps.setLong(1, studyId);
             ps.setString(2, sopUid);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getString(1) : null;

@@ -125,6 +125,40 @@ class ReviewPageIT {
         assertNotEquals(200, get("/ui/studies/1.2.3/instances/x/rendered").statusCode());
     }
 
+    @Test
+    void imageReadsAreAuditedOncePerStudyAndWindowAndServedAsAuditEvents() throws Exception {
+        String viewer = daemon.newAccount("it-viewer", "radiologist");
+        String base = "/ui/studies/" + STUDY_UID + "/instances";
+        JsonNode list = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(
+                () -> new ObjectMapper().readTree(daemon.request("GET", base, viewer, Map.of(), null).body()),
+                n -> n.size() == 2);
+        for (String preset : new String[] {"default", "lung", "bone", "lung"}) { // a reviewer trying windows
+            for (JsonNode inst : list) {
+                assertEquals(200, daemon.request("GET", base + "/" + inst.get("sopInstanceUid").asText()
+                        + "/rendered?size=64&preset=" + preset, viewer, Map.of(), null).statusCode());
+            }
+        }
+        assertEquals(404, daemon.request("GET", base + "/1.2.3/rendered", viewer, Map.of(), null).statusCode());
+        String admin = daemon.token("admin");
+        JsonNode images = new ObjectMapper().readTree(daemon.request("GET",
+                "/fhir/AuditEvent?subtype=study-image&agent-name=it-viewer", admin, Map.of(), null).body());
+        assertEquals(2, images.path("entry").size(), "8 renderings: one success row, and one for the missing image: "
+                + images);
+        long studyId = daemon.study(STUDY_UID).get("id").asLong();
+        for (JsonNode e : images.path("entry")) {
+            JsonNode ev = e.get("resource");
+            assertEquals("110103", ev.at("/type/code").asText(), "DICOM Instances Accessed");
+            assertEquals("R", ev.get("action").asText());
+            assertEquals(String.valueOf(studyId), ev.at("/entity/0/detail/0/valueString").asText());
+            assertFalse(ev.toString().contains(STUDY_UID), "the study's internal id, as the other events");
+        }
+        assertEquals(java.util.Set.of("0", "4"), java.util.Set.of(images.at("/entry/0/resource/outcome").asText(),
+                images.at("/entry/1/resource/outcome").asText()), "the outcome of each kind");
+        JsonNode lists = new ObjectMapper().readTree(daemon.request("GET",
+                "/fhir/AuditEvent?subtype=study-instances&agent-name=it-viewer", admin, Map.of(), null).body());
+        assertEquals(1, lists.path("entry").size(), "the instance list: " + lists);
+    }
+
     static String uid(Path dcm) {
         try {
             return org.raddraft.dicom.DicomImageWriter.attribute(dcm, "StudyInstanceUID");
