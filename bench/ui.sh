@@ -4,9 +4,14 @@
 #             six 2048 px phantom studies (seed 23: CR and DX, MONOCHROME1 and 2, JPEG lossless, RLE,
 #             implicit and explicit VR), median of R renders per file after a warm-up.
 #   worklist  the worklist with 1,000 drafts served: GET /fhir/DiagnosticReport?status=preliminary&_count=200
-#             (the page's request) from a running daemon whose database holds 1,000 preliminary drafts
-#             (one phantom study drafted by the model, cloned 999 times in SQL, each published and
-#             validated by the FHIR stage): p50/p95/max of R requests after a warm-up; target p95 <= 300 ms.
+#             (the page's request) from a running daemon whose database holds 1,000 preliminary drafts:
+#             one phantom study drafted by the model and published (mapped + validated) by the FHIR
+#             stage, then cloned 999 times in SQL together with its published FHIR version
+#             (bench/ui-clone-drafts.sql rewrites ids, UIDs, accession, issued and priority in the
+#             stored JSON so that each clone is a distinct report). The benchmark measures serving
+#             the worklist, not publishing: publishing each clone through the FHIR stage took
+#             ~0.5 s a draft here (HAPI validation, ~50 ms per resource), over 15 min for the setup.
+#             p50/p95/max of R requests after a warm-up; target p95 <= 300 ms.
 # Usage: bench/ui.sh [render|worklist] [--repeat R]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,11 +46,9 @@ case "$what" in
     for _ in $(seq 1 180); do [ "$(h2 'SELECT COUNT(*) FROM fhir_version')" -ge 1 ] 2>/dev/null && break; sleep 1; done
     java -cp "$CP" org.h2.tools.RunScript -url "jdbc:h2:file:$WORK/home/db/raddraft;AUTO_SERVER=TRUE" \
       -user raddraft -password "" -script bench/ui-clone-drafts.sql
-    for _ in $(seq 1 900); do
-      n=$(h2 "SELECT COUNT(DISTINCT draft_id) FROM fhir_version WHERE status = 'preliminary'")
-      [ "${n:-0}" -ge 1000 ] && break; sleep 2
-    done
-    echo "drafts published: $n"
+    n=$(h2 "SELECT COUNT(DISTINCT draft_id) FROM fhir_version WHERE status = 'preliminary'")
+    echo "preliminary drafts published: $n (1 by the FHIR stage, the rest cloned)"
+    [ "$n" -ge 1000 ] || { echo "bench/ui.sh: expected 1000 preliminary drafts, got $n" >&2; exit 1; }
     token=$(printf '' | bin/raddraft admin users add --name bench --role integration --config "$WORK/raddraft.properties" \
       2>/dev/null | grep -o 'rdk_[A-Za-z0-9_-]*' | head -1)
     python3 - "$http_port" "$token" "$REPEAT" <<'PY'
