@@ -51,10 +51,12 @@
         // the server's own reason (idle limit or maximum lifetime), without its API hint
         const why = outcomeText(json).split(';')[0];
         sessionEnded(why.charAt(0).toUpperCase() + why.slice(1) + ': log in again.');
-      } else if (path !== '/auth/session') {
-        sessionEnded('Your session has ended (logged out elsewhere, or the account changed): log in again.');
+        throw new SessionEnded(401, why);
       }
-      throw new SessionEnded(401, outcomeText(json) || 'session ended');
+      if (path !== '/auth/session') {
+        sessionEnded('Your session has ended (logged out elsewhere, or the account changed): log in again.');
+        throw new SessionEnded(401, outcomeText(json) || 'session ended');
+      }
     }
     if (!resp.ok) throw new HttpError(resp.status, outcomeText(json) || text || resp.statusText);
     return { json, etag: resp.headers.get('ETag') };
@@ -120,7 +122,7 @@
       const { json } = await api('/auth/session');
       started(json);
     } catch (e) {
-      if (!(e instanceof SessionEnded)) show('login-view');
+      show('login-view'); // a SessionEnded keeps the message saying why
       $('username').focus();
     }
   }

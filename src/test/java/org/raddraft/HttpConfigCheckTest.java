@@ -58,5 +58,8 @@ class HttpConfigCheckTest {
         assertEquals(List.of(), problems("auth.oidc.issuer=https://idp.example/realms/h\nauth.oidc.jwks=https://idp.example/certs\n"));
         List<String> p = problems("http.metrics-anonymous=maybe\nauth.session-hours=0\n");
         assertEquals(2, p.size(), p.toString());
+        List<String> idle = problems("auth.session-idle-minutes=0\n");
+        assertEquals(1, idle.size(), idle.toString());
+        assertTrue(idle.get(0).startsWith("auth.session-idle-minutes"), idle.toString());
     }
 }

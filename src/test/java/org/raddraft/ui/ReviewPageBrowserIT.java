@@ -35,7 +35,8 @@ import org.raddraft.testing.Dcmtk;
  * in, opens the critical draft at the top of the worklist, sees its images and flags, edits the
  * impression, approves, and the draft leaves the worklist; the approval and the edit are then found
  * through the FHIR API and in the audit trail. Markup in a draft is shown as text, and a state change
- * with the session cookie but without the CSRF token is refused. Screenshots for the README go to
+ * with the session cookie but without the CSRF token is refused, and a session the server timed out
+ * sends the page back to the login with the server's reason. Screenshots for the README go to
  * docs/images/.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -221,6 +222,32 @@ class ReviewPageBrowserIT {
         browser.waitUpTo(Duration.ofSeconds(20)).until(d -> d.findElement(By.id("username")).isDisplayed());
         assertEquals(401, daemon.request("GET", "/fhir/DiagnosticReport?status=preliminary", null,
                 Map.of("Cookie", "raddraft_session=" + cookie), null).statusCode(), "the session ended");
+    }
+
+    @Test
+    @Order(4)
+    void aSessionIdleOnTheServerReturnsThePageToTheLoginSayingWhy() throws Exception {
+        login();
+        // as if the last request were 16 minutes ago (the page's own timer would have logged out by then;
+        // this is the server's limit, e.g. for a laptop that slept): the next worklist poll is refused
+        String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(
+                browser.driver.manage().getCookieNamed("raddraft_session").getValue().getBytes()));
+        try (Connection c = DriverManager.getConnection(daemon.jdbcUrl(), "raddraft", "");
+             PreparedStatement ps = c.prepareStatement(
+                     "UPDATE app_session SET last_used_at = DATEADD('MINUTE', -16, last_used_at) WHERE token_hash = ?")) {
+            ps.setString(1, hash);
+            assertEquals(1, ps.executeUpdate(), "the page's session");
+        }
+        browser.waitUpTo(Duration.ofSeconds(30)).until(d -> d.findElement(By.id("username")).isDisplayed());
+        assertEquals("The session expired after 15 minutes of inactivity: log in again.",
+                browser.driver.findElement(By.id("message")).getText());
+        try (Connection c = DriverManager.getConnection(daemon.jdbcUrl(), "raddraft", "");
+             PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM app_session WHERE token_hash = ?")) {
+            ps.setString(1, hash);
+            var rs = ps.executeQuery();
+            rs.next();
+            assertEquals(0, rs.getInt(1), "the expired session is deleted");
+        }
     }
 
     static String studyUid(JsonNode report) {
