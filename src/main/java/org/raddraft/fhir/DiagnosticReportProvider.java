@@ -223,7 +223,7 @@ public final class DiagnosticReportProvider implements IResourceProvider {
             for (long id : ids.subList(Math.min(from, ids.size()), Math.min(to, ids.size()))) {
                 List<Resource> rs;
                 try {
-                    rs = versions.latest(id);
+                    rs = results || imagingStudy || provenance ? versions.latest(id) : List.of(versions.latestReport(id));
                 } catch (SQLException e) {
                     throw new InternalErrorException("database: " + e.getMessage(), e);
                 }

@@ -1,6 +1,9 @@
 package org.raddraft.fhir;
 
 import ca.uhn.fhir.context.FhirContext;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,11 +11,14 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.Resource;
 import org.raddraft.store.Database;
 
 /** Reads the published versions in {@code fhir_version}: exactly what was validated and stored. */
 final class FhirVersions {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Database db;
     private final FhirContext ctx;
@@ -25,6 +31,27 @@ final class FhirVersions {
     /** The resources of the draft's latest version (DiagnosticReport first), or null when it has none. */
     List<Resource> latest(long draftId) throws SQLException {
         return one("SELECT resources FROM fhir_version WHERE draft_id = ? ORDER BY version DESC LIMIT 1", draftId, -1);
+    }
+
+    /**
+     * The DiagnosticReport alone of the draft's latest version, or null. A search page without
+     * _include shows only the reports: parsing each stored Bundle whole (13 resources) for its first
+     * entry was most of the worklist's time (200 reports of 1,000: ~300-700 ms of a request).
+     */
+    DiagnosticReport latestReport(long draftId) throws SQLException {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT resources FROM fhir_version WHERE draft_id = ? ORDER BY version DESC LIMIT 1")) {
+            ps.setLong(1, draftId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                JsonNode report = JSON.readTree(rs.getString(1)).path("entry").path(0).path("resource");
+                return ctx.newJsonParser().parseResource(DiagnosticReport.class, report.toString());
+            } catch (JsonProcessingException e) {
+                throw new SQLException("fhir_version of draft " + draftId + " is not JSON: " + e.getOriginalMessage(), e);
+            }
+        }
     }
 
     /** The resources of one version, or null. */

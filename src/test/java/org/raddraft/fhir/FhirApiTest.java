@@ -161,6 +161,11 @@ class FhirApiTest {
         assertEquals("2", r.getExtensionByUrl("http://raddraft.org/fhir/StructureDefinition/worklist-priority")
                 .getValueAsPrimitive().getValueAsString());
 
+        // without _include only the report is parsed from the stored Bundle: the same report as a read
+        DiagnosticReport searched = (DiagnosticReport) worklist("&_id=" + draft).getEntryFirstRep().getResource();
+        assertTrue(r.copy().setMeta(null).equalsDeep(searched.copy().setMeta(null)), "search entry = read");
+        assertEquals(r.getMeta().getVersionId(), searched.getMeta().getVersionId());
+
         Bundle b = worklist("&_id=" + draft + "&_include=DiagnosticReport:result&_revinclude=Provenance:target");
         List<Observation> obs = b.getEntry().stream().map(Bundle.BundleEntryComponent::getResource)
                 .filter(Observation.class::isInstance).map(Observation.class::cast).toList();
