@@ -28,6 +28,7 @@ done
 export FLAGS_ENABLED="${FLAGS:-true}"   # the daemon reads flags.enabled from the environment
 start_raddraft "$work/home" 1
 pid=$rd_pid; port=$rd_port
+wait_ready   # before the first push: the first drafts would otherwise wait for the FHIR validator's warm-up
 
 for d in "$work"/ph/dicom/*/; do
   storescu -aet PACS -aec RADDRAFT 127.0.0.1 "$port" "$d"*.dcm

@@ -2,21 +2,33 @@
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "bench: port $1 never opened" >&2; exit 1; }
 
-# start_raddraft HOME QUIET_SECONDS: a daemon on loopback accepting PACS@127.0.0.1; sets rd_port, rd_pid.
+# start_raddraft HOME QUIET_SECONDS: a daemon on loopback accepting PACS@127.0.0.1; sets rd_port, rd_http,
+# rd_pid. Returns once the DICOM port is open (the daemon may still be warming up: see wait_ready).
 start_raddraft() {
   rd_port=$(free_port)
+  rd_http=$(free_port)
   cat > "$work/raddraft.properties" <<EOF2
 raddraft.home=$1
 dicom.bind=127.0.0.1
 dicom.port=$rd_port
 dicom.allowed-peers=PACS@127.0.0.1
-http.port=$(free_port)
+http.port=$rd_http
 storage.min-free-mb=64
 study.quiet-seconds=$2
 EOF2
   "$app/bin/raddraft" run --config "$work/raddraft.properties" > "$work/raddraft.log" 2>&1 &
   rd_pid=$!
   wait_port "$rd_port"
+}
+
+# wait_ready: until the daemon started by start_raddraft answers /health/ready with 200, i.e. the FHIR
+# validator has loaded its definitions (10-30 s after the ports open), so a timing measures the steady state.
+wait_ready() {
+  for _ in $(seq 1 600); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$rd_http/health/ready")" = 200 ] && return 0
+    sleep 0.5
+  done
+  echo "bench: the daemon never became ready (see its log)" >&2; exit 1
 }
 
 # make_template SIZE FILE: a SIZExSIZE 8-bit CR chest image (img2dcm from a generated BMP);
