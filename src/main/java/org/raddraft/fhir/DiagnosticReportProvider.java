@@ -220,10 +220,19 @@ public final class DiagnosticReportProvider implements IResourceProvider {
         @Override
         public List<IBaseResource> getResources(int from, int to) {
             List<IBaseResource> page = new ArrayList<>();
-            for (long id : ids.subList(Math.min(from, ids.size()), Math.min(to, ids.size()))) {
+            List<Long> pageIds = ids.subList(Math.min(from, ids.size()), Math.min(to, ids.size()));
+            if (!results && !imagingStudy && !provenance) {  // the worklist: the reports alone, in one query
+                try {
+                    page.addAll(versions.latestReports(pageIds));
+                } catch (SQLException e) {
+                    throw new InternalErrorException("database: " + e.getMessage(), e);
+                }
+                return page;
+            }
+            for (long id : pageIds) {
                 List<Resource> rs;
                 try {
-                    rs = results || imagingStudy || provenance ? versions.latest(id) : List.of(versions.latestReport(id));
+                    rs = versions.latest(id);
                 } catch (SQLException e) {
                     throw new InternalErrorException("database: " + e.getMessage(), e);
                 }

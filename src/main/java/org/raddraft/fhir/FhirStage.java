@@ -24,6 +24,9 @@ public final class FhirStage {
     /** @param canonicalBase {@code fhir.canonical-base}: the base of RadDraft's profile, extension and code system URLs */
     public static FhirStage open(Database db, String canonicalBase, Clock clock) {
         FhirContext ctx = FhirContext.forR4Cached();
+        // RadDraft's references are ids or identifiers, never in-memory resources, so nothing is ever to be
+        // contained: without this HAPI walks every encoded resource looking for some (10 % of a worklist page)
+        ctx.getParserOptions().setAutoContainReferenceTargetsWithNoId(false);
         Canonical canonical = new Canonical(canonicalBase);
         DiagnosticReportMapper mapper = new DiagnosticReportMapper(canonical);
         FhirPublisher publisher = new FhirPublisher(db, ctx, mapper, new ResourceValidator(ctx, canonical), clock);
