@@ -2,6 +2,7 @@ package org.raddraft.delivery;
 
 import ca.uhn.hl7v2.HL7Exception;
 import ca.uhn.hl7v2.model.DataTypeException;
+import ca.uhn.hl7v2.model.Primitive;
 import ca.uhn.hl7v2.model.v251.datatype.CE;
 import ca.uhn.hl7v2.model.v251.datatype.CNN;
 import ca.uhn.hl7v2.model.v251.datatype.TX;
@@ -96,28 +97,34 @@ final class OruMessage {
     /** OBR-32: the approving radiologist's account (CNN-1) and, when the account has one, their name. */
     private static void interpreter(CNN cnn, FinalReport r) throws HL7Exception {
         cnn.getIDNumber().setValue(r.reviewer());
-        if (r.reviewerName() != null) {
-            String[] pn = PatientModule.nameComponents(r.reviewerName());
-            cnn.getFamilyName().setValue(pn[0]);
-            cnn.getGivenName().setValue(pn[1]);
-            cnn.getSecondAndFurtherGivenNamesOrInitialsThereof().setValue(pn[2]);
-            cnn.getPrefixEgDR().setValue(pn[3]);
-            cnn.getSuffixEgJRorIII().setValue(pn[4]);
+        personName(r.reviewerName(), cnn.getFamilyName(), cnn.getGivenName(),
+                cnn.getSecondAndFurtherGivenNamesOrInitialsThereof(), cnn.getPrefixEgDR(), cnn.getSuffixEgJRorIII());
+    }
+
+    /**
+     * A DICOM PN value (Family^Given^Middle^Prefix^Suffix) into the name components of an HL7 XPN, XCN
+     * or CNN, which order them differently; nothing when {@code pn} is null.
+     */
+    private static void personName(String pn, Primitive family, Primitive given, Primitive middle, Primitive prefix,
+            Primitive suffix) throws DataTypeException {
+        if (pn == null) {
+            return;
         }
+        String[] c = PatientModule.nameComponents(pn);
+        family.setValue(c[0]);
+        given.setValue(c[1]);
+        middle.setValue(c[2]);
+        prefix.setValue(c[3]);
+        suffix.setValue(c[4]);
     }
 
     private static void patient(PID pid, PatientModule p) throws HL7Exception {
         pid.getSetIDPID().setValue("1");
         pid.getPatientIdentifierList(0).getIDNumber().setValue(p.id());
         pid.getPatientIdentifierList(0).getAssigningAuthority().getNamespaceID().setValue(p.issuer());
-        // DICOM PN is Family^Given^Middle^Prefix^Suffix; HL7 XPN is Family^Given^Middle^Suffix^Prefix
-        String[] pn = p.nameComponents();
         var name = pid.getPatientName(0);
-        name.getFamilyName().getSurname().setValue(pn[0]);
-        name.getGivenName().setValue(pn[1]);
-        name.getSecondAndFurtherGivenNamesOrInitialsThereof().setValue(pn[2]);
-        name.getPrefixEgDR().setValue(pn[3]);
-        name.getSuffixEgJRorIII().setValue(pn[4]);
+        personName(p.name(), name.getFamilyName().getSurname(), name.getGivenName(),
+                name.getSecondAndFurtherGivenNamesOrInitialsThereof(), name.getPrefixEgDR(), name.getSuffixEgJRorIII());
         pid.getDateTimeOfBirth().getTime().setValue(p.birthDate());
         pid.getAdministrativeSex().setValue(p.sex());
     }
@@ -142,14 +149,9 @@ final class OruMessage {
             obx.getDateTimeOfTheObservation().getTime().setValue(r.studyDate());
             XCN observer = obx.getResponsibleObserver(0);
             observer.getIDNumber().setValue(r.reviewer());
-            if (r.reviewerName() != null) {
-                String[] pn = PatientModule.nameComponents(r.reviewerName());
-                observer.getFamilyName().getSurname().setValue(pn[0]);
-                observer.getGivenName().setValue(pn[1]);
-                observer.getSecondAndFurtherGivenNamesOrInitialsThereof().setValue(pn[2]);
-                observer.getPrefixEgDR().setValue(pn[3]);
-                observer.getSuffixEgJRorIII().setValue(pn[4]);
-            }
+            personName(r.reviewerName(), observer.getFamilyName().getSurname(), observer.getGivenName(),
+                    observer.getSecondAndFurtherGivenNamesOrInitialsThereof(), observer.getPrefixEgDR(),
+                    observer.getSuffixEgJRorIII());
         }
         return set;
     }

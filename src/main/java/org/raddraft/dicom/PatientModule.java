@@ -26,14 +26,9 @@ public record PatientModule(String name, String id, String issuer, String birthD
     }
 
     /**
-     * {@link #name} split into its five PN components (missing ones are empty strings), from the
-     * alphabetic representation (before any '=' ideographic or phonetic group).
+     * A DICOM PN value split into its five components (missing ones are empty strings, null is all
+     * empty), from the alphabetic representation (before any '=' ideographic or phonetic group).
      */
-    public String[] nameComponents() {
-        return nameComponents(name);
-    }
-
-    /** A DICOM PN value's five components of its first (alphabetic) group, "" where absent. */
     public static String[] nameComponents(String name) {
         String alphabetic = (name == null ? "" : name).split("=", -1)[0];
         String[] parts = alphabetic.split("\\^", -1);

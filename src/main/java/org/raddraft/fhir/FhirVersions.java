@@ -2,7 +2,10 @@ package org.raddraft.fhir;
 
 import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.filter.FilteringParserDelegate;
+import com.fasterxml.jackson.core.filter.JsonPointerBasedFilter;
+import com.fasterxml.jackson.core.filter.TokenFilter;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.sql.Connection;
@@ -22,6 +25,7 @@ import org.raddraft.store.Database;
 final class FhirVersions {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TokenFilter FIRST_ENTRY = new JsonPointerBasedFilter("/entry/0/resource");
 
     private final Database db;
     private final FhirContext ctx;
@@ -67,30 +71,16 @@ final class FhirVersions {
 
     /** The JSON text of {@code entry[0].resource} of a stored Bundle, read no further than its end. */
     private static String firstEntry(long draftId, String bundle) throws SQLException {
-        try (JsonParser p = JSON.getFactory().createParser(bundle)) {
-            if (p.nextToken() == JsonToken.START_OBJECT) {
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String field = p.currentName();
-                    JsonToken value = p.nextToken();
-                    if (field.equals("entry") && value == JsonToken.START_ARRAY && p.nextToken() == JsonToken.START_OBJECT) {
-                        while (p.nextToken() == JsonToken.FIELD_NAME) {
-                            String entryField = p.currentName();
-                            if (p.nextToken() == JsonToken.START_OBJECT && entryField.equals("resource")) {
-                                int from = (int) p.currentTokenLocation().getCharOffset();
-                                p.skipChildren();
-                                return bundle.substring(from, (int) p.currentLocation().getCharOffset());
-                            }
-                            p.skipChildren();
-                        }
-                        break;
-                    }
-                    p.skipChildren();
-                }
+        try (JsonParser p = new FilteringParserDelegate(JSON.getFactory().createParser(bundle),
+                FIRST_ENTRY, TokenFilter.Inclusion.ONLY_INCLUDE_ALL, false)) {
+            JsonNode report = JSON.readTree(p);
+            if (report == null || !report.isObject()) {
+                throw new SQLException("fhir_version of draft " + draftId + " holds no resource in its first entry");
             }
+            return report.toString();
         } catch (IOException e) {
             throw new SQLException("fhir_version of draft " + draftId + " is not JSON: " + e.getMessage(), e);
         }
-        throw new SQLException("fhir_version of draft " + draftId + " holds no resource in its first entry");
     }
 
     /** The resources of one version, or null. */
