@@ -166,10 +166,15 @@ public final class ConfigCheck {
 
     /** The review API's transport and sign-in: no credentials in clear text off this host unless asked for by name. */
     private static void http(Settings s, List<String> p) {
-        for (String key : List.of("http.allow-insecure-plaintext", "http.metrics-anonymous")) {
+        for (String key : List.of("http.allow-insecure-plaintext", "http.metrics-anonymous", "http.cookie-secure")) {
             if (!BOOLEANS.contains(s.get(key))) {
                 p.add(key + ": '" + s.get(key) + "' is not a boolean; write true or false");
             }
+        }
+        try {
+            new org.raddraft.review.ClientAddress(s.get("http.trusted-proxies"));
+        } catch (IllegalArgumentException e) {
+            p.add(e.getMessage());
         }
         boolean tls = !s.get("http.tls.keystore").isEmpty();
         if (tls) {

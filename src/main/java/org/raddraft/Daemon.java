@@ -33,6 +33,10 @@ import org.raddraft.review.AccessPolicy;
 import org.raddraft.review.AuditEventProvider;
 import org.raddraft.review.AuditLog;
 import org.raddraft.review.AuthFilter;
+import org.raddraft.review.ClientAddress;
+import org.raddraft.review.FhirAccessInterceptor;
+import org.raddraft.review.ServletGuard;
+import org.raddraft.review.SessionCookie;
 import org.raddraft.review.Authenticator;
 import org.raddraft.review.ImageReadAudit;
 import org.raddraft.review.DraftReview;
@@ -109,9 +113,20 @@ public final class Daemon implements AutoCloseable {
         fhir.server().registerProvider(new AuditEventProvider(db));
         AuditLog audit = new AuditLog(clock);
         fhir.server().registerInterceptor(new ReadAudit(db, audit));
-        http = HttpEndpoints.compose(settings, db, fhir.server(), health, metrics, new ImageReadAudit(db, audit, clock))
-                .filter(new AuthFilter(authenticator, new AccessPolicy(settings.getBoolean("http.metrics-anonymous"))), "/*")
-                .servlet("/auth/session", new SessionServlet(authenticator));
+        // one role table, checked on the routed path (AuthFilter), inside HAPI (per resource type and
+        // operation) and in each servlet; paging links work only for the account that searched
+        AccessPolicy policy = new AccessPolicy(settings.getBoolean("http.metrics-anonymous"));
+        fhir.server().registerInterceptor(new FhirAccessInterceptor(policy, authenticator));
+        fhir.server().bindPagesTo(AuthFilter::principalId);
+        ServletGuard guard = new ServletGuard(authenticator);
+        SessionCookie cookie = new SessionCookie(settings.getBoolean("http.cookie-secure"));
+        http = HttpEndpoints.compose(settings, db, fhir.server(), health, metrics, new ImageReadAudit(db, audit, clock),
+                policy, guard)
+                .filter(new AuthFilter(authenticator, policy, new ClientAddress(settings.get("http.trusted-proxies")),
+                        cookie), "/*")
+                .servlet("/auth/session", new SessionServlet(authenticator, cookie, guard,
+                        java.util.Arrays.stream(settings.get("http.allowed-origins").split(","))
+                                .map(String::strip).filter(o -> !o.isEmpty()).toList()));
 
         camel = new Main(); // no classpath scanning: beans are bound explicitly below
         camel.setInitialProperties(settings.asProperties());

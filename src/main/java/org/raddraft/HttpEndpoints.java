@@ -5,7 +5,9 @@ import org.raddraft.ops.Health;
 import org.raddraft.ops.HealthServlet;
 import org.raddraft.ops.HttpServer;
 import org.raddraft.ops.PrometheusMetrics;
+import org.raddraft.review.AccessPolicy;
 import org.raddraft.review.ImageReadAudit;
+import org.raddraft.review.ServletGuard;
 import org.raddraft.store.Database;
 import org.raddraft.ui.StudyImagesServlet;
 import org.raddraft.ui.UiServlet;
@@ -27,14 +29,14 @@ final class HttpEndpoints {
     }
 
     static HttpServer compose(Settings settings, Database db, FhirServer fhir, Health health,
-            PrometheusMetrics metrics, ImageReadAudit imageAudit) {
+            PrometheusMetrics metrics, ImageReadAudit imageAudit, AccessPolicy policy, ServletGuard guard) {
         String keystore = settings.get("http.tls.keystore");
         return new HttpServer(settings.get("http.bind"), settings.getInt("http.port"),
                 keystore.isEmpty() ? null : settings.path("http.tls.keystore"), settings.get("http.tls.keystore-password"))
                 .servlet("/fhir/*", fhir)
                 .servlet("/health/*", new HealthServlet(health))
-                .servlet("/metrics", metrics)
+                .servlet("/metrics", guard.guard(metrics, method -> policy.metrics()))
                 .servlet("/ui/*", new UiServlet())
-                .servlet("/ui/studies/*", new StudyImagesServlet(db, settings.spoolDir(), imageAudit));
+                .servlet("/ui/studies/*", new StudyImagesServlet(db, settings.spoolDir(), imageAudit, guard));
     }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -43,15 +44,16 @@ public final class HttpServer implements AutoCloseable {
      *                 null = plain HTTP
      */
     public HttpServer(String bind, int port, java.nio.file.Path keystore, String keystorePassword) {
+        HttpConfiguration http = strict(new HttpConfiguration());
         if (keystore == null) {
-            connector = new ServerConnector(server);
+            connector = new ServerConnector(server, new HttpConnectionFactory(http));
         } else {
             SslContextFactory.Server tls = new SslContextFactory.Server();
             tls.setKeyStorePath(keystore.toString());
             tls.setKeyStoreType("PKCS12");
             tls.setKeyStorePassword(keystorePassword);
             tls.setIncludeProtocols("TLSv1.3", "TLSv1.2");
-            HttpConfiguration https = new HttpConfiguration();
+            HttpConfiguration https = http;
             SecureRequestCustomizer secure = new SecureRequestCustomizer();
             secure.setSniHostCheck(false); // clients may address us by IP; the certificate check is theirs
             https.addCustomizer(secure);
@@ -64,6 +66,25 @@ public final class HttpServer implements AutoCloseable {
         server.addConnector(connector);
         context.setContextPath("/");
         server.setHandler(context);
+        // Jetty's refusals (a URI it will not route, 404 of an unmapped path) and servlets' sendError
+        // answer as FHIR OperationOutcome, like every other refusal of this port
+        server.setErrorHandler(new OutcomeErrorHandler.Server());
+        context.setErrorHandler(new OutcomeErrorHandler.Context());
+    }
+
+    /**
+     * URI handling: Jetty's {@link UriCompliance#DEFAULT} (RFC 3986, no violation allowed) answers 400
+     * to ambiguous paths before any filter runs: encoded separators ({@code %2F}, {@code %5C}), encoded
+     * dot segments ({@code %2E%2E}), empty segments ({@code //}), {@code ..;} path parameters, encoded
+     * {@code %25}, bad or overlong UTF-8, NUL and other illegal characters. What it allows and
+     * normalises (plain {@code ./}, {@code ../}, {@code ;params}, {@code %41}) the authentication filter
+     * refuses or decides on the routed path ({@code RoutedPath}). The server's version is not sent.
+     */
+    static HttpConfiguration strict(HttpConfiguration c) {
+        c.setUriCompliance(UriCompliance.DEFAULT);
+        c.setSendServerVersion(false);
+        c.setSendXPoweredBy(false);
+        return c;
     }
 
     /** Serves {@code pathSpec} (servlet syntax: {@code /fhir/*}, {@code /metrics}) with this servlet. */

@@ -1,6 +1,7 @@
 package org.raddraft.review;
 
 import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -9,6 +10,13 @@ import java.util.Set;
  * only {@code /health}, the review page's static files (so it can show its login form; every datum
  * it shows comes through the checked endpoints), and {@code /metrics} when the admin sets
  * http.metrics-anonymous.
+ *
+ * <p>The table is enforced twice: by {@link AuthFilter} on the path Jetty routes on ({@link RoutedPath}:
+ * servlet path + path info, decoded and normalised, never the raw request URI), and again where the
+ * resource is served: {@link FhirAccessInterceptor} asks {@link #fhir} with the resource type and
+ * operation HAPI resolved, and the servlets ask {@link #rule} themselves through {@link ServletGuard}.
+ * Resource types and operation names are compared ignoring case, so that no spelling HAPI may accept
+ * falls under a weaker row.
  */
 public final class AccessPolicy {
 
@@ -28,9 +36,17 @@ public final class AccessPolicy {
         static Rule roles(String endpoint, Role first, Role... rest) {
             return new Rule(endpoint, false, EnumSet.of(first, rest));
         }
+
+        /** Whether {@code role} may use it (any role, when anonymous). */
+        public boolean allows(Role role) {
+            return anonymous || roles.contains(role);
+        }
     }
 
     private static final Rule CLINICAL = Rule.roles("clinical FHIR read", Role.RADIOLOGIST, Role.INTEGRATION);
+    /** Study images of the review page: pixels are patient data. */
+    public static final Rule STUDY_IMAGES = Rule.roles("study images", Role.RADIOLOGIST, Role.INTEGRATION);
+    private static final Set<String> DECISIONS = Set.of("$approve", "$reject", "$amend");
 
     private final boolean metricsAnonymous;
 
@@ -38,42 +54,80 @@ public final class AccessPolicy {
         this.metricsAnonymous = metricsAnonymous;
     }
 
+    /**
+     * The rule for a request on its routed path ({@link RoutedPath#of}); never the raw request URI,
+     * whose percent-encoding and dot segments Jetty and HAPI resolve before routing.
+     */
     public Rule rule(String method, String path) {
         if (path.equals("/health") || path.startsWith("/health/")) {
             return Rule.open("health");
         }
         if (path.equals("/metrics")) {
-            return metricsAnonymous ? Rule.open("metrics") : Rule.roles("metrics", Role.ADMIN, Role.INTEGRATION);
+            return metrics();
         }
         if (path.equals("/auth/session")) {
-            // POST checks the password itself (and throttles); DELETE ends the caller's own session
-            return method.equals("POST") ? Rule.open("login")
-                    : Rule.roles("session", Role.RADIOLOGIST, Role.INTEGRATION, Role.ADMIN);
+            return session(method);
         }
-        if (path.equals("/fhir/metadata")) {
-            return Rule.roles("FHIR metadata", Role.RADIOLOGIST, Role.INTEGRATION, Role.ADMIN);
+        if (path.equals("/fhir") || path.startsWith("/fhir/")) {
+            String[] segments = path.substring("/fhir".length()).split("/");
+            // segments[0] is "" (the leading slash); [1] the resource type or metadata; the last an operation
+            String type = segments.length > 1 ? segments[1] : null;
+            String last = segments.length > 2 ? segments[segments.length - 1] : null;
+            if (type != null && type.equalsIgnoreCase("metadata")) {
+                return fhir("metadata", null);
+            }
+            if (type != null && type.startsWith("$")) { // a server-level operation
+                return fhir(null, type);
+            }
+            return fhir(type, last != null && last.startsWith("$") ? last : null);
         }
-        if (path.equals("/fhir") || path.equals("/fhir/")) {
-            // paging links (?_getpages=...) of any search, AuditEvent searches included
-            return Rule.roles("FHIR paging", Role.RADIOLOGIST, Role.INTEGRATION, Role.ADMIN);
-        }
-        if (path.startsWith("/fhir/AuditEvent")) {
-            return Rule.roles("FHIR AuditEvent", Role.ADMIN);
-        }
-        if (path.startsWith("/fhir/DiagnosticReport/") && (path.endsWith("/$approve") || path.endsWith("/$reject")
-                || path.endsWith("/$amend"))) {
-            return Rule.roles("FHIR " + path.substring(path.lastIndexOf('$')), Role.RADIOLOGIST, Role.INTEGRATION);
-        }
-        if (path.startsWith("/fhir/")) {
-            return CLINICAL; // drafts and their resources: patient data, not for admins
-        }
-        if (path.startsWith("/ui/studies/")) {
-            return Rule.roles("study images", Role.RADIOLOGIST, Role.INTEGRATION); // pixels are patient data
+        if (path.equals("/ui/studies") || path.startsWith("/ui/studies/")) {
+            return STUDY_IMAGES;
         }
         if (path.equals("/ui") || path.startsWith("/ui/")) {
             // the page's own files (HTML, JS, CSS; no data): it must load to show the login form
             return Rule.open("review page files");
         }
         return Rule.roles("other", Role.RADIOLOGIST, Role.INTEGRATION, Role.ADMIN);
+    }
+
+    /**
+     * The rule for a FHIR request, as HAPI resolved it (and as {@link #rule} reads it from the path).
+     *
+     * @param resourceType {@code metadata} for the CapabilityStatement; null for the server base
+     *                     (paging links, {@code ?_getpages=}) and server-level operations
+     * @param operation    an extended operation's name with or without the {@code $}, or null
+     */
+    public Rule fhir(String resourceType, String operation) {
+        String op = operation == null || operation.isEmpty() ? null
+                : (operation.startsWith("$") ? operation : "$" + operation).toLowerCase(Locale.ROOT);
+        if (resourceType == null) {
+            return op == null
+                    // paging links of any search, AuditEvent searches included; each is bound to its
+                    // searcher (AccountBoundPaging)
+                    ? Rule.roles("FHIR paging", Role.RADIOLOGIST, Role.INTEGRATION, Role.ADMIN)
+                    : CLINICAL;
+        }
+        if (resourceType.equalsIgnoreCase("metadata")) {
+            return Rule.roles("FHIR metadata", Role.RADIOLOGIST, Role.INTEGRATION, Role.ADMIN);
+        }
+        if (resourceType.equalsIgnoreCase("AuditEvent")) {
+            return Rule.roles("FHIR AuditEvent", Role.ADMIN);
+        }
+        if (resourceType.equalsIgnoreCase("DiagnosticReport") && op != null && DECISIONS.contains(op)) {
+            return Rule.roles("FHIR " + op, Role.RADIOLOGIST, Role.INTEGRATION);
+        }
+        return CLINICAL; // drafts and their resources: patient data, not for admins
+    }
+
+    /** {@code /metrics}: admins and integration accounts, or anyone when http.metrics-anonymous. */
+    public Rule metrics() {
+        return metricsAnonymous ? Rule.open("metrics") : Rule.roles("metrics", Role.ADMIN, Role.INTEGRATION);
+    }
+
+    /** {@code /auth/session}: POST checks the password itself (and throttles); GET and DELETE need a session. */
+    public static Rule session(String method) {
+        return method.equals("POST") ? Rule.open("login")
+                : Rule.roles("session", Role.RADIOLOGIST, Role.INTEGRATION, Role.ADMIN);
     }
 }

@@ -34,21 +34,28 @@ public final class AuditLog {
                 INSERT INTO audit_event (recorded_at, user_id, user_name, role, acting_for, action, entity_type,
                     entity_id, study_id, draft_id, outcome, source_ip, detail)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+            // every text cut to its column: a value from the request (a 150-character login name, a
+            // long refused path) must never make the row, and with it the action, fail
             ps.setObject(1, clock.instant().atOffset(ZoneOffset.UTC));
             setLong(ps, 2, e.userId());
-            ps.setString(3, e.userName());
-            ps.setString(4, e.role());
-            ps.setString(5, e.actingFor());
-            ps.setString(6, e.action());
-            ps.setString(7, e.entityType());
-            ps.setString(8, e.entityId());
+            ps.setString(3, fit(e.userName(), 100));
+            ps.setString(4, fit(e.role(), 20));
+            ps.setString(5, fit(e.actingFor(), 100));
+            ps.setString(6, fit(e.action(), 40));
+            ps.setString(7, fit(e.entityType(), 40));
+            ps.setString(8, fit(e.entityId(), 100));
             setLong(ps, 9, e.studyId());
             setLong(ps, 10, e.draftId());
             ps.setString(11, e.outcome());
-            ps.setString(12, e.sourceIp());
-            ps.setString(13, e.detail());
+            ps.setString(12, fit(e.sourceIp(), 64));
+            ps.setString(13, fit(e.detail(), 1000));
             ps.executeUpdate();
         }
+    }
+
+    /** {@code s} cut to {@code max} characters, the cut marked with "...". */
+    static String fit(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max - 3) + "...";
     }
 
     /**
@@ -82,6 +89,13 @@ public final class AuditLog {
         try (Connection c = db.connection()) {
             record(c, e);
         }
+    }
+
+    /** A refused request of an authenticated caller, in a transaction of its own. */
+    public void refused(Database db, Principal p, String actingFor, String sourceIp, String action, String entityType,
+            String entityId, String why) throws SQLException {
+        record(db, AuditEntry.request(p, actingFor, sourceIp, action, entityType, entityId)
+                .outcome(AuditEntry.MINOR_FAILURE, "refused: " + why));
     }
 
     /** Search criteria of /fhir/AuditEvent; null = any. */

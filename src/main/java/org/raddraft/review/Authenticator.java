@@ -35,6 +35,7 @@ public final class Authenticator {
     private final AuditLog audit;
     private final LoginThrottle throttle;
     private final Users users;
+    private final FailedAuthentications failures;
 
     /** How stale a session's stored last use may get before a request writes it again. */
     static final Duration LAST_USED_RESOLUTION = Duration.ofMinutes(1);
@@ -54,6 +55,7 @@ public final class Authenticator {
         this.audit = new AuditLog(clock);
         this.throttle = new LoginThrottle(clock);
         this.users = new Users(db, clock);
+        this.failures = new FailedAuthentications(clock);
     }
 
     /** The principal of an {@code Authorization} header value (may be null). */
@@ -74,11 +76,33 @@ public final class Authenticator {
                 return p;
             } catch (AccessDenied e) {
                 c.rollback();
-                audit.record(c, AuditEntry.anonymous(null, "authenticate", sourceIp, e.getMessage()));
-                c.commit();
+                String note = failures.due(sourceIp, e.getMessage());
+                if (note != null) { // else counted: the next row of this address and reason says how many
+                    audit.record(c, AuditEntry.anonymous(null, "authenticate", sourceIp, e.getMessage() + note));
+                    c.commit();
+                }
                 throw e;
             }
         }
+    }
+
+    /**
+     * Audits a request refused before anyone authenticated (a path with a second reading, a method
+     * not served), aggregated per address and reason like failed authentications.
+     */
+    public void refusedUnauthenticated(String sourceIp, String what, String why) throws SQLException {
+        String note = failures.due(sourceIp, why);
+        if (note != null) {
+            AuditEntry e = AuditEntry.anonymous(null, "request-refused", sourceIp, why + note);
+            audit.record(db, new AuditEntry(null, null, null, null, e.action(), "Request", what, null, null,
+                    e.outcome(), sourceIp, e.detail()));
+        }
+    }
+
+    /** Audits a refused request of an authenticated caller: who, what, why and from where, one row each. */
+    public void refused(Principal p, String actingFor, String sourceIp, String action, String entityType,
+            String entityId, String why) throws SQLException {
+        audit.refused(db, p, actingFor, sourceIp, action, entityType, entityId, why);
     }
 
     private Principal principal(Connection c, String token) throws AccessDenied, SQLException {
@@ -91,12 +115,7 @@ public final class Authenticator {
         }
         if (oidc != null && OidcVerifier.looksLikeJwt(token)) {
             OidcVerifier.Claims claims = oidc.verify(token);
-            Users.User existing = Users.byName(c, claims.name());
-            if (existing != null && !existing.source().equals("oidc")) {
-                throw new AccessDenied(401, "the OIDC user name '" + claims.name()
-                        + "' is a local account's; rename one of them");
-            }
-            return active(users.provisionOidc(c, claims.name(), claims.role()), "oidc", "");
+            return active(users.provisionOidc(c, claims), "oidc", "");
         }
         throw new AccessDenied(401, "the bearer token is not one RadDraft issued"
                 + (oidc == null ? " (OIDC is not configured: auth.oidc.issuer is empty)" : " nor a JWT"));
@@ -165,32 +184,52 @@ public final class Authenticator {
         return new Principal(u.id(), u.name(), u.role(), via);
     }
 
+    /** The longest password looked at; longer ones are refused before hashing. */
+    static final int MAX_PASSWORD = 1024;
+
     /**
-     * A person logs in with a password and gets a session token. Failures are audited and slowed
-     * down per account and per address ({@link LoginThrottle}); while throttled, 429 with Retry-After.
+     * A person logs in with a password and gets a session token. Each attempt is counted per account
+     * and per address ({@link LoginThrottle}) in a transaction committed before the password is hashed,
+     * so parallel guesses are counted as they start and a later failure (of the audit row, say) cannot
+     * undo the count; while throttled, 429 with Retry-After. A malformed name (not an account name's
+     * 1 to 100 characters) or an over-long password is refused with 400 before hashing, counted against
+     * the address. Failures are audited.
      */
     public Session login(String name, char[] password, String sourceIp) throws AccessDenied, SQLException {
-        String userKey = LoginThrottle.user(name);
+        boolean wellFormed = Users.validName(name) && password.length <= MAX_PASSWORD;
+        String userKey = wellFormed ? LoginThrottle.user(name) : null;
         String ipKey = LoginThrottle.address(sourceIp);
+        String auditName = wellFormed ? name : null;
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
-            Duration wait = max(throttle.wait(c, userKey), throttle.wait(c, ipKey));
+            Duration wait = throttle.attempt(c, ipKey, LoginThrottle.FREE_PER_ADDRESS);
+            if (wait.isZero() && userKey != null) {
+                wait = throttle.attempt(c, userKey, LoginThrottle.FREE_PER_USER);
+            }
             if (!wait.isZero()) {
-                audit.record(c, AuditEntry.anonymous(name, "login-failure", sourceIp,
+                c.rollback(); // a refused attempt is not counted: the wait would only grow
+                audit.record(c, AuditEntry.anonymous(auditName, "login-failure", sourceIp,
                         "refused unchecked: too many failed logins, next attempt in " + wait.toSeconds() + " s"));
                 c.commit();
                 throw new AccessDenied(429, "too many failed logins for this account or address; try again in "
                         + Math.max(1, wait.toSeconds()) + " s", Math.max(1, wait.toSeconds()));
             }
-            c.commit();
+            c.commit(); // the attempt counts from here, whatever happens next
+            if (!wellFormed) {
+                audit.record(c, AuditEntry.anonymous(null, "login-failure", sourceIp, name.length() > 100
+                        ? "malformed account name (" + name.length() + " characters; at most 100)"
+                        : password.length > MAX_PASSWORD ? "password over " + MAX_PASSWORD + " characters"
+                        : "malformed account name (not letters, digits, '.', '_', '@', '-')"));
+                c.commit();
+                throw new AccessDenied(400, "an account name is 1 to 100 letters, digits, '.', '_', '@' or '-' "
+                        + "(starting with a letter or digit) and a password at most " + MAX_PASSWORD + " characters");
+            }
             Users.User u = Users.byName(c, name);
             String stored = u == null ? null : Users.passwordHash(c, u.id());
             // the hash runs outside any transaction: it takes a while on purpose
             boolean ok = stored != null ? Passwords.verify(stored, password) : fail(password);
             if (!ok || u.disabled()) {
                 String why = u == null ? "unknown account" : !ok ? "wrong password" : "account disabled";
-                throttle.failed(c, userKey, LoginThrottle.FREE_PER_USER);
-                throttle.failed(c, ipKey, LoginThrottle.FREE_PER_ADDRESS);
                 audit.record(c, new AuditEntry(u == null ? null : u.id(), name, u == null ? null : u.role().code(),
                         null, "login-failure", "User", name, null, null, AuditEntry.MINOR_FAILURE, sourceIp, why));
                 c.commit();
@@ -198,6 +237,7 @@ public final class Authenticator {
                 throw new AccessDenied(401, "wrong account name or password, or the account is disabled");
             }
             throttle.succeeded(c, userKey);
+            throttle.uncount(c, ipKey); // a success is no failure of the address
             String token = Tokens.newToken(Tokens.SESSION_PREFIX);
             Instant now = clock.instant();
             Instant expires = now.plus(sessionTtl);

@@ -11,8 +11,9 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 
 /**
- * Slows down password guessing, per account name and per client address: after {@code free}
- * failures each further failure doubles the wait (1 s, 2 s, 4 s ... at most {@link #MAX_WAIT})
+ * Slows down password guessing, per account name and per client address: every attempt counts as a
+ * failure from the moment it starts ({@link #attempt}, committed before the password is hashed) until
+ * it succeeds. After {@code free} failures each further one doubles the wait (1 s, 2 s, 4 s ... at most {@link #MAX_WAIT})
  * during which attempts are refused without looking at the password. Kept in the database so a
  * restart does not reset it; a failure older than {@link #FORGET_AFTER} starts the count again.
  */
@@ -37,44 +38,76 @@ final class LoginThrottle {
         return "ip:" + ip;
     }
 
-    /** How long {@code subject} must still wait; zero when it may try now. */
-    Duration wait(Connection c, String subject) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT blocked_until FROM login_throttle WHERE subject = ?")) {
+    /**
+     * Counts an attempt of {@code subject} unless it must still wait: returns zero when the attempt may
+     * go ahead (then counted as a failure until {@link #succeeded} or {@link #uncount}), else how long
+     * is left (nothing counted). The row is locked for the caller's transaction, so parallel attempts
+     * are counted one after another; commit before checking the password, so that the count stays.
+     */
+    Duration attempt(Connection c, String subject, int free) throws SQLException {
+        Instant now = clock.instant();
+        lockedRow(c, subject, now);
+        int failures;
+        Instant last;
+        Instant blockedUntil;
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT failures, last_failure_at, blocked_until FROM login_throttle WHERE subject = ? FOR UPDATE")) {
             ps.setString(1, subject);
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Duration.ZERO;
+                rs.next();
+                failures = rs.getInt(1);
+                last = rs.getObject(2, OffsetDateTime.class).toInstant();
+                blockedUntil = rs.getObject(3, OffsetDateTime.class).toInstant();
+            }
+        }
+        if (now.isBefore(blockedUntil)) {
+            return Duration.between(now, blockedUntil);
+        }
+        failures = (last.plus(FORGET_AFTER).isAfter(now) ? failures : 0) + 1;
+        set(c, subject, failures, now, now.plus(waitAfter(failures, free)));
+        return Duration.ZERO;
+    }
+
+    /** Makes sure the row exists (a new one counts nothing yet); a parallel insert of it is fine. */
+    private static void lockedRow(Connection c, String subject, Instant now) throws SQLException {
+        for (int tries = 0; ; tries++) {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    MERGE INTO login_throttle t USING (VALUES (CAST(? AS VARCHAR(200)))) v(subject)
+                    ON t.subject = v.subject
+                    WHEN NOT MATCHED THEN INSERT (subject, failures, last_failure_at, blocked_until)
+                    VALUES (v.subject, 0, ?, ?)""")) {
+                ps.setString(1, subject);
+                ps.setObject(2, now.atOffset(ZoneOffset.UTC));
+                ps.setObject(3, now.atOffset(ZoneOffset.UTC));
+                ps.executeUpdate();
+                return;
+            } catch (SQLException e) {
+                if (!"23505".equals(e.getSQLState()) || tries > 0) {
+                    throw e;
                 }
-                Duration left = Duration.between(clock.instant(), rs.getObject(1, OffsetDateTime.class).toInstant());
-                return left.isNegative() ? Duration.ZERO : left;
             }
         }
     }
 
-    /** Counts a failure; returns the wait it imposes. */
-    Duration failed(Connection c, String subject, int free) throws SQLException {
-        Instant now = clock.instant();
-        int failures = 0;
+    private static void set(Connection c, String subject, int failures, Instant last, Instant blockedUntil)
+            throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT failures, last_failure_at FROM login_throttle WHERE subject = ?")) {
-            ps.setString(1, subject);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next() && rs.getObject(2, OffsetDateTime.class).toInstant().plus(FORGET_AFTER).isAfter(now)) {
-                    failures = rs.getInt(1);
-                }
-            }
-        }
-        failures++;
-        Duration wait = waitAfter(failures, free);
-        try (PreparedStatement ps = c.prepareStatement(
-                "MERGE INTO login_throttle (subject, failures, last_failure_at, blocked_until) KEY (subject) VALUES (?, ?, ?, ?)")) {
-            ps.setString(1, subject);
-            ps.setInt(2, failures);
-            ps.setObject(3, now.atOffset(ZoneOffset.UTC));
-            ps.setObject(4, now.plus(wait).atOffset(ZoneOffset.UTC));
+                "UPDATE login_throttle SET failures = ?, last_failure_at = ?, blocked_until = ? WHERE subject = ?")) {
+            ps.setInt(1, failures);
+            ps.setObject(2, last.atOffset(ZoneOffset.UTC));
+            ps.setObject(3, blockedUntil.atOffset(ZoneOffset.UTC));
+            ps.setString(4, subject);
             ps.executeUpdate();
         }
-        return wait;
+    }
+
+    /** Takes back one counted attempt (it succeeded); the wait it may have started stays. */
+    void uncount(Connection c, String subject) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE login_throttle SET failures = GREATEST(failures - 1, 0) WHERE subject = ?")) {
+            ps.setString(1, subject);
+            ps.executeUpdate();
+        }
     }
 
     static Duration waitAfter(int failures, int free) {

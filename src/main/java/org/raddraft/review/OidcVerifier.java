@@ -29,8 +29,8 @@ import java.util.Set;
  */
 public final class OidcVerifier {
 
-    /** What a valid token says. */
-    record Claims(String name, Role role) {
+    /** What a valid token says: who ({@code iss} + {@code sub}), under which name, with which role. */
+    record Claims(String issuer, String subject, String name, Role role) {
     }
 
     private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
@@ -84,7 +84,7 @@ public final class OidcVerifier {
                     + Role.codes() + "); it names " + roles.size());
         }
         Object name = claims.getClaim(usernameClaim);
-        return new Claims(String.valueOf(name), roles.get(0));
+        return new Claims(claims.getIssuer(), claims.getSubject(), name instanceof String n ? n : null, roles.get(0));
     }
 
     private static List<String> roleValues(Object claim) {

@@ -110,9 +110,14 @@ public final class ReviewOperations {
             throw new InvalidRequestException("X-Acting-For '" + header + "' and parameter 'practitioner' '" + part
                     + "' name different radiologists; send one");
         }
+        String ip = rd.getServletRequest().getRemoteAddr();
         try {
-            return authenticator.actor(p, header != null ? header : part, rd.getServletRequest().getRemoteAddr(), true);
+            return authenticator.actor(p, header != null ? header : part, ip, true);
         } catch (AccessDenied e) {
+            // a refused decision is in the trail: who, on which report, why, from where
+            String op = rd.getOperation() == null ? "decision" : rd.getOperation().replace("$", "");
+            authenticator.refused(p, header != null ? header : part, ip, op, "DiagnosticReport",
+                    rd.getId() == null ? null : rd.getId().getIdPart(), e.getMessage());
             BaseServerResponseException ex = e.status() == 400 ? new InvalidRequestException(e.getMessage())
                     : new ForbiddenOperationException(e.getMessage());
             throw ex;

@@ -215,21 +215,76 @@ public final class Users {
         return password;
     }
 
-    /** The OIDC user named by a valid JWT: made at first use, its role kept as the identity provider says. */
-    User provisionOidc(Connection c, String name, Role role) throws SQLException {
-        User u = byName(c, name);
+    /** Whether {@code name} is shaped like an account name (1 to 100 letters, digits, '.', '_', '@', '-'). */
+    static boolean validName(String name) {
+        return name != null && NAME.matcher(name).matches();
+    }
+
+    /**
+     * The OIDC user of a valid JWT, bound to the token's issuer and subject ({@code iss} + {@code sub},
+     * which the identity provider never reassigns), not to its user name claim, which users may edit at
+     * some providers: made at first use under the name claim, its role kept as the provider says. An
+     * OIDC account made before the binding existed (no subject stored) is bound at its next use.
+     *
+     * @throws AccessDenied 401 when the name claim is no valid account name, or names an account of
+     *                      another identity (a local account, or another subject)
+     */
+    User provisionOidc(Connection c, OidcVerifier.Claims claims) throws SQLException, AccessDenied {
+        User u = one(c, "SELECT * FROM app_user WHERE oidc_issuer = ? AND oidc_subject = ?", claims.issuer(),
+                claims.subject());
         if (u == null) {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO app_user (name, role, source, created_at) VALUES (?, ?, 'oidc', ?)")) {
-                ps.setString(1, name);
-                ps.setString(2, role.code());
-                ps.setObject(3, now());
-                ps.executeUpdate();
+            String name = claims.name();
+            if (!validName(name)) {
+                throw new AccessDenied(401, "the OIDC token's user name claim is not a valid RadDraft account name "
+                        + "(1 to 100 letters, digits, '.', '_', '@' or '-'; it has " + (name == null ? 0 : name.length())
+                        + " characters); set auth.oidc.username-claim to a claim that is, or fix it at the provider");
             }
-        } else if (u.source().equals("oidc") && u.role() != role) {
-            update(c, "UPDATE app_user SET role = ? WHERE id = ?", role.code(), u.id());
+            User named = byName(c, name);
+            if (named != null && !(named.source().equals("oidc") && unbound(c, named.id()))) {
+                throw new AccessDenied(401, "the OIDC user name '" + name + "' belongs to another account ("
+                        + (named.source().equals("oidc") ? "another identity at the provider" : "a local account")
+                        + "); accounts are bound to the provider's subject, so ask an admin to rename one of them");
+            }
+            if (named == null) {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO app_user (name, role, source, created_at, "
+                        + "oidc_issuer, oidc_subject) VALUES (?, ?, 'oidc', ?, ?, ?)")) {
+                    ps.setString(1, name);
+                    ps.setString(2, claims.role().code());
+                    ps.setObject(3, now());
+                    ps.setString(4, claims.issuer());
+                    ps.setString(5, claims.subject());
+                    ps.executeUpdate();
+                }
+            } else {
+                update(c, "UPDATE app_user SET oidc_issuer = ?, oidc_subject = ? WHERE id = ?", claims.issuer(),
+                        claims.subject(), named.id());
+            }
+            u = byName(c, name);
         }
-        return byName(c, name);
+        if (u.role() != claims.role()) {
+            update(c, "UPDATE app_user SET role = ? WHERE id = ?", claims.role().code(), u.id());
+            u = byId(c, u.id());
+        }
+        return u;
+    }
+
+    private static boolean unbound(Connection c, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT oidc_subject FROM app_user WHERE id = ?")) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getString(1) == null;
+            }
+        }
+    }
+
+    private static User one(Connection c, String sql, Object key1, Object key2) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, key1);
+            ps.setObject(2, key2);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? byId(c, rs.getLong("id")) : null;
+            }
+        }
     }
 
     static User byName(Connection c, String name) throws SQLException {

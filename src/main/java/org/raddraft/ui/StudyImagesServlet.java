@@ -23,16 +23,19 @@ import org.raddraft.dicom.PixelFrame;
 import org.raddraft.dicom.RenderOptions;
 import org.raddraft.dicom.RenderedImage;
 import org.raddraft.dicom.WindowPreset;
+import org.raddraft.review.AccessPolicy;
 import org.raddraft.review.AuditEntry;
 import org.raddraft.review.AuthFilter;
 import org.raddraft.review.ImageReadAudit;
 import org.raddraft.review.Principal;
+import org.raddraft.review.ServletGuard;
 import org.raddraft.store.Database;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The images of a study for the review page, read-only, behind the same authentication as /fhir:
+ * The images of a study for the review page, read-only, behind the same authentication as /fhir and
+ * its own role check ({@link ServletGuard}, first thing of every request):
  * <ul>
  *   <li>{@code GET /ui/studies/{StudyInstanceUID}/instances}: JSON list of the study's images
  *       (SOP Instance UID, view position, rows, columns), frontal views first;</li>
@@ -58,6 +61,7 @@ public final class StudyImagesServlet extends HttpServlet {
     private final transient Database db;
     private final Path spool;
     private final transient ImageReadAudit audit;
+    private final transient ServletGuard guard;
     private final transient Map<String, PixelFrame> frames = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, PixelFrame> eldest) {
@@ -65,10 +69,11 @@ public final class StudyImagesServlet extends HttpServlet {
         }
     };
 
-    public StudyImagesServlet(Database db, Path spool, ImageReadAudit audit) {
+    public StudyImagesServlet(Database db, Path spool, ImageReadAudit audit, ServletGuard guard) {
         this.db = db;
         this.spool = spool;
         this.audit = audit;
+        this.guard = guard;
     }
 
     /** One image of the study, as the page lists it. */
@@ -79,6 +84,11 @@ public final class StudyImagesServlet extends HttpServlet {
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         UiServlet.securityHeaders(resp);
         resp.setHeader("Cache-Control", "private, no-store"); // patient images: not in any shared cache
+        // the role again, before the path is parsed, the database asked or a pixel decoded: a caller
+        // without it learns nothing, not even whether the study exists, and costs no rendering
+        if (!guard.allows(req, resp, AccessPolicy.STUDY_IMAGES)) {
+            return;
+        }
         Matcher m = PATH.matcher(req.getPathInfo() == null ? "" : req.getPathInfo());
         if (!m.matches()) {
             resp.sendError(404, "use /ui/studies/{StudyInstanceUID}/instances[/{SOPInstanceUID}/rendered]");
