@@ -46,7 +46,7 @@ final class LoginThrottle {
      */
     Duration attempt(Connection c, String subject, int free) throws SQLException {
         Instant now = clock.instant();
-        lockedRow(c, subject, now);
+        lockedRow(c, subject);
         int failures;
         Instant last;
         Instant blockedUntil;
@@ -69,16 +69,18 @@ final class LoginThrottle {
     }
 
     /** Makes sure the row exists (a new one counts nothing yet); a parallel insert of it is fine. */
-    private static void lockedRow(Connection c, String subject, Instant now) throws SQLException {
+    private static void lockedRow(Connection c, String subject) throws SQLException {
         for (int tries = 0; ; tries++) {
             try (PreparedStatement ps = c.prepareStatement("""
                     MERGE INTO login_throttle t USING (VALUES (CAST(? AS VARCHAR(200)))) v(subject)
                     ON t.subject = v.subject
                     WHEN NOT MATCHED THEN INSERT (subject, failures, last_failure_at, blocked_until)
                     VALUES (v.subject, 0, ?, ?)""")) {
+                // a new row: no failure yet, blocked never (not "until now": the column's rounding may
+                // put that a microsecond after the caller's now)
                 ps.setString(1, subject);
-                ps.setObject(2, now.atOffset(ZoneOffset.UTC));
-                ps.setObject(3, now.atOffset(ZoneOffset.UTC));
+                ps.setObject(2, Instant.EPOCH.atOffset(ZoneOffset.UTC));
+                ps.setObject(3, Instant.EPOCH.atOffset(ZoneOffset.UTC));
                 ps.executeUpdate();
                 return;
             } catch (SQLException e) {

@@ -192,4 +192,111 @@ class AuthenticatorTest {
         users.add(admin, "adm", Role.ADMIN, List.of(), "a long enough pass".toCharArray());
         assertThrows(IllegalArgumentException.class, () -> users.add(admin, "adm", Role.ADMIN, List.of(), "a long enough pass".toCharArray()));
     }
+    // --- issue 21: throttle bypass (3), failed-authentication rows (10), OIDC binding (12) ----------------
+
+    @Test
+    void overLongNamesAreRefusedBeforeHashingAuditedAndThrottledPerAddress() throws Exception {
+        int refused = 0;
+        int throttled = 0;
+        for (int i = 0; i < 30; i++) {
+            // on today's main the audit row's 100-character column fails the insert, which rolls back
+            // the throttle's count: never 429, a PBKDF2 run per request
+            AccessDenied d = assertThrows(AccessDenied.class,
+                    () -> auth.login("n".repeat(150), "guess".toCharArray(), "10.0.0.66"));
+            refused += d.status() == 400 ? 1 : 0;
+            throttled += d.status() == 429 ? 1 : 0;
+        }
+        assertEquals(LoginThrottle.FREE_PER_ADDRESS + 1, refused, "counted against the address: then throttled");
+        assertEquals(30 - refused, throttled);
+        assertEquals(30, ReviewDb.count(db, "SELECT COUNT(*) FROM audit_event WHERE action = 'login-failure' "
+                + "AND source_ip = '10.0.0.66'"), "each attempt is in the trail");
+        assertTrue(ReviewDb.count(db, "SELECT COUNT(*) FROM audit_event WHERE detail LIKE 'malformed account name (150 characters%'") >= 1);
+    }
+
+    @Test
+    void parallelGuessesAreCountedBeforeThePasswordIsChecked() throws Exception {
+        users.add(admin, "dr-a", Role.RADIOLOGIST, List.of(), "a long enough pass".toCharArray());
+        int n = 10;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(n);
+        List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                String ip = "10.0.1." + i; // one address each: only the account's count can stop them
+                answers.add(pool.submit(() -> {
+                    together.await();
+                    return assertThrows(AccessDenied.class, () -> auth.login("dr-a", "wrong guess!".toCharArray(), ip)).status();
+                }));
+            }
+            long checked = 0;
+            for (var a : answers) {
+                checked += a.get() == 401 ? 1 : 0;
+            }
+            // today's main checks the wait before hashing and counts after: all ten are checked
+            assertEquals(LoginThrottle.FREE_PER_USER + 1, checked, "the rest are refused unchecked (429)");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aSuccessfulLoginTakesBackItsCountOfTheAddress() throws Exception {
+        users.add(admin, "dr-a", Role.RADIOLOGIST, List.of(), "a long enough pass".toCharArray());
+        for (int i = 0; i < 3 * LoginThrottle.FREE_PER_ADDRESS; i++) {
+            auth.login("dr-a", "a long enough pass".toCharArray(), "10.0.0.5"); // a busy shared workstation
+        }
+        assertEquals(0, ReviewDb.count(db, "SELECT failures FROM login_throttle WHERE subject = 'ip:10.0.0.5'"));
+    }
+
+    @Test
+    void badTokensFromOneAddressWriteOneRowAMinuteWithTheCount() throws Exception {
+        for (int i = 0; i < 50; i++) {
+            assertEquals(401, assertThrows(AccessDenied.class,
+                    () -> auth.authenticate("Bearer rdk_guess-" + Math.random(), "10.0.0.99")).status());
+        }
+        assertEquals(1, ReviewDb.count(db, "SELECT COUNT(*) FROM audit_event WHERE action = 'authenticate' "
+                + "AND source_ip = '10.0.0.99'"), "one row, not fifty fsync'd ones");
+        assertThrows(AccessDenied.class, () -> auth.authenticate("Bearer rdk_guess", "10.0.0.98"));
+        assertEquals(1, ReviewDb.count(db, "SELECT COUNT(*) FROM audit_event WHERE source_ip = '10.0.0.98'"),
+                "another address gets its own row");
+        clock.advance(FailedAuthentications.WINDOW.plusSeconds(1));
+        assertThrows(AccessDenied.class, () -> auth.authenticate("Bearer rdk_guess", "10.0.0.99"));
+        assertEquals(1, ReviewDb.count(db, "SELECT COUNT(*) FROM audit_event WHERE source_ip = '10.0.0.99' "
+                + "AND detail LIKE '%and 49 more such failure(s)%'"), "the next row counts the ones not written");
+    }
+
+    @Test
+    void oidcAccountsAreBoundToIssuerAndSubjectNotToTheEditableName(@TempDir Path idp) throws Exception {
+        com.nimbusds.jose.jwk.RSAKey key = new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048).keyID("k1").generate();
+        java.nio.file.Files.writeString(idp.resolve("jwks.json"), new com.nimbusds.jose.jwk.JWKSet(key.toPublicJWK()).toString());
+        Authenticator oidc = new Authenticator(db, clock, new OidcVerifier("https://idp", "raddraft",
+                idp.resolve("jwks.json").toString(), "preferred_username", "roles"), Duration.ofHours(8), Duration.ofMinutes(15));
+        users.add(admin, "dr-local", Role.RADIOLOGIST, List.of(), "a long enough pass".toCharArray());
+        Principal first = oidc.authenticate("Bearer " + jwt(key, "sub-1", "dr-x"), "10.0.0.1");
+        assertEquals("dr-x", first.name());
+        // sub-1 renames itself at the provider: still its own account
+        assertEquals(first.userId(), oidc.authenticate("Bearer " + jwt(key, "sub-1", "dr-renamed"), "10.0.0.1").userId());
+        // another subject takes the name dr-x: on today's main it became dr-x
+        AccessDenied taken = assertThrows(AccessDenied.class, () -> oidc.authenticate("Bearer " + jwt(key, "sub-2", "dr-x"), "10.0.0.1"));
+        assertEquals(401, taken.status());
+        assertTrue(taken.getMessage().contains("another identity"), taken.getMessage());
+        assertEquals(401, assertThrows(AccessDenied.class,
+                () -> oidc.authenticate("Bearer " + jwt(key, "sub-3", "dr-local"), "10.0.0.1")).status());
+        // a name over 100 characters: a clear 401 (a 500 on today's main)
+        AccessDenied longName = assertThrows(AccessDenied.class,
+                () -> oidc.authenticate("Bearer " + jwt(key, "sub-4", "n".repeat(150)), "10.0.0.1"));
+        assertEquals(401, longName.status());
+        assertTrue(longName.getMessage().contains("not a valid RadDraft account name"), longName.getMessage());
+        assertEquals("sub-1", ReviewDb.value(db, "SELECT oidc_subject FROM app_user WHERE name = 'dr-x'"));
+    }
+
+    static String jwt(com.nimbusds.jose.jwk.RSAKey key, String subject, String name) throws Exception {
+        com.nimbusds.jwt.JWTClaimsSet claims = new com.nimbusds.jwt.JWTClaimsSet.Builder().issuer("https://idp")
+                .audience("raddraft").subject(subject).claim("preferred_username", name).claim("roles", "radiologist")
+                .expirationTime(new java.util.Date(System.currentTimeMillis() + 300_000)).build();
+        com.nimbusds.jwt.SignedJWT t = new com.nimbusds.jwt.SignedJWT(new com.nimbusds.jose.JWSHeader.Builder(
+                com.nimbusds.jose.JWSAlgorithm.RS256).keyID(key.getKeyID()).build(), claims);
+        t.sign(new com.nimbusds.jose.crypto.RSASSASigner(key));
+        return t.serialize();
+    }
 }
