@@ -62,4 +62,13 @@ class HttpConfigCheckTest {
         assertEquals(1, idle.size(), idle.toString());
         assertTrue(idle.get(0).startsWith("auth.session-idle-minutes"), idle.toString());
     }
+
+    @Test
+    void trustedProxiesMustBeAddressesOrRangesAndCookieSecureABoolean() throws Exception {
+        assertEquals(List.of(), problems("http.trusted-proxies=10.0.0.5, 10.1.0.0/16, ::1\nhttp.cookie-secure=true\n"));
+        List<String> p = problems("http.trusted-proxies=proxy.hospital.example\nhttp.cookie-secure=yes\n");
+        assertEquals(2, p.size(), p.toString());
+        assertTrue(p.stream().anyMatch(x -> x.startsWith("http.trusted-proxies: 'proxy.hospital.example' is not an IP")), p.toString());
+        assertTrue(p.stream().anyMatch(x -> x.startsWith("http.cookie-secure: 'yes' is not a boolean")), p.toString());
+    }
 }

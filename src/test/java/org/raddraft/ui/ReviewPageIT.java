@@ -75,7 +75,7 @@ class ReviewPageIT {
         }
         assertTrue(get("/ui/").headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
         assertEquals(302, get("/ui").statusCode(), "/ui redirects to /ui/ so relative links work");
-        assertEquals(404, get("/ui/../raddraft.properties").statusCode());
+        assertEquals(400, get("/ui/../raddraft.properties").statusCode(), "dot segments are refused (issue 21)");
         assertEquals(404, get("/ui/nothing.js").statusCode());
     }
 
