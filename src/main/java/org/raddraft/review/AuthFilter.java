@@ -105,10 +105,16 @@ public final class AuthFilter extends HttpFilter {
                 && s.getServletRequest().getAttribute(PRINCIPAL) instanceof Principal p ? p.userId() : null;
     }
 
-    /** What was asked for, for the audit trail: method and path (no query: it may hold search values). */
+    /**
+     * What was asked for, for the audit trail: method and path, without the query (it may hold search
+     * values) and with DICOM UIDs (of /ui/studies/...) as {@code {uid}}: the trail names studies by
+     * internal id only.
+     */
     static String what(HttpServletRequest req, String path) {
-        return req.getMethod() + " " + path;
+        return req.getMethod() + " " + DICOM_UID.matcher(path).replaceAll("{uid}");
     }
+
+    private static final java.util.regex.Pattern DICOM_UID = java.util.regex.Pattern.compile("[0-9]+(\\.[0-9]+){3,}");
 
     private static boolean safe(String method) {
         return method.equals("GET") || method.equals("HEAD");

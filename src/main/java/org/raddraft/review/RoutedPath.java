@@ -74,7 +74,7 @@ public final class RoutedPath {
                     throw refused("'%' must start a percent-encoded byte (%XX)");
                 }
                 int b = Integer.parseInt(hex, 16);
-                if (b < 0x80 && (Character.isLetterOrDigit(b) || "-._~$".indexOf(b) >= 0 || b == '/' || b == '\\')) {
+                if (b < 0x80 && (Character.isLetterOrDigit(b) || "-._~".indexOf(b) >= 0 || b == '/' || b == '\\')) {
                     // %41 for 'A', %2F for '/': a second spelling of the path, which the rule must not miss
                     throw refused("'%" + hex + "' encodes a character ('" + (char) b + "') that must be sent "
                             + "as itself in a path");

@@ -150,7 +150,7 @@ class AccessLayersTest {
             assertEquals(400, d.status());
         }
         for (String raw : List.of("/fhir/AuditEvent", "/fhir/DiagnosticReport/12/$approve", "/ui/studies/1.2.3/instances",
-                "/fhir/DiagnosticReport%3Fx", "/health")) {
+                "/fhir/DiagnosticReport%3Fx", "/fhir/DiagnosticReport/1/%24approve", "/health")) {
             org.junit.jupiter.api.Assertions.assertDoesNotThrow(() -> RoutedPath.checkRaw(raw), raw);
         }
     }
@@ -236,6 +236,8 @@ class AccessLayersTest {
         assertEquals(0, ReviewDb.count(db, "SELECT COUNT(*) FROM audit_event WHERE action LIKE 'study-%'"),
                 "nothing was read, so no read is audited");
         assertTrue(ReviewDb.count(db, "SELECT COUNT(*) FROM audit_event WHERE action = 'access-refused' AND user_name = 'adm'") >= 2);
+        assertEquals(0, ReviewDb.count(db, "SELECT COUNT(*) FROM audit_event WHERE entity_id LIKE '%1.2.826.0.1%'"),
+                "the trail names the refused path with {uid}, not the Study Instance UID");
         assertEquals(200, get(existing, "dr-a").status());
     }
 
