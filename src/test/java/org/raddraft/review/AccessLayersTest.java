@@ -242,6 +242,18 @@ class AccessLayersTest {
     }
 
     @Test
+    void metricsBehindTheirGuardNeedAdminOrIntegrationEvenWithoutTheFilter() throws Exception {
+        try (org.raddraft.ops.PrometheusMetrics metrics = new org.raddraft.ops.PrometheusMetrics(db)) {
+            start(new HttpServer("127.0.0.1", 0).servlet("/metrics", new ServletGuard(auth).guard(metrics,
+                    m -> policy.metrics())).filter(new TestPrincipal(), "/*"));
+            assertEquals(401, get("/metrics", null).status());
+            assertEquals(403, get("/metrics", "dr-a").status());
+            assertEquals(200, get("/metrics", "ris").status());
+            assertEquals(200, get("/metrics", "adm").status());
+        }
+    }
+
+    @Test
     void sessionEndpointRefusesWithoutAPrincipalEvenWithoutTheFilter() throws Exception {
         start(new HttpServer("127.0.0.1", 0).servlet("/auth/session", new SessionServlet(auth, new SessionCookie(false),
                 new ServletGuard(auth), List.of())).filter(new TestPrincipal(), "/*"));
