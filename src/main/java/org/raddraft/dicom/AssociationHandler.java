@@ -90,6 +90,8 @@ final class AssociationHandler implements Runnable {
             LOG.info("connection from {} ended: {}", remoteHost, e.toString());
         } catch (RuntimeException e) {
             LOG.error("association from {} failed", remoteHost, e);
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            LOG.error("association from {} aborted: {}", remoteHost, e.getClass().getSimpleName());
         } finally {
             closeQuietly();
         }
@@ -191,8 +193,8 @@ final class AssociationHandler implements Runnable {
             LOG.info("association with {}@{} idle for {} s: aborting", callingAe, remoteHost,
                     settings.idleTimeoutMs() / 1000);
             out.abort(PduOutput.SOURCE_SERVICE_PROVIDER, 0);
-        } catch (IOException | RuntimeException e) {
-            reader.abandon();
+        } catch (IOException | RuntimeException | Error e) {
+            reader.abandon(); // whatever ended the association, no .part file is left behind
             throw e;
         }
     }

@@ -47,6 +47,7 @@ public final class DicomPixels {
     }
 
     static AttributeList read(Path part10File, boolean decompress) throws DicomFormatException {
+        DataSetWalker.screen(part10File);
         AttributeList list = new AttributeList();
         list.setDecompressPixelData(decompress);
         try (InputStream in = new BufferedInputStream(Files.newInputStream(part10File), 256 * 1024);
@@ -54,6 +55,8 @@ public final class DicomPixels {
             list.read(din);
         } catch (IOException | DicomException | RuntimeException e) {
             throw new DicomFormatException("cannot decode pixel data: " + e.getMessage(), e);
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            throw DicomLimitException.exhausted(decompress ? "pixel data" : "data set", e);
         }
         return list;
     }

@@ -123,6 +123,10 @@ final class StorageScp {
                 return Outcome.of(status);
             }
             return new Outcome(DicomStatusException.PROCESSING_FAILURE, "processing failure: " + brief(e));
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            in.deleteTempFile();
+            return Outcome.of(DicomStatusException.cannotUnderstand(DicomLimitException.exhausted("data set", e)
+                    .getMessage()));
         }
     }
 
