@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.raddraft.dicom.DicomAttributes;
 import org.raddraft.dicom.DicomFormatException;
+import org.raddraft.dicom.DicomLimitException;
 import org.raddraft.dicom.FileMetaHeader;
 import org.raddraft.dicom.DicomStatusException;
 import org.raddraft.dicom.ReceivedInstance;
@@ -229,6 +230,9 @@ public class InstanceIndex {
             DicomAttributes a;
             try {
                 a = DicomAttributes.readComplete(p);
+            } catch (DicomLimitException unreadable) {
+                quarantine(p, unreadable.getMessage());
+                continue;
             } catch (DicomFormatException incomplete) {
                 Files.deleteIfExists(p); // a transfer cut short: it was never acknowledged
                 continue;
@@ -245,6 +249,54 @@ public class InstanceIndex {
             }
         }
         return n;
+    }
+
+    /**
+     * Moves a spool file that recovery cannot read to {@code spool/quarantine/<id>-<name>}, records it
+     * (listed by {@code raddraft admin studies}) and logs it with that id: start-up goes on without it.
+     * Nothing was acknowledged for a {@code .part} file that the receiver of this version refuses; an
+     * older version may have acknowledged it, so it is kept for the admin rather than deleted.
+     */
+    private void quarantine(Path file, String reason) throws IOException, SQLException {
+        Path dir = Files.createDirectories(spool.resolve("quarantine"));
+        String original = spool.relativize(file).toString();
+        Instant now = clock.instant();
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                long id;
+                try (PreparedStatement ps = c.prepareStatement("""
+                        INSERT INTO quarantined_file (original_path, quarantine_path, reason, quarantined_at)
+                        VALUES (?, '', ?, ?)""", new String[] {"ID"})) {
+                    ps.setString(1, original);
+                    ps.setString(2, cut(reason, 500));
+                    ps.setObject(3, now.atOffset(java.time.ZoneOffset.UTC));
+                    ps.executeUpdate();
+                    try (ResultSet keys = ps.getGeneratedKeys()) {
+                        keys.next();
+                        id = keys.getLong(1);
+                    }
+                }
+                Path target = dir.resolve(id + "-" + file.getFileName());
+                try (PreparedStatement ps = c.prepareStatement(
+                        "UPDATE quarantined_file SET quarantine_path = ? WHERE id = ?")) {
+                    ps.setString(1, spool.relativize(target).toString());
+                    ps.setLong(2, id);
+                    ps.executeUpdate();
+                }
+                Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+                dirSyncer.changed(dir);
+                dirSyncer.changed(file.getParent());
+                c.commit();
+                log.warn("recovery: a spool file was not readable ({}): moved to spool/quarantine as quarantined file {};"
+                        + " start-up goes on without it, see `raddraft admin studies`", reason, id);
+            } catch (SQLException | IOException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
     }
 
     private static String nz(String s) {
@@ -274,9 +326,10 @@ public class InstanceIndex {
             }
         }
         Path tmp = spool.resolve("tmp");
+        Path quarantine = spool.resolve("quarantine");
         List<Path> orphans = new ArrayList<>();
         try (Stream<Path> files = Files.walk(spool)) {
-            files.filter(p -> p.getFileName().toString().endsWith(".dcm") && !p.startsWith(tmp))
+            files.filter(p -> p.getFileName().toString().endsWith(".dcm") && !p.startsWith(tmp) && !p.startsWith(quarantine))
                     .filter(p -> !indexed.contains(spool.relativize(p).toString()))
                     .forEach(orphans::add);
         }
@@ -289,8 +342,10 @@ public class InstanceIndex {
                 insertCommitted(c, a, f, spool.relativize(f).toString(), Files.size(f),
                         Files.getLastModifiedTime(f).toInstant());
                 n++;
+            } catch (DicomLimitException e) {
+                quarantine(f, e.getMessage());
             } catch (DicomFormatException e) {
-                log.warn("recovery: {} is not readable DICOM ({}); left in place", spool.relativize(f), e.getMessage());
+                quarantine(f, "not a readable DICOM Part 10 file"); // the parser's words may quote values
             }
         }
         if (n > 0) {
