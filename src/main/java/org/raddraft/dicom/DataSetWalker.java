@@ -352,7 +352,14 @@ final class DataSetWalker {
         }
     }
 
-    private record Meta(long dataSetStart, String transferSyntax) {
+    record Meta(long dataSetStart, String transferSyntax) {
+    }
+
+    /** Where a Part 10 file's data set starts and its transfer syntax; null when it does not look like Part 10. */
+    static Meta meta(Path part10File) throws IOException {
+        try (FileChannel ch = FileChannel.open(part10File, StandardOpenOption.READ)) {
+            return meta(ch, ByteBuffer.allocate(64 * 1024));
+        }
     }
 
     /**

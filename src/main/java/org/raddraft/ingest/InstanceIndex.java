@@ -53,6 +53,7 @@ public class InstanceIndex {
     private final Clock clock;
     private final Counter stored = Metrics.counter("raddraft.instances.stored");
     private final Counter duplicates = Metrics.counter("raddraft.instances.duplicate");
+    private final Counter conflicts = Metrics.counter("raddraft.instances.duplicate.conflicting");
 
     private final DirectorySyncer dirSyncer;
 
@@ -83,13 +84,10 @@ public class InstanceIndex {
             try {
                 insert(c, a, spool.relativize(target).toString(), Files.size(in.tempFile()), in.transferSyntaxUid(),
                         in.callingAeTitle(), now);
-            } catch (SQLIntegrityConstraintViolationException duplicate) {
+            } catch (SQLIntegrityConstraintViolationException violation) {
                 c.rollback();
                 c.setAutoCommit(true);
-                Files.deleteIfExists(in.tempFile());
-                duplicates.increment();
-                log.info("duplicate sop={} from {}: already stored, kept the first copy", a.sopInstanceUid(),
-                        in.callingAeTitle());
+                duplicate(c, in, violation);
                 return;
             }
             try {
@@ -104,6 +102,42 @@ public class InstanceIndex {
             }
         }
         stored.increment();
+    }
+
+    /**
+     * After a constraint refused the row: a duplicate only when the SOP Instance UID is indexed already
+     * (any other constraint is a failure, thrown on), and then success without a second copy only when
+     * the data set is the same; other content under a stored UID is refused, never silently dropped.
+     */
+    private void duplicate(Connection c, ReceivedInstance in, SQLIntegrityConstraintViolationException violation)
+            throws SQLException, IOException, DicomStatusException {
+        DicomAttributes a = in.attributes();
+        String stored;
+        try (PreparedStatement ps = c.prepareStatement("SELECT path FROM instance WHERE sop_instance_uid = ?")) {
+            ps.setString(1, a.sopInstanceUid());
+            try (ResultSet rs = ps.executeQuery()) {
+                stored = rs.next() ? rs.getString(1) : null;
+            }
+        }
+        if (stored == null) {
+            // not the SOP Instance UID: the C-STORE fails and the file is not kept (the database's
+            // message quotes the statement: only its SQLState is logged)
+            log.error("sop={} from {}: the instance row violates a database constraint (SQLState {}); not stored",
+                    a.sopInstanceUid(), in.callingAeTitle(), violation.getSQLState());
+            throw DicomStatusException.processingFailure("cannot index the instance (database constraint)");
+        }
+        in.awaitDurable();
+        if (!FileMetaHeader.sameDataSet(spool.resolve(stored), in.tempFile())) {
+            conflicts.increment();
+            log.warn("sop={} from {}: SOP Instance UID already stored with other content; refused (0111), the first"
+                    + " copy kept", a.sopInstanceUid(), in.callingAeTitle());
+            throw new DicomStatusException(DicomStatusException.DUPLICATE_SOP_INSTANCE,
+                    "SOP Instance UID already stored with other content");
+        }
+        Files.deleteIfExists(in.tempFile());
+        duplicates.increment();
+        log.info("duplicate sop={} from {}: already stored, kept the first copy", a.sopInstanceUid(),
+                in.callingAeTitle());
     }
 
     private static void checkUid(String name, String uid) throws DicomStatusException {
