@@ -67,6 +67,8 @@ final class DataSetWalker {
     private long position;
     private int sequences;
     private boolean pixelData;
+    /** Whether the value being skipped is the top-level Pixel Data's. */
+    private boolean inPixelData;
     private boolean tooDeep;
     private String error;
 
@@ -157,7 +159,7 @@ final class DataSetWalker {
         }
         if (headerBytes > 0 || valueRemaining > 0) {
             throw new DicomFormatException("data set truncated inside an element"
-                    + (pixelData && open.isEmpty() && valueRemaining > 0 ? " (Pixel Data)" : ""));
+                    + (inPixelData && valueRemaining > 0 ? " (Pixel Data)" : ""));
         }
         if (!open.isEmpty()) {
             throw new DicomFormatException("data set truncated inside a sequence");
@@ -232,6 +234,7 @@ final class DataSetWalker {
 
     private void element() {
         keeping = null;
+        inPixelData = false;
         int tag = (u16(0) << 16) | u16(2);
         Frame frame = open.peek();
         boolean implicit = implicitHere() || isDelimiterGroup();
@@ -266,6 +269,7 @@ final class DataSetWalker {
         }
         if (tag == PIXEL_DATA && frame == null) {
             pixelData = true;
+            inPixelData = true;
         }
         if (length == UNDEFINED_LENGTH) {
             // encapsulated Pixel Data holds fragments; anything else of undefined length a sequence, and an

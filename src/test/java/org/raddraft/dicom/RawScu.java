@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -136,34 +135,22 @@ final class RawScu implements AutoCloseable {
     static byte[] associateRequest(String calledAe, String callingAe) {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         b.writeBytes(new byte[] {0, 1, 0, 0});
-        b.writeBytes(ascii(String.format("%-16s", calledAe)));
-        b.writeBytes(ascii(String.format("%-16s", callingAe)));
+        b.writeBytes(Pdus.ascii(String.format("%-16s", calledAe)));
+        b.writeBytes(Pdus.ascii(String.format("%-16s", callingAe)));
         b.writeBytes(new byte[32]);
-        item(b, 0x10, ascii("1.2.840.10008.3.1.1.1"));
+        Pdus.item(b, 0x10, Pdus.ascii("1.2.840.10008.3.1.1.1"));
         for (int id : new int[] {1, 3}) {
             ByteArrayOutputStream pc = new ByteArrayOutputStream();
             pc.writeBytes(new byte[] {(byte) id, 0, 0, 0});
-            item(pc, 0x30, ascii(id == 1 ? Pdus.CR_IMAGE_STORAGE : Pdus.VERIFICATION));
-            item(pc, 0x40, ascii(Pdus.IMPLICIT_VR_LE));
-            item(b, 0x20, pc.toByteArray());
+            Pdus.item(pc, 0x30, Pdus.ascii(id == 1 ? Pdus.CR_IMAGE_STORAGE : Pdus.VERIFICATION));
+            Pdus.item(pc, 0x40, Pdus.ascii(Pdus.IMPLICIT_VR_LE));
+            Pdus.item(b, 0x20, pc.toByteArray());
         }
         ByteArrayOutputStream user = new ByteArrayOutputStream();
-        item(user, 0x51, new byte[] {0, 0, 0x40, 0});
-        item(user, 0x52, ascii("1.2.3.4"));
-        item(b, 0x50, user.toByteArray());
+        Pdus.item(user, 0x51, new byte[] {0, 0, 0x40, 0});
+        Pdus.item(user, 0x52, Pdus.ascii("1.2.3.4"));
+        Pdus.item(b, 0x50, user.toByteArray());
         return Pdus.pdu(0x01, b.toByteArray());
-    }
-
-    private static void item(ByteArrayOutputStream b, int type, byte[] value) {
-        b.write(type);
-        b.write(0);
-        b.write(value.length >> 8);
-        b.write(value.length);
-        b.writeBytes(value);
-    }
-
-    private static byte[] ascii(String s) {
-        return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     @Override
