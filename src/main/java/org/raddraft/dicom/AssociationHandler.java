@@ -200,11 +200,16 @@ final class AssociationHandler implements Runnable {
     private void reject(int result, int source, int reason, String metricReason, String callingAe, String calledAe)
             throws IOException {
         OutputStream out = socket.getOutputStream();
-        out.write(new byte[] {PduType.A_ASSOCIATE_RJ, 0, 0, 0, 0, 4, 0, (byte) result, (byte) source, (byte) reason});
+        out.write(associateReject(result, source, reason));
         out.flush();
         ScpMetrics.associationRejected(metricReason);
         LOG.warn("A-ASSOCIATE-RJ to {}@{} called {}: {} (result {}, source {}, reason {})", callingAe, remoteHost,
                 calledAe, metricReason, result, source, reason);
+    }
+
+    /** An A-ASSOCIATE-RJ PDU (PS3.8 section 9.3.4). */
+    static byte[] associateReject(int result, int source, int reason) {
+        return new byte[] {PduType.A_ASSOCIATE_RJ, 0, 0, 0, 0, 4, 0, (byte) result, (byte) source, (byte) reason};
     }
 
     private void serve(PduInput in, PduOutput out, String callingAe) throws IOException {

@@ -143,11 +143,7 @@ public class DicomScpConsumer extends DefaultConsumer implements ShutdownAware {
             }
             InetAddress remote = socket.getInetAddress();
             if (!settings.allowedPeers().admitsAddress(remote)) {
-                // no allow-list entry can match this address: refused before a byte is read or a thread taken
-                ScpMetrics.associationRejected(ScpMetrics.HOST_NOT_ALLOWED);
-                LOG.warn("connection from {} closed: no dicom.allowed-peers entry admits this address",
-                        remote.getHostAddress());
-                closeQuietly(socket);
+                refuseAddress(socket);
                 continue;
             }
             boolean hostOverLimit = perHost.merge(remote, 1, Integer::sum) > settings.maxAssociationsPerHost();
@@ -168,6 +164,31 @@ public class DicomScpConsumer extends DefaultConsumer implements ShutdownAware {
                     closeQuietly(socket);
                 }
             }
+        }
+    }
+
+    /**
+     * A caller at an address no allow-list entry admits, refused before a byte is read and without a
+     * thread or slot: an A-ASSOCIATE-RJ (calling AE not recognized) is written at once (the request
+     * it answers is never read), output shut, and the socket closed half a second later, so the peer
+     * can read the answer first. Over TLS the socket is closed at once (an answer would need the
+     * handshake, on the acceptor's thread).
+     */
+    private void refuseAddress(Socket socket) {
+        ScpMetrics.associationRejected(ScpMetrics.HOST_NOT_ALLOWED);
+        LOG.warn("connection from {} refused: no dicom.allowed-peers entry admits this address",
+                socket.getInetAddress().getHostAddress());
+        if (socket instanceof javax.net.ssl.SSLSocket) {
+            closeQuietly(socket);
+            return;
+        }
+        try {
+            socket.getOutputStream().write(AssociationHandler.associateReject(AssociationHandler.REJECTED_PERMANENT,
+                    AssociationHandler.SOURCE_SERVICE_USER, AssociationHandler.REASON_CALLING_AE_NOT_RECOGNIZED));
+            socket.shutdownOutput();
+            deadlines.schedule(() -> closeQuietly(socket), 500, TimeUnit.MILLISECONDS);
+        } catch (IOException | RuntimeException e) { // gone already, or stopping
+            closeQuietly(socket);
         }
     }
 

@@ -23,6 +23,8 @@ public record FileMetaHeader(String transferSyntaxUid, String sourceAeTitle) {
             meta.readOnlyMetaInformationHeader(part10File.toFile());
         } catch (IOException | DicomException | RuntimeException e) {
             throw new DicomFormatException("no readable Part 10 meta header: " + e.getMessage());
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            throw DicomLimitException.exhausted("Part 10 meta header", e);
         }
         String ts = Attribute.getSingleStringValueOrNull(meta, TagFromName.TransferSyntaxUID);
         if (ts == null || ts.isBlank()) {

@@ -128,11 +128,14 @@ class HostileStoreTest {
     }
 
     @Test
-    void aHostNoAllowListEntryNamesIsDisconnectedBeforeItSendsAByte() throws Exception {
+    void aHostNoAllowListEntryNamesIsRejectedBeforeItSendsAByte() throws Exception {
         scp = ScpFixture.start(dir, Map.of("allowedPeers", "PACS@127.0.0.1"));
         Socket s = RawScu.connect(scp.port(), OTHER_HOST, 3_000);
         held.add(s);
-        assertEquals(-1, s.getInputStream().read(), "closed by the SCP without reading a request");
+        byte[] answer = s.getInputStream().readNBytes(11); // without having sent anything
+        assertEquals(List.of(0x03, 1, 1, 3), List.of((int) answer[0], (int) answer[7], (int) answer[8], (int) answer[9]),
+                "A-ASSOCIATE-RJ permanent, service user, calling AE not recognized");
+        assertEquals(10, answer.length, "then the connection is closed");
     }
 
     @Test
