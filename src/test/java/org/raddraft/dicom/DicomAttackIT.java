@@ -68,6 +68,7 @@ class DicomAttackIT {
             "dicom.request-timeout-seconds", String.valueOf(REQUEST_DEADLINE_S),
             "dicom.max-associations", "6",
             "dicom.max-associations-per-host", "3",
+            "dicom.max-instance-mb", "2",
             "draft.max-attempts", "1");
 
     /** One line of the table. */
@@ -226,6 +227,14 @@ class DicomAttackIT {
         shortPixels.add(new Attack("512 x 512 x 16 bits in 64 bytes", sp, HostileDicom.shortPixelData(sp),
                 Expect.FAILS_LATER));
         sendGroup("short-pixel-data", shortPixels);
+
+        List<Attack> oversized = new ArrayList<>();
+        for (int mb : new int[] {3, 16}) {
+            Uids u = Uids.fresh(80 + mb);
+            oversized.add(new Attack(mb + " MB of Pixel Data over dicom.max-instance-mb=2", u,
+                    HostileDicom.hugeImage(u, 1024, mb * 512, mb * 1024 * 1024), Expect.REFUSED));
+        }
+        sendGroup("oversized-instance", oversized);
 
         slowAssociations();
         unlistedHost();
