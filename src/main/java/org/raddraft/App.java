@@ -68,6 +68,7 @@ public final class App {
                   demo                                run on embedded defaults under ./var and push a demo study to itself
                   check-config --config FILE          validate the configuration and print every problem with its fix
                   admin studies --json --config FILE  list studies (state, instance count, reason) as JSON
+                  admin studies --quarantined [--json] --config FILE   spool files start-up could not read
                   admin retry --config FILE (--study UID | --all-failed) [--json]   draft FAILED studies again
                   admin users add --name N --role radiologist|integration|admin [--acts-for N,...]
                                   [--display-name Family^Given] --config FILE

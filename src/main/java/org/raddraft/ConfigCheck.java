@@ -38,6 +38,10 @@ public final class ConfigCheck {
             }
         }
         positive(s, "dicom.max-associations", 1, 1000, p);
+        positive(s, "dicom.request-timeout-seconds", 1, 300, p);
+        positive(s, "dicom.max-associations-per-host", 0, 1000, p);
+        positive(s, "dicom.max-instance-mb", 0, 1_000_000, p);
+        positive(s, "image.max-pixels", 1, org.raddraft.dicom.DicomPixels.MAX_PIXELS_LIMIT, p);
         positive(s, "study.quiet-seconds", 0, 86400, p);
         positive(s, "storage.min-free-mb", 0, Integer.MAX_VALUE, p);
         positive(s, "scope.min-age-years", 0, 150, p);

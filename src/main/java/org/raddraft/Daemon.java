@@ -9,6 +9,7 @@ import org.apache.camel.main.Main;
 import org.raddraft.delivery.ChannelOff;
 import org.raddraft.delivery.DeliveryChannels;
 import org.raddraft.delivery.Outbox;
+import org.raddraft.dicom.DicomPixels;
 import org.raddraft.dicom.StoreScu;
 import org.raddraft.delivery.DeliveryQueue;
 import org.raddraft.delivery.FhirSender;
@@ -73,6 +74,7 @@ public final class Daemon implements AutoCloseable {
                 .withBatchSize(settings.getInt("draft.batch-size"))
                 .withFlags(settings.getBoolean("flags.enabled")));
         Files.createDirectories(settings.spoolDir().resolve("tmp"));
+        DicomPixels.limitPixels(settings.getLong("image.max-pixels"));
         db = Database.open(settings.jdbcUrl(), settings.get("store.user"), settings.get("store.password"));
         Clock clock = Clock.systemUTC();
         dirSyncer = new DirectorySyncer(Duration.ofMillis(200));

@@ -75,6 +75,14 @@ final class AcceptedPeers {
         return peers.stream().anyMatch(p -> p.matches(callingAe, remote));
     }
 
+    /**
+     * Whether any entry could accept a caller at this address, decided before a byte of its request is
+     * read: an address no {@code AE@host} entry names is refused at once when every entry names a host.
+     */
+    boolean admitsAddress(InetAddress remote) {
+        return peers.stream().anyMatch(p -> p.addresses() == null || p.addresses().contains(remote));
+    }
+
     boolean isEmpty() {
         return peers.isEmpty();
     }

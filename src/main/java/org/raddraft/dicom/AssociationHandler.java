@@ -15,6 +15,11 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.Locale;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One transport connection, from TCP accept to close: TLS handshake (if any), screening of the
@@ -48,18 +53,41 @@ final class AssociationHandler implements Runnable {
     private final StorageScp storageScp;
     private final PresentationContextPolicy policy = new PresentationContextPolicy();
     private final String remoteHost;
+    private final ScheduledExecutorService deadlines;
+    /** Set when the request deadline closed the socket. */
+    private final AtomicBoolean deadlinePassed = new AtomicBoolean();
 
-    AssociationHandler(Socket socket, boolean overLimit, ScpSettings settings, StorageScp storageScp) {
+    /** @param deadlines closes the socket when the A-ASSOCIATE-RQ is not complete {@code requestTimeoutMs} after accept */
+    AssociationHandler(Socket socket, boolean overLimit, ScpSettings settings, StorageScp storageScp,
+                       ScheduledExecutorService deadlines) {
         this.socket = socket;
         this.overLimit = overLimit;
         this.settings = settings;
         this.storageScp = storageScp;
+        this.deadlines = deadlines;
         InetAddress remote = socket.getInetAddress();
         this.remoteHost = remote == null ? "?" : remote.getHostAddress();
     }
 
+    /**
+     * The request deadline: from accept to A-ASSOCIATE-AC (TLS handshake, request, negotiation) in
+     * {@code requestTimeoutMs} all told. The socket timeout alone is per read, and a peer trickling a
+     * byte every few seconds would hold an association slot for as long as it liked.
+     */
+    private ScheduledFuture<?> startDeadline() {
+        try {
+            return deadlines.schedule(() -> {
+                deadlinePassed.set(true);
+                closeQuietly();
+            }, settings.requestTimeoutMs(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            return null;
+        }
+    }
+
     @Override
     public void run() {
+        ScheduledFuture<?> deadline = startDeadline();
         try {
             socket.setTcpNoDelay(true);
             socket.setSoTimeout(settings.requestTimeoutMs());
@@ -78,19 +106,33 @@ final class AssociationHandler implements Runnable {
             ReplayingSocket replaying = new ReplayingSocket(socket, rq);
             AssociationFactory.createNewAssociation(replaying, settings.aeTitle(), settings.maxPduLength(), 0, 0,
                     policy);
+            if (deadline != null && !deadline.cancel(false)) {
+                return; // negotiated just as the deadline closed the socket
+            }
             ScpMetrics.associationAccepted();
             LOG.info("A-ASSOCIATE-AC to {}@{}{}", callingAe, remoteHost, settings.tlsEnabled() ? " (TLS)" : "");
             socket.setSoTimeout(settings.idleTimeoutMs());
             // PixelMed read exactly the replayed A-ASSOCIATE-RQ: the stream is at the first P-DATA-TF
             serve(new PduInput(replaying.getInputStream()),
                     new PduOutput(socket.getOutputStream(), AssociateRequests.maxPduLength(rq)), callingAe);
-        } catch (DicomNetworkException e) {
-            LOG.info("association from {} ended: {}", remoteHost, e.getMessage());
-        } catch (IOException e) {
-            LOG.info("connection from {} ended: {}", remoteHost, e.toString());
+        } catch (DicomNetworkException | IOException e) {
+            if (deadlinePassed.get()) {
+                ScpMetrics.associationRejected(ScpMetrics.REQUEST_DEADLINE_PASSED);
+                LOG.warn("connection from {} closed: no complete A-ASSOCIATE-RQ within {} s", remoteHost,
+                        settings.requestTimeoutMs() / 1000);
+            } else if (e instanceof DicomNetworkException) {
+                LOG.info("association from {} ended: {}", remoteHost, e.getMessage());
+            } else {
+                LOG.info("connection from {} ended: {}", remoteHost, e.toString());
+            }
         } catch (RuntimeException e) {
             LOG.error("association from {} failed", remoteHost, e);
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            LOG.error("association from {} aborted: {}", remoteHost, e.getClass().getSimpleName());
         } finally {
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
             closeQuietly();
         }
     }
@@ -158,11 +200,16 @@ final class AssociationHandler implements Runnable {
     private void reject(int result, int source, int reason, String metricReason, String callingAe, String calledAe)
             throws IOException {
         OutputStream out = socket.getOutputStream();
-        out.write(new byte[] {PduType.A_ASSOCIATE_RJ, 0, 0, 0, 0, 4, 0, (byte) result, (byte) source, (byte) reason});
+        out.write(associateReject(result, source, reason));
         out.flush();
         ScpMetrics.associationRejected(metricReason);
         LOG.warn("A-ASSOCIATE-RJ to {}@{} called {}: {} (result {}, source {}, reason {})", callingAe, remoteHost,
                 calledAe, metricReason, result, source, reason);
+    }
+
+    /** An A-ASSOCIATE-RJ PDU (PS3.8 section 9.3.4). */
+    static byte[] associateReject(int result, int source, int reason) {
+        return new byte[] {PduType.A_ASSOCIATE_RJ, 0, 0, 0, 0, 4, 0, (byte) result, (byte) source, (byte) reason};
     }
 
     private void serve(PduInput in, PduOutput out, String callingAe) throws IOException {
@@ -191,8 +238,8 @@ final class AssociationHandler implements Runnable {
             LOG.info("association with {}@{} idle for {} s: aborting", callingAe, remoteHost,
                     settings.idleTimeoutMs() / 1000);
             out.abort(PduOutput.SOURCE_SERVICE_PROVIDER, 0);
-        } catch (IOException | RuntimeException e) {
-            reader.abandon();
+        } catch (IOException | RuntimeException | Error e) {
+            reader.abandon(); // whatever ended the association, no .part file is left behind
             throw e;
         }
     }

@@ -176,7 +176,13 @@ public record DicomAttributes(String studyInstanceUid, String seriesInstanceUid,
         return value == null || value.length < 2 ? 0 : (value[0] & 0xff) | ((value[1] & 0xff) << 8);
     }
 
+    /**
+     * PixelMed's parse of a Part 10 file, after {@link DataSetWalker#screen} refused sequences nested
+     * too deeply for it; should it still run out of stack or memory, the file is refused
+     * ({@link DicomLimitException}) and the JVM goes on.
+     */
     static AttributeList parse(Path file, AttributeTag stopAt) throws DicomFormatException {
+        DataSetWalker.screen(file);
         AttributeList list = new AttributeList();
         list.setDecompressPixelData(false);
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024);
@@ -191,6 +197,8 @@ public record DicomAttributes(String studyInstanceUid, String seriesInstanceUid,
             }
         } catch (IOException | DicomException | RuntimeException e) {
             throw new DicomFormatException("cannot parse data set: " + reason(e), e);
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            throw DicomLimitException.exhausted("data set", e);
         }
         return list;
     }

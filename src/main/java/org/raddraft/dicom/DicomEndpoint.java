@@ -26,9 +26,14 @@ import java.nio.file.Path;
  *       {@code tlsTruststorePassword} (default: the keystore password)</li>
  *   <li>{@code spoolDir}: received files go to {@code <spoolDir>/tmp/*.part}; {@code minFreeMb}
  *       free space below which C-STORE answers A700 (default 1024)</li>
- *   <li>{@code maxPduLength} (default PixelMed's), {@code requestTimeoutSeconds} to get the
- *       A-ASSOCIATE-RQ (default 30), {@code idleTimeoutSeconds} between messages (default 300),
- *       {@code shutdownTimeoutSeconds} to let associations finish on stop (default 10)</li>
+ *   <li>{@code maxPduLength} (default PixelMed's), {@code requestTimeoutSeconds} to get the whole
+ *       A-ASSOCIATE-RQ, TLS handshake included (default 30; a deadline, not a per-read timeout),
+ *       {@code idleTimeoutSeconds} between messages (default 300), {@code shutdownTimeoutSeconds} to
+ *       let associations finish on stop (default 10)</li>
+ *   <li>{@code maxAssociationsPerHost} concurrent associations from one IP address (default 0 = as
+ *       {@code maxAssociations}); beyond it A-ASSOCIATE-RJ transient, local-limit-exceeded</li>
+ *   <li>{@code maxInstanceMb} largest data set accepted (default 0 = no limit); a larger one is
+ *       answered A700 and nothing of it kept</li>
  * </ul>
  */
 public class DicomEndpoint extends DefaultEndpoint {
@@ -49,6 +54,8 @@ public class DicomEndpoint extends DefaultEndpoint {
     private int requestTimeoutSeconds = 30;
     private int idleTimeoutSeconds = 300;
     private int shutdownTimeoutSeconds = 10;
+    private int maxAssociationsPerHost;
+    private long maxInstanceMb;
 
     public DicomEndpoint(String uri, DicomComponent component) {
         super(uri, component);
@@ -114,9 +121,15 @@ public class DicomEndpoint extends DefaultEndpoint {
             throw new IllegalArgumentException("maxPduLength must be >= 4096, requestTimeoutSeconds and "
                     + "idleTimeoutSeconds >= 1, shutdownTimeoutSeconds >= 0");
         }
+        if (maxAssociationsPerHost < 0 || maxInstanceMb < 0) {
+            throw new IllegalArgumentException("maxAssociationsPerHost and maxInstanceMb must be 0 (no limit of"
+                    + " their own) or more");
+        }
         return new ScpSettings(bindAddress, port, ae, peers, maxAssociations, tls, Path.of(spoolDir.trim()),
                 minFreeMb * 1024 * 1024, maxPduLength, requestTimeoutSeconds * 1000, idleTimeoutSeconds * 1000,
-                shutdownTimeoutSeconds * 1000);
+                shutdownTimeoutSeconds * 1000,
+                maxAssociationsPerHost == 0 ? maxAssociations : Math.min(maxAssociationsPerHost, maxAssociations),
+                maxInstanceMb == 0 ? Long.MAX_VALUE : maxInstanceMb * 1024 * 1024);
     }
 
     private static Path optionalPath(String value) {
@@ -249,5 +262,21 @@ public class DicomEndpoint extends DefaultEndpoint {
 
     public void setShutdownTimeoutSeconds(int shutdownTimeoutSeconds) {
         this.shutdownTimeoutSeconds = shutdownTimeoutSeconds;
+    }
+
+    public int getMaxAssociationsPerHost() {
+        return maxAssociationsPerHost;
+    }
+
+    public void setMaxAssociationsPerHost(int maxAssociationsPerHost) {
+        this.maxAssociationsPerHost = maxAssociationsPerHost;
+    }
+
+    public long getMaxInstanceMb() {
+        return maxInstanceMb;
+    }
+
+    public void setMaxInstanceMb(long maxInstanceMb) {
+        this.maxInstanceMb = maxInstanceMb;
     }
 }

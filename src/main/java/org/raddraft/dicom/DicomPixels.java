@@ -30,7 +30,25 @@ public final class DicomPixels {
     private static final String RLE = "1.2.840.10008.1.2.5";
     private static final Set<String> JPEG_LOSSLESS = Set.of("1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70");
 
+    /** Default of {@code image.max-pixels}: 50 megapixels, twice the largest projection radiographs. */
+    public static final long DEFAULT_MAX_PIXELS = 50_000_000L;
+    /** The most {@code image.max-pixels} may be: one frame's values must fit a Java array. */
+    public static final long MAX_PIXELS_LIMIT = 1_000_000_000L;
+    private static volatile long maxPixels = DEFAULT_MAX_PIXELS;
+
     private DicomPixels() {
+    }
+
+    /**
+     * The largest image (Rows x Columns x Samples per Pixel) any decode accepts, from
+     * {@code image.max-pixels}; set once at start-up. Larger images are refused before a byte is
+     * allocated for them ({@link DicomLimitException}).
+     */
+    public static void limitPixels(long max) {
+        if (max < 1 || max > MAX_PIXELS_LIMIT) {
+            throw new IllegalArgumentException("image.max-pixels must be 1.." + MAX_PIXELS_LIMIT + ", got " + max);
+        }
+        maxPixels = max;
     }
 
     /**
@@ -39,6 +57,7 @@ public final class DicomPixels {
      */
     public static PixelFrame decode(Path part10File) throws DicomFormatException {
         AttributeList list = read(part10File, false);
+        checkDimensions(list);
         int[] decoded = ownDecoders(list);
         if (decoded == null && list.get(TagFromName.PixelData) instanceof OtherByteAttributeMultipleCompressedFrames) {
             list = read(part10File, true);
@@ -47,6 +66,7 @@ public final class DicomPixels {
     }
 
     static AttributeList read(Path part10File, boolean decompress) throws DicomFormatException {
+        DataSetWalker.screen(part10File);
         AttributeList list = new AttributeList();
         list.setDecompressPixelData(decompress);
         try (InputStream in = new BufferedInputStream(Files.newInputStream(part10File), 256 * 1024);
@@ -54,12 +74,57 @@ public final class DicomPixels {
             list.read(din);
         } catch (IOException | DicomException | RuntimeException e) {
             throw new DicomFormatException("cannot decode pixel data: " + e.getMessage(), e);
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            throw DicomLimitException.exhausted(decompress ? "pixel data" : "data set", e);
         }
         return list;
     }
 
+    /**
+     * Before anything is allocated for the image: Rows, Columns, Samples per Pixel and Bits Allocated
+     * in range, their product within {@link #limitPixels the maximum} (exact arithmetic: 65535 x 65535
+     * overflows an int), and native Pixel Data at least as long as one frame needs.
+     *
+     * @throws DicomLimitException naming what is wrong, in RadDraft's words
+     */
+    static void checkDimensions(AttributeList list) throws DicomFormatException {
+        Attribute pixelData = list.get(TagFromName.PixelData);
+        if (pixelData == null) {
+            throw new DicomFormatException("Pixel Data (7FE0,0010) missing");
+        }
+        long rows = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.Rows, 0) & 0xffffL;
+        long columns = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.Columns, 0) & 0xffffL;
+        int samples = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.SamplesPerPixel, 1);
+        int bitsAllocated = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.BitsAllocated, 0);
+        if (rows == 0 || columns == 0 || (samples != 1 && samples != 3) || bitsAllocated < 1 || bitsAllocated > 16) {
+            throw new DicomFormatException("unsupported image pixel module: rows=" + rows + " columns=" + columns
+                    + " samplesPerPixel=" + samples + " bitsAllocated=" + bitsAllocated);
+        }
+        long values;
+        long bits;
+        try {
+            values = Math.multiplyExact(Math.multiplyExact(rows, columns), samples);
+            bits = Math.multiplyExact(values, bitsAllocated);
+        } catch (ArithmeticException e) {
+            throw new DicomLimitException("image of " + rows + " x " + columns + " is too large to decode");
+        }
+        long max = maxPixels;
+        if (values > max) {
+            throw new DicomLimitException("image of " + rows + " x " + columns + (samples > 1 ? " x " + samples : "")
+                    + " values exceeds image.max-pixels (" + max + ")");
+        }
+        if (!(pixelData instanceof OtherByteAttributeMultipleCompressedFrames)) {
+            long needed = (bits + 7) / 8;
+            long available = pixelData.getVL() & 0xffffffffL;
+            if (available < needed) {
+                throw new DicomLimitException("Pixel Data holds " + available + " bytes, Rows x Columns x Samples x"
+                        + " Bits Allocated need " + needed);
+            }
+        }
+    }
+
     /** The first frame's samples from RadDraft's own decoders, or null when PixelMed has to decompress it. */
-    static int[] ownDecoders(AttributeList list) {
+    static int[] ownDecoders(AttributeList list) throws DicomLimitException {
         if (!(list.get(TagFromName.PixelData) instanceof OtherByteAttributeMultipleCompressedFrames encapsulated)
                 || Attribute.getSingleIntegerValueOrDefault(list, TagFromName.SamplesPerPixel, 1) != 1) {
             return null;
@@ -71,7 +136,7 @@ public final class DicomPixels {
         try {
             byte[] frame = encapsulated.getFrames()[0];
             if (JPEG_LOSSLESS.contains(ts)) {
-                int[] samples = JpegLosslessDecoder.decode(frame);
+                int[] samples = JpegLosslessDecoder.decode(frame, rows, columns);
                 if (samples.length != rows * columns) {
                     throw new DicomFormatException("the lossless JPEG frame holds " + samples.length
                             + " samples, Rows x Columns is " + rows * columns);
@@ -81,6 +146,8 @@ public final class DicomPixels {
             if (RLE.equals(ts) && (bitsAllocated == 8 || bitsAllocated == 16)) {
                 return RleDecoder.decode(frame, rows * columns, bitsAllocated);
             }
+        } catch (DicomLimitException e) {
+            throw e; // a frame that lies about its size is not handed to PixelMed to allocate for
         } catch (UnsupportedCoding | DicomFormatException e) {
             // PixelMed gets the last word: it reads more variants, and a corrupt frame fails there with its reason
             LOG.debug("pixel data decoded by PixelMed: {}", e.getMessage());

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLContext;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
@@ -18,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -35,6 +37,10 @@ public class DicomScpConsumer extends DefaultConsumer implements ShutdownAware {
 
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicInteger rejecting = new AtomicInteger();
+    /** Associations (accepted or being screened) per peer address, for {@code maxAssociationsPerHost}. */
+    private final ConcurrentHashMap<InetAddress, Integer> perHost = new ConcurrentHashMap<>();
+    /** Closes a connection whose A-ASSOCIATE-RQ is not complete by its deadline. */
+    private ScheduledExecutorService deadlines;
     private final Set<Socket> openSockets = ConcurrentHashMap.newKeySet();
     private volatile ScpSettings settings;
     private volatile ServerSocket serverSocket;
@@ -67,7 +73,8 @@ public class DicomScpConsumer extends DefaultConsumer implements ShutdownAware {
     protected void doStart() throws Exception {
         super.doStart();
         settings = getEndpoint().scpSettings();
-        storageScp = new StorageScp(settings.spoolDir(), settings.minFreeBytes(), this::deliver);
+        storageScp = new StorageScp(settings.spoolDir(), settings.minFreeBytes(), settings.maxInstanceBytes(),
+                this::deliver);
         Files.createDirectories(storageScp.tmpDir());
         sweepStaleTempFiles();
         int backlog = Math.max(50, settings.maxAssociations() * 2);
@@ -78,6 +85,11 @@ public class DicomScpConsumer extends DefaultConsumer implements ShutdownAware {
         } else {
             serverSocket = new ServerSocket(settings.port(), backlog, settings.bind());
         }
+        deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "dicom-scp-deadlines");
+            t.setDaemon(true);
+            return t;
+        });
         AtomicInteger threadNumber = new AtomicInteger();
         associations = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "dicom-scp-" + getLocalPort() + "-assoc-" + threadNumber.incrementAndGet());
@@ -129,26 +141,65 @@ public class DicomScpConsumer extends DefaultConsumer implements ShutdownAware {
             } catch (SocketException e) {
                 // the handler will find out
             }
-            if (active.incrementAndGet() <= settings.maxAssociations()) {
+            InetAddress remote = socket.getInetAddress();
+            if (!settings.allowedPeers().admitsAddress(remote)) {
+                refuseAddress(socket);
+                continue;
+            }
+            boolean hostOverLimit = perHost.merge(remote, 1, Integer::sum) > settings.maxAssociationsPerHost();
+            if (!hostOverLimit && active.incrementAndGet() <= settings.maxAssociations()) {
                 dispatch(socket, false, active);
             } else {
-                active.decrementAndGet();
+                if (!hostOverLimit) {
+                    active.decrementAndGet();
+                }
                 if (rejecting.incrementAndGet() <= MAX_CONCURRENT_REJECTIONS) {
                     dispatch(socket, true, rejecting);
                 } else {
                     rejecting.decrementAndGet();
+                    release(remote);
                     ScpMetrics.associationRejected(ScpMetrics.LOCAL_LIMIT_EXCEEDED);
-                    LOG.warn("connection from {} closed: association limit reached and rejection queue full",
-                            socket.getInetAddress().getHostAddress());
+                    LOG.warn("connection from {} closed: association limit{} reached and rejection queue full",
+                            remote.getHostAddress(), hostOverLimit ? " of this host" : "");
                     closeQuietly(socket);
                 }
             }
         }
     }
 
+    /**
+     * A caller at an address no allow-list entry admits, refused before a byte is read and without a
+     * thread or slot: an A-ASSOCIATE-RJ (calling AE not recognized) is written at once (the request
+     * it answers is never read), output shut, and the socket closed half a second later, so the peer
+     * can read the answer first. Over TLS the socket is closed at once (an answer would need the
+     * handshake, on the acceptor's thread).
+     */
+    private void refuseAddress(Socket socket) {
+        ScpMetrics.associationRejected(ScpMetrics.HOST_NOT_ALLOWED);
+        LOG.warn("connection from {} refused: no dicom.allowed-peers entry admits this address",
+                socket.getInetAddress().getHostAddress());
+        if (socket instanceof javax.net.ssl.SSLSocket) {
+            closeQuietly(socket);
+            return;
+        }
+        try {
+            socket.getOutputStream().write(AssociationHandler.associateReject(AssociationHandler.REJECTED_PERMANENT,
+                    AssociationHandler.SOURCE_SERVICE_USER, AssociationHandler.REASON_CALLING_AE_NOT_RECOGNIZED));
+            socket.shutdownOutput();
+            deadlines.schedule(() -> closeQuietly(socket), 500, TimeUnit.MILLISECONDS);
+        } catch (IOException | RuntimeException e) { // gone already, or stopping
+            closeQuietly(socket);
+        }
+    }
+
+    /** One association of {@code remote} fewer. */
+    private void release(InetAddress remote) {
+        perHost.computeIfPresent(remote, (a, n) -> n <= 1 ? null : n - 1);
+    }
+
     private void dispatch(Socket socket, boolean overLimit, AtomicInteger counter) {
         openSockets.add(socket);
-        AssociationHandler handler = new AssociationHandler(socket, overLimit, settings, storageScp);
+        AssociationHandler handler = new AssociationHandler(socket, overLimit, settings, storageScp, deadlines);
         try {
             associations.execute(() -> {
                 try {
@@ -156,11 +207,13 @@ public class DicomScpConsumer extends DefaultConsumer implements ShutdownAware {
                 } finally {
                     openSockets.remove(socket);
                     counter.decrementAndGet();
+                    release(socket.getInetAddress());
                 }
             });
         } catch (RuntimeException e) { // rejected: shutting down
             openSockets.remove(socket);
             counter.decrementAndGet();
+            release(socket.getInetAddress());
             closeQuietly(socket);
         }
     }
@@ -235,6 +288,9 @@ public class DicomScpConsumer extends DefaultConsumer implements ShutdownAware {
         }
         if (storageScp != null) {
             storageScp.close();
+        }
+        if (deadlines != null) {
+            deadlines.shutdownNow();
         }
         LOG.info("DICOM SCP on port {} stopped", s == null ? -1 : s.getLocalPort());
         serverSocket = null;

@@ -17,6 +17,8 @@ public class DicomStatusException extends Exception {
     public static final int CANNOT_UNDERSTAND = 0xC000;
     /** Failure: Processing failure. */
     public static final int PROCESSING_FAILURE = 0x0110;
+    /** Failure: Duplicate SOP Instance (PS3.7 C.4): here, the UID is stored already with other content. */
+    public static final int DUPLICATE_SOP_INSTANCE = 0x0111;
 
     private final int status;
 

@@ -22,6 +22,20 @@ import java.util.concurrent.RejectedExecutionException;
 final class IncomingInstance implements DataSetTarget {
 
     static final int WRITE_SIZE = 256 * 1024;
+    /** Free space is looked at again each time this much more of the data set has arrived. */
+    static final long SPACE_CHECK_INTERVAL = 4L * 1024 * 1024;
+
+    /**
+     * What the SCP re-checks while a data set is written: given the bytes received so far, the reason
+     * to stop writing (the instance is too large, the spool's file system too full), or null.
+     */
+    @FunctionalInterface
+    interface Guard {
+        Guard NONE = (received, checkSpace) -> null;
+
+        /** @param checkSpace whether to look at free space this time (every {@link #SPACE_CHECK_INTERVAL}) */
+        DicomStatusException check(long received, boolean checkSpace);
+    }
     /** PixelMed's, as in the A-ASSOCIATE-AC (see the conformance statement). */
     static final String IMPLEMENTATION_CLASS_UID = "1.3.6.1.4.1.5962.99.2";
     static final String IMPLEMENTATION_VERSION_NAME = "PIXELMEDJAVA001";
@@ -31,6 +45,8 @@ final class IncomingInstance implements DataSetTarget {
     private final Path tempFile;
     private final DataSetWalker walker;
     private final Executor fsyncs;
+    private final Guard guard;
+    private long received;
     private FileChannel channel;
     private CompletableFuture<Void> durable;
     private ByteBuffer pending;
@@ -38,9 +54,10 @@ final class IncomingInstance implements DataSetTarget {
     private long bytes;
 
     private IncomingInstance(DimseMessages.Command request, String transferSyntaxUid, Path tempFile,
-                             Executor fsyncs, DicomStatusException refusal) {
+                             Executor fsyncs, Guard guard, DicomStatusException refusal) {
         this.request = request;
         this.fsyncs = fsyncs;
+        this.guard = guard;
         this.transferSyntaxUid = transferSyntaxUid;
         this.tempFile = tempFile;
         this.refusal = refusal;
@@ -49,17 +66,21 @@ final class IncomingInstance implements DataSetTarget {
 
     static IncomingInstance refused(DimseMessages.Command request, String transferSyntaxUid,
                                     DicomStatusException refusal) {
-        return new IncomingInstance(request, transferSyntaxUid, null, null, refusal);
+        return new IncomingInstance(request, transferSyntaxUid, null, null, Guard.NONE, refusal);
     }
 
-    /** @param fsyncs runs the fsync of the finished file */
+    /**
+     * @param fsyncs runs the fsync of the finished file
+     * @param guard  stops the writing, and deletes what was written, when the instance grows too large or
+     *               the spool too full
+     */
     static IncomingInstance create(DimseMessages.Command request, String transferSyntaxUid, String callingAe,
-                                   Path tempFile, Executor fsyncs) {
+                                   Path tempFile, Executor fsyncs, Guard guard) {
         if (request.affectedSopClassUid() == null || request.affectedSopInstanceUid() == null) {
             return refused(request, transferSyntaxUid,
                     DicomStatusException.cannotUnderstand("C-STORE-RQ lacks Affected SOP Class/Instance UID"));
         }
-        IncomingInstance instance = new IncomingInstance(request, transferSyntaxUid, tempFile, fsyncs, null);
+        IncomingInstance instance = new IncomingInstance(request, transferSyntaxUid, tempFile, fsyncs, guard, null);
         try {
             instance.channel = FileChannel.open(tempFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             instance.writeFully(metaHeader(request, transferSyntaxUid, callingAe));
@@ -92,6 +113,15 @@ final class IncomingInstance implements DataSetTarget {
     @Override
     public void write(byte[] fragment, int offset, int length) {
         if (refusal != null || channel == null) {
+            return;
+        }
+        long before = received;
+        received += length;
+        DicomStatusException stop = guard.check(received,
+                before / SPACE_CHECK_INTERVAL != received / SPACE_CHECK_INTERVAL);
+        if (stop != null) {
+            refusal = stop;
+            abandon(); // nothing half-written is kept; the rest of the data set is read and dropped
             return;
         }
         walker.accept(fragment, offset, length);

@@ -18,6 +18,8 @@ final class JpegLosslessDecoder {
     private int precision;
     private int lines;
     private int width;
+    private int expectedLines = -1;
+    private int expectedWidth = -1;
     private int restartInterval;
 
     private JpegLosslessDecoder(byte[] data) {
@@ -29,8 +31,20 @@ final class JpegLosslessDecoder {
      * @return the samples, row by row, as unsigned values of the frame's precision
      */
     static int[] decode(byte[] jpeg) throws UnsupportedCoding, DicomFormatException {
+        return decode(jpeg, -1, -1);
+    }
+
+    /**
+     * @param rows    Rows of the image, which the frame header must match before anything is allocated
+     *                (a 1 KB stream can declare 65535 x 65535); -1 to take the header's
+     * @param columns Columns of the image, likewise
+     */
+    static int[] decode(byte[] jpeg, int rows, int columns) throws UnsupportedCoding, DicomFormatException {
         try {
-            return new JpegLosslessDecoder(jpeg).run();
+            JpegLosslessDecoder decoder = new JpegLosslessDecoder(jpeg);
+            decoder.expectedLines = rows;
+            decoder.expectedWidth = columns;
+            return decoder.run();
         } catch (ArrayIndexOutOfBoundsException e) {
             throw new DicomFormatException("lossless JPEG data ends early or is corrupt", e);
         }
@@ -119,9 +133,13 @@ final class JpegLosslessDecoder {
         if (restartInterval != 0) {
             throw new UnsupportedCoding("restart interval of " + restartInterval + " samples");
         }
+        if (expectedLines >= 0 && (lines != expectedLines || width != expectedWidth)) {
+            throw new DicomLimitException("the lossless JPEG frame is " + width + " x " + lines
+                    + ", Columns x Rows is " + expectedWidth + " x " + expectedLines);
+        }
         int mask = (1 << 16) - 1;
         int first = 1 << (precision - pointTransform - 1);
-        int[] out = new int[lines * width];
+        int[] out = new int[Math.multiplyExact(lines, width)];
         BitReader bits = new BitReader();
         for (int y = 0; y < lines; y++) {
             int row = y * width;

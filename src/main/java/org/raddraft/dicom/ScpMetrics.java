@@ -10,6 +10,8 @@ final class ScpMetrics {
     static final String LOCAL_LIMIT_EXCEEDED = "local-limit-exceeded";
     static final String TLS_HANDSHAKE_FAILED = "tls-handshake-failed";
     static final String NOT_AN_ASSOCIATE_REQUEST = "not-an-associate-request";
+    static final String HOST_NOT_ALLOWED = "host-not-allowed";
+    static final String REQUEST_DEADLINE_PASSED = "request-deadline-passed";
 
     private ScpMetrics() {
     }

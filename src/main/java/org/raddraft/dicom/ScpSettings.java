@@ -9,7 +9,8 @@ import java.nio.file.Path;
  */
 record ScpSettings(InetAddress bind, int port, String aeTitle, AcceptedPeers allowedPeers, int maxAssociations,
                    TlsServerSockets.Settings tls, Path spoolDir, long minFreeBytes, int maxPduLength,
-                   int requestTimeoutMs, int idleTimeoutMs, int shutdownTimeoutMs) {
+                   int requestTimeoutMs, int idleTimeoutMs, int shutdownTimeoutMs, int maxAssociationsPerHost,
+                   long maxInstanceBytes) {
 
     boolean tlsEnabled() {
         return tls != null;

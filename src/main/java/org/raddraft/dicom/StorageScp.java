@@ -12,7 +12,7 @@ import java.util.concurrent.Executors;
 /**
  * The Storage service class, SCP role: decides the C-STORE-RSP status of each received instance.
  * Order of events: free-space check before the first byte is written (0xA700), data set into a
- * {@code .part} file, its structure checked and the indexed attributes kept on the way
+ * {@code .part} file (its size and the free space re-checked as it grows: 0xA700, the file deleted), its structure checked and the indexed attributes kept on the way
  * ({@link IncomingInstance}; 0xC000 / 0xA900), fsync started on another thread, then the route,
  * which waits for the fsync before it moves the file into place ({@link ReceivedInstance#awaitDurable});
  * success only once the route returned without an exception and the fsync completed. Every failure
@@ -43,6 +43,7 @@ final class StorageScp {
     /** Looked up once: {@code Files.getFileStore} reads the mount table each time (~0.2 ms a C-STORE). */
     private volatile FileStore fileStore;
     private final long minFreeBytes;
+    private final long maxInstanceBytes;
     private final Route route;
     /** Runs the fsync of each received file while its C-STORE is checked and indexed. */
     private final ExecutorService fsyncs = Executors.newCachedThreadPool(r -> {
@@ -51,9 +52,11 @@ final class StorageScp {
         return t;
     });
 
-    StorageScp(Path spoolDir, long minFreeBytes, Route route) {
+    /** @param maxInstanceBytes largest data set accepted ({@code dicom.max-instance-mb}); larger ones: A700 */
+    StorageScp(Path spoolDir, long minFreeBytes, long maxInstanceBytes, Route route) {
         this.tmpDir = spoolDir.resolve("tmp");
         this.minFreeBytes = minFreeBytes;
+        this.maxInstanceBytes = maxInstanceBytes;
         this.route = route;
     }
 
@@ -72,19 +75,40 @@ final class StorageScp {
 
     /** Called when the C-STORE-RQ command has arrived, before its data set. */
     IncomingInstance begin(DimseMessages.Command rq, String transferSyntaxUid, String callingAe) {
+        DicomStatusException full = spaceShortage("");
+        if (full != null) {
+            return IncomingInstance.refused(rq, transferSyntaxUid, full);
+        }
+        Path temp = tmpDir.resolve(UUID.randomUUID() + ".part");
+        return IncomingInstance.create(rq, transferSyntaxUid, callingAe, temp, fsyncs, this::whileWriting);
+    }
+
+    /** The free space below the minimum (A700), or null; {@code when} is added to the Error Comment. */
+    private DicomStatusException spaceShortage(String when) {
         long usable;
         try {
             usable = fileStore().getUsableSpace();
         } catch (IOException e) {
-            return IncomingInstance.refused(rq, transferSyntaxUid,
-                    DicomStatusException.outOfResources("cannot check spool free space"));
+            return DicomStatusException.outOfResources("cannot check spool free space");
         }
         if (usable < minFreeBytes) {
-            return IncomingInstance.refused(rq, transferSyntaxUid, DicomStatusException.outOfResources(
-                    "spool free space " + (usable >> 20) + " MB below minimum " + (minFreeBytes >> 20) + " MB"));
+            return DicomStatusException.outOfResources(
+                    "spool free space " + (usable >> 20) + " MB below minimum " + (minFreeBytes >> 20) + " MB" + when);
         }
-        Path temp = tmpDir.resolve(UUID.randomUUID() + ".part");
-        return IncomingInstance.create(rq, transferSyntaxUid, callingAe, temp, fsyncs);
+        return null;
+    }
+
+    /**
+     * Re-checked as the data set is written: its size against {@code dicom.max-instance-mb}, and every
+     * few MB the free space again, so that one large instance (or many at once) cannot fill the spool
+     * past the minimum that was there when it started.
+     */
+    private DicomStatusException whileWriting(long received, boolean checkSpace) {
+        if (received > maxInstanceBytes) {
+            return DicomStatusException.outOfResources(
+                    "instance larger than dicom.max-instance-mb (" + (maxInstanceBytes >> 20) + " MB)");
+        }
+        return checkSpace ? spaceShortage(" while writing") : null;
     }
 
     /** Called when the whole data set has arrived (and its fsync started, unless refused). */
@@ -123,6 +147,10 @@ final class StorageScp {
                 return Outcome.of(status);
             }
             return new Outcome(DicomStatusException.PROCESSING_FAILURE, "processing failure: " + brief(e));
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            in.deleteTempFile();
+            return Outcome.of(DicomStatusException.cannotUnderstand(DicomLimitException.exhausted("data set", e)
+                    .getMessage()));
         }
     }
 

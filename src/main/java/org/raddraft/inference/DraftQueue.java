@@ -68,13 +68,25 @@ public class DraftQueue {
         return clock.instant().atOffset(ZoneOffset.UTC);
     }
 
-    /** Start-up: studies left DRAFTING by a crash go back to STABLE (their attempt did not finish). */
+    /**
+     * Start-up: studies left DRAFTING by a crash go back to STABLE, their interrupted attempt counted
+     * (the claim counted it); one that has used {@code draft.max-attempts} is FAILED instead, so that a
+     * study whose images kill the JVM is not drafted again at every start.
+     */
     public int recover() throws SQLException {
-        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
-                "UPDATE study SET state = 'STABLE' WHERE state = 'DRAFTING'")) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("""
+                UPDATE study SET state = CASE WHEN draft_attempts < ?1 THEN 'STABLE' ELSE 'FAILED' END,
+                  reason = CASE WHEN draft_attempts < ?1 THEN reason
+                    ELSE CONCAT('drafting interrupted (the daemon stopped while drafting it) (attempt ', draft_attempts,
+                                ' of ', ?1, ', not retried)') END,
+                  next_attempt_at = ?2, state_changed_at = ?2
+                WHERE state = 'DRAFTING'""")) {
+            ps.setInt(1, maxAttempts);
+            ps.setObject(2, now());
             int n = ps.executeUpdate();
             if (n > 0) {
-                log.info("recovery: {} study(ies) interrupted while drafting are STABLE again", n);
+                log.info("recovery: {} study(ies) interrupted while drafting are STABLE again, or FAILED after"
+                        + " draft.max-attempts ({})", n, maxAttempts);
             }
             return n;
         }
@@ -84,9 +96,9 @@ public class DraftQueue {
     public List<StudyImages> claim() throws SQLException {
         List<Long> ids = new ArrayList<>();
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("""
-                SELECT id FROM study WHERE state = 'STABLE'
-                   OR (state = 'FAILED' AND draft_attempts < ? AND next_attempt_at <= ?)
-                ORDER BY last_instance_at LIMIT ?""")) {
+                SELECT id FROM study WHERE (state = 'STABLE' AND draft_attempts < ?1)
+                   OR (state = 'FAILED' AND draft_attempts < ?1 AND next_attempt_at <= ?2)
+                ORDER BY last_instance_at LIMIT ?3""")) {
             ps.setInt(1, maxAttempts);
             ps.setObject(2, now());
             ps.setInt(3, batchSize);
@@ -151,9 +163,31 @@ public class DraftQueue {
 
     /** The model itself failed for the whole batch: every claimed study is FAILED with the reason. */
     public void failBatch(List<StudyImages> studies, Exception e) throws SQLException {
-        for (StudyImages s : studies) {
-            fail(s.studyId(), "model error: " + e.getMessage());
+        String why = "model error: " + modelError(e);
+        StringBuilder chain = new StringBuilder();
+        for (Throwable t = e; t != null && chain.length() < 300; t = t.getCause() == t ? null : t.getCause()) {
+            chain.append(chain.length() == 0 ? "" : " <- ").append(t.getClass().getName());
         }
+        log.warn("drafting batch of {} failed: {} [{}]", studies.size(), why, chain);
+        for (StudyImages s : studies) {
+            fail(s.studyId(), why);
+        }
+    }
+
+    /**
+     * What failed, in RadDraft's words: an {@link InferenceException}'s own message (ours), else the
+     * type of what was thrown under Camel's wrapper ("Exception occurred during execution on the
+     * exchange" tells an admin nothing; a library's message may quote values).
+     */
+    static String modelError(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t && !(t instanceof InferenceException)) {
+            t = t.getCause();
+        }
+        if (t instanceof InferenceException) {
+            return t.getMessage();
+        }
+        return t.getClass().getSimpleName() + " (see the daemon log)";
     }
 
     private void storeDraft(long studyId, Draft d) throws Exception {

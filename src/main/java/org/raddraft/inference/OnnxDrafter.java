@@ -195,6 +195,12 @@ public final class OnnxDrafter implements Drafter {
             } catch (DicomFormatException | RuntimeException e) {
                 LOG.warn("study {}: cannot preprocess: {}", s.studyId(), e.getMessage());
                 out[i] = DraftOutcome.failed(s.studyId(), "cannot preprocess images: " + e.getMessage());
+            } catch (StackOverflowError | OutOfMemoryError e) {
+                // one study's image must not take the batch, or the daemon, with it
+                String why = e instanceof StackOverflowError ? "image file nested too deeply to parse"
+                        : "image too large for the memory available";
+                LOG.warn("study {}: cannot preprocess: {} ({})", s.studyId(), why, e.getClass().getSimpleName());
+                out[i] = DraftOutcome.failed(s.studyId(), "cannot preprocess images: " + why);
             }
         }
         List<Draft> drafts = draftPrepared(prepared);

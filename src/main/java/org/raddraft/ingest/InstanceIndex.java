@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.raddraft.dicom.DicomAttributes;
 import org.raddraft.dicom.DicomFormatException;
+import org.raddraft.dicom.DicomLimitException;
 import org.raddraft.dicom.FileMetaHeader;
 import org.raddraft.dicom.DicomStatusException;
 import org.raddraft.dicom.ReceivedInstance;
@@ -52,6 +53,7 @@ public class InstanceIndex {
     private final Clock clock;
     private final Counter stored = Metrics.counter("raddraft.instances.stored");
     private final Counter duplicates = Metrics.counter("raddraft.instances.duplicate");
+    private final Counter conflicts = Metrics.counter("raddraft.instances.duplicate.conflicting");
 
     private final DirectorySyncer dirSyncer;
 
@@ -82,13 +84,10 @@ public class InstanceIndex {
             try {
                 insert(c, a, spool.relativize(target).toString(), Files.size(in.tempFile()), in.transferSyntaxUid(),
                         in.callingAeTitle(), now);
-            } catch (SQLIntegrityConstraintViolationException duplicate) {
+            } catch (SQLIntegrityConstraintViolationException violation) {
                 c.rollback();
                 c.setAutoCommit(true);
-                Files.deleteIfExists(in.tempFile());
-                duplicates.increment();
-                log.info("duplicate sop={} from {}: already stored, kept the first copy", a.sopInstanceUid(),
-                        in.callingAeTitle());
+                duplicate(c, in, violation);
                 return;
             }
             try {
@@ -103,6 +102,42 @@ public class InstanceIndex {
             }
         }
         stored.increment();
+    }
+
+    /**
+     * After a constraint refused the row: a duplicate only when the SOP Instance UID is indexed already
+     * (any other constraint is a failure, thrown on), and then success without a second copy only when
+     * the data set is the same; other content under a stored UID is refused, never silently dropped.
+     */
+    private void duplicate(Connection c, ReceivedInstance in, SQLIntegrityConstraintViolationException violation)
+            throws SQLException, IOException, DicomStatusException {
+        DicomAttributes a = in.attributes();
+        String stored;
+        try (PreparedStatement ps = c.prepareStatement("SELECT path FROM instance WHERE sop_instance_uid = ?")) {
+            ps.setString(1, a.sopInstanceUid());
+            try (ResultSet rs = ps.executeQuery()) {
+                stored = rs.next() ? rs.getString(1) : null;
+            }
+        }
+        if (stored == null) {
+            // not the SOP Instance UID: the C-STORE fails and the file is not kept (the database's
+            // message quotes the statement: only its SQLState is logged)
+            log.error("sop={} from {}: the instance row violates a database constraint (SQLState {}); not stored",
+                    a.sopInstanceUid(), in.callingAeTitle(), violation.getSQLState());
+            throw DicomStatusException.processingFailure("cannot index the instance (database constraint)");
+        }
+        in.awaitDurable();
+        if (!FileMetaHeader.sameDataSet(spool.resolve(stored), in.tempFile())) {
+            conflicts.increment();
+            log.warn("sop={} from {}: SOP Instance UID already stored with other content; refused (0111), the first"
+                    + " copy kept", a.sopInstanceUid(), in.callingAeTitle());
+            throw new DicomStatusException(DicomStatusException.DUPLICATE_SOP_INSTANCE,
+                    "SOP Instance UID already stored with other content");
+        }
+        Files.deleteIfExists(in.tempFile());
+        duplicates.increment();
+        log.info("duplicate sop={} from {}: already stored, kept the first copy", a.sopInstanceUid(),
+                in.callingAeTitle());
     }
 
     private static void checkUid(String name, String uid) throws DicomStatusException {
@@ -229,6 +264,9 @@ public class InstanceIndex {
             DicomAttributes a;
             try {
                 a = DicomAttributes.readComplete(p);
+            } catch (DicomLimitException unreadable) {
+                quarantine(p, unreadable.getMessage());
+                continue;
             } catch (DicomFormatException incomplete) {
                 Files.deleteIfExists(p); // a transfer cut short: it was never acknowledged
                 continue;
@@ -245,6 +283,54 @@ public class InstanceIndex {
             }
         }
         return n;
+    }
+
+    /**
+     * Moves a spool file that recovery cannot read to {@code spool/quarantine/<id>-<name>}, records it
+     * (listed by {@code raddraft admin studies}) and logs it with that id: start-up goes on without it.
+     * Nothing was acknowledged for a {@code .part} file that the receiver of this version refuses; an
+     * older version may have acknowledged it, so it is kept for the admin rather than deleted.
+     */
+    private void quarantine(Path file, String reason) throws IOException, SQLException {
+        Path dir = Files.createDirectories(spool.resolve("quarantine"));
+        String original = spool.relativize(file).toString();
+        Instant now = clock.instant();
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                long id;
+                try (PreparedStatement ps = c.prepareStatement("""
+                        INSERT INTO quarantined_file (original_path, quarantine_path, reason, quarantined_at)
+                        VALUES (?, '', ?, ?)""", new String[] {"ID"})) {
+                    ps.setString(1, original);
+                    ps.setString(2, cut(reason, 500));
+                    ps.setObject(3, now.atOffset(java.time.ZoneOffset.UTC));
+                    ps.executeUpdate();
+                    try (ResultSet keys = ps.getGeneratedKeys()) {
+                        keys.next();
+                        id = keys.getLong(1);
+                    }
+                }
+                Path target = dir.resolve(id + "-" + file.getFileName());
+                try (PreparedStatement ps = c.prepareStatement(
+                        "UPDATE quarantined_file SET quarantine_path = ? WHERE id = ?")) {
+                    ps.setString(1, spool.relativize(target).toString());
+                    ps.setLong(2, id);
+                    ps.executeUpdate();
+                }
+                Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+                dirSyncer.changed(dir);
+                dirSyncer.changed(file.getParent());
+                c.commit();
+                log.warn("recovery: a spool file was not readable ({}): moved to spool/quarantine as quarantined file {};"
+                        + " start-up goes on without it, see `raddraft admin studies`", reason, id);
+            } catch (SQLException | IOException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
     }
 
     private static String nz(String s) {
@@ -274,9 +360,10 @@ public class InstanceIndex {
             }
         }
         Path tmp = spool.resolve("tmp");
+        Path quarantine = spool.resolve("quarantine");
         List<Path> orphans = new ArrayList<>();
         try (Stream<Path> files = Files.walk(spool)) {
-            files.filter(p -> p.getFileName().toString().endsWith(".dcm") && !p.startsWith(tmp))
+            files.filter(p -> p.getFileName().toString().endsWith(".dcm") && !p.startsWith(tmp) && !p.startsWith(quarantine))
                     .filter(p -> !indexed.contains(spool.relativize(p).toString()))
                     .forEach(orphans::add);
         }
@@ -289,8 +376,10 @@ public class InstanceIndex {
                 insertCommitted(c, a, f, spool.relativize(f).toString(), Files.size(f),
                         Files.getLastModifiedTime(f).toInstant());
                 n++;
+            } catch (DicomLimitException e) {
+                quarantine(f, e.getMessage());
             } catch (DicomFormatException e) {
-                log.warn("recovery: {} is not readable DICOM ({}); left in place", spool.relativize(f), e.getMessage());
+                quarantine(f, "not a readable DICOM Part 10 file"); // the parser's words may quote values
             }
         }
         if (n > 0) {

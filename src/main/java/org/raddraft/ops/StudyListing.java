@@ -37,6 +37,23 @@ public final class StudyListing {
         return rows;
     }
 
+    /** A spool file start-up recovery moved aside ({@code raddraft admin studies}); paths relative to the spool. */
+    public record QuarantinedFile(long id, String original_path, String quarantine_path, String reason,
+            String quarantined_at) {
+    }
+
+    public static List<QuarantinedFile> quarantined(Database db) throws SQLException {
+        List<QuarantinedFile> rows = new ArrayList<>();
+        try (Connection c = db.connection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+                SELECT id, original_path, quarantine_path, reason, quarantined_at FROM quarantined_file ORDER BY id""")) {
+            while (rs.next()) {
+                rows.add(new QuarantinedFile(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getObject(5, OffsetDateTime.class).toInstant().toString()));
+            }
+        }
+        return rows;
+    }
+
     public static Map<StudyState, Long> countsByState(Database db) throws SQLException {
         Map<StudyState, Long> counts = new EnumMap<>(StudyState.class);
         for (StudyState s : StudyState.values()) {

@@ -3,6 +3,7 @@ package org.raddraft.dicom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.raddraft.testing.Dcmtk;
+import org.raddraft.testing.HostileDicom;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,5 +124,70 @@ class DataSetWalkerTest {
         byte[] b = Files.readAllBytes(file);
         int groupLength = (b[140] & 0xff) | (b[141] & 0xff) << 8 | (b[142] & 0xff) << 16 | (b[143] & 0xff) << 24;
         return Arrays.copyOfRange(b, 144 + groupLength, b.length);
+    }
+
+    // --- hostile nesting and lengths (issue 21, finding 2) ---------------------------------------
+
+    @Test
+    void sequencesNested20000DeepAreRefusedNamingTheLimit() {
+        byte[] ds = HostileDicom.deepNesting(HostileDicom.Uids.fresh(1), 20_000, null);
+        DataSetWalker w = new DataSetWalker(true, DicomAttributes.TAGS);
+        w.accept(ds, 0, ds.length);
+        DicomFormatException e = assertThrows(DicomLimitException.class, w::checkComplete);
+        assertEquals("malformed data set: sequences nested deeper than 64 levels", e.getMessage());
+        assertTrue(e.getMessage().length() <= 64, "fits an Error Comment (LO)");
+    }
+
+    @Test
+    void sequencesOfDefinedLengthAreFollowedAndTheirNestingCappedToo() {
+        byte[] ds = HostileDicom.deepNestingDefinedLengths(HostileDicom.Uids.fresh(2), 5_000);
+        DataSetWalker w = new DataSetWalker(true, DicomAttributes.TAGS); // Implicit VR: SQ known from the dictionary
+        w.accept(ds, 0, ds.length);
+        assertThrows(DicomLimitException.class, w::checkComplete);
+    }
+
+    @Test
+    void nestingUpToTheLimitIsAccepted() throws Exception {
+        for (byte[] ds : java.util.List.of(HostileDicom.deepNesting(HostileDicom.Uids.fresh(3), DataSetWalker.MAX_NESTING, null),
+                HostileDicom.deepNestingDefinedLengths(HostileDicom.Uids.fresh(4), DataSetWalker.MAX_NESTING))) {
+            DataSetWalker w = new DataSetWalker(true, DicomAttributes.TAGS);
+            w.accept(ds, 0, ds.length);
+            w.checkComplete();
+            assertTrue(w.sawPixelData());
+        }
+        byte[] over = HostileDicom.deepNesting(HostileDicom.Uids.fresh(5), DataSetWalker.MAX_NESTING + 1, null);
+        DataSetWalker w = new DataSetWalker(true, DicomAttributes.TAGS);
+        w.accept(over, 0, over.length);
+        assertThrows(DicomLimitException.class, w::checkComplete);
+    }
+
+    @Test
+    void anItemLongerThanItsSequenceIsMalformed() {
+        byte[] ds = HostileDicom.lyingItemLength(HostileDicom.Uids.fresh(6));
+        DataSetWalker w = new DataSetWalker(true, DicomAttributes.TAGS);
+        w.accept(ds, 0, ds.length);
+        DicomFormatException e = assertThrows(DicomFormatException.class, w::checkComplete);
+        assertEquals("malformed data set: (FFFE,E000) length 4000 overruns its item", e.getMessage());
+    }
+
+    @Test
+    void aDeeplyNestedFileIsRefusedBeforePixelMedParsesIt() throws Exception {
+        HostileDicom.Uids uids = HostileDicom.Uids.fresh(7);
+        Path file = dir.resolve("deep.dcm");
+        Files.write(file, HostileDicom.part10(HostileDicom.deepNesting(uids, 20_000, "ISO 2022 IR 87"), uids.sop()));
+        // on a thread with a small stack, as an association thread has: PixelMed would overflow it
+        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(null, () -> {
+            try {
+                DicomAttributes.read(file);
+            } catch (Throwable e) {
+                thrown.set(e);
+            }
+        }, "small-stack", 256 * 1024);
+        t.start();
+        t.join();
+        assertTrue(thrown.get() instanceof DicomLimitException, String.valueOf(thrown.get()));
+        assertEquals("data set refused: sequences nested deeper than 64 levels", thrown.get().getMessage());
+        assertThrows(DicomLimitException.class, () -> DicomPixels.decode(file));
     }
 }

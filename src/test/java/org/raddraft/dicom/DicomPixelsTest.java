@@ -1,11 +1,14 @@
 package org.raddraft.dicom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.raddraft.testing.Dcmtk;
+import org.raddraft.testing.HostileDicom;
 
 class DicomPixelsTest {
 
@@ -21,5 +24,58 @@ class DicomPixelsTest {
                 assertEquals((x * 7 + y * 3 + 3 * 13) & 0xff, frame.values()[y * 64 + x], "pixel " + x + "," + y);
             }
         }
+    }
+
+    // --- images that declare more than they hold (issue 21, finding 5) ----------------------------
+
+    private static Path file(Path dir, String name, byte[] dataSet, HostileDicom.Uids uids) throws Exception {
+        Path f = dir.resolve(name);
+        Files.write(f, HostileDicom.part10(dataSet, uids.sop()));
+        return f;
+    }
+
+    @Test
+    void dimensionsBeyondIntAreRefusedBeforeAnythingIsAllocated(@TempDir Path dir) throws Exception {
+        // 65535 x 65535 overflows int: today NegativeArraySizeException, or GBs allocated at 46340 x 46340
+        for (int side : new int[] {65535, 46340}) {
+            HostileDicom.Uids uids = HostileDicom.Uids.fresh(side);
+            Path f = file(dir, side + ".dcm", HostileDicom.hugeImage(uids, side, side, 1024), uids);
+            DicomLimitException e = assertThrows(DicomLimitException.class, () -> DicomPixels.decode(f));
+            assertEquals("image of " + side + " x " + side + " values exceeds image.max-pixels (50000000)",
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void theMaximumIsConfigurable(@TempDir Path dir) throws Exception {
+        HostileDicom.Uids uids = HostileDicom.Uids.fresh(1);
+        Path f = file(dir, "plain.dcm", HostileDicom.plain(uids), uids);
+        assertEquals(16, DicomPixels.decode(f).rows());
+        try {
+            DicomPixels.limitPixels(255);
+            DicomLimitException e = assertThrows(DicomLimitException.class, () -> DicomPixels.decode(f));
+            assertEquals("image of 16 x 16 values exceeds image.max-pixels (255)", e.getMessage());
+        } finally {
+            DicomPixels.limitPixels(DicomPixels.DEFAULT_MAX_PIXELS);
+        }
+        assertThrows(IllegalArgumentException.class, () -> DicomPixels.limitPixels(0));
+    }
+
+    @Test
+    void pixelDataShorterThanDeclaredIsRefusedWithBothSizes(@TempDir Path dir) throws Exception {
+        HostileDicom.Uids uids = HostileDicom.Uids.fresh(2);
+        Path f = file(dir, "short.dcm", HostileDicom.shortPixelData(uids), uids);
+        DicomLimitException e = assertThrows(DicomLimitException.class, () -> DicomPixels.decode(f));
+        assertEquals("Pixel Data holds 64 bytes, Rows x Columns x Samples x Bits Allocated need 524288", e.getMessage());
+    }
+
+    @Test
+    void aLosslessJpegFrameLargerThanRowsAndColumnsIsRefusedBeforeDecoding() throws Exception {
+        // SOI, SOF3 declaring 65535 lines x 65535 columns of 16 bits, one component, then EOI
+        byte[] jpeg = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xC3, 0, 11, 16, (byte) 0xFF, (byte) 0xFF,
+            (byte) 0xFF, (byte) 0xFF, 1, 1, 0x11, 0, (byte) 0xFF, (byte) 0xC4, 0, 20, 0, 1, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xFF, (byte) 0xDA, 0, 8, 1, 1, 0, 1, 0, 0};
+        DicomLimitException e = assertThrows(DicomLimitException.class, () -> JpegLosslessDecoder.decode(jpeg, 16, 16));
+        assertEquals("the lossless JPEG frame is 65535 x 65535, Columns x Rows is 16 x 16", e.getMessage());
     }
 }

@@ -125,7 +125,7 @@ final class Pdus {
         return g.out.toByteArray();
     }
 
-    private static void item(ByteArrayOutputStream b, int type, byte[] value) {
+    static void item(ByteArrayOutputStream b, int type, byte[] value) {
         b.write(type);
         b.write(0);
         b.write(value.length >> 8);
@@ -137,7 +137,7 @@ final class Pdus {
         return ascii(String.format("%-16s", ae));
     }
 
-    private static byte[] ascii(String s) {
+    static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 

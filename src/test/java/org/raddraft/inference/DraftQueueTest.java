@@ -126,7 +126,7 @@ class DraftQueueTest {
         clock.advance(Duration.ofSeconds(31));
         List<StudyImages> again = queue.claim();
         assertEquals(1, again.size(), "retried after the delay");
-        queue.failBatch(again, new IllegalStateException("ORT session failed"));
+        queue.failBatch(again, new InferenceException("ORT session failed"));
         assertEquals("model error: ORT session failed (attempt 2 of 2, not retried)", StudyListing.studies(db).get(0).reason());
         clock.advance(Duration.ofSeconds(3600));
         assertEquals(List.of(), queue.claim(), "no third attempt");
@@ -142,7 +142,7 @@ class DraftQueueTest {
         queue.store(List.of(DraftOutcome.failed(failedId, "pixel data cannot be decoded"),
                 DraftOutcome.drafted(claimed.get(1).studyId(), draft("Clear lungs."))));
         clock.advance(Duration.ofSeconds(31));
-        queue.failBatch(queue.claim(), new IllegalStateException("ORT session failed"));
+        queue.failBatch(queue.claim(), new InferenceException("ORT session failed"));
         assertEquals(List.of(), queue.claim(), "attempts exhausted");
 
         clock.advance(Duration.ofSeconds(60));
@@ -201,5 +201,38 @@ class DraftQueueTest {
         queue.claim();
         assertEquals(1, queue.recover());
         assertEquals(1, queue.claim().size());
+    }
+
+    /**
+     * Issue 21 #5: a study whose images kill the JVM while drafting was set back to STABLE at every
+     * start and drafted again, forever. Each interrupted attempt counts; after draft.max-attempts (2
+     * here) it is FAILED with the reason and not claimed again.
+     */
+    @Test
+    void aStudyInterruptedAtEveryStartFailsAfterMaxAttempts() throws Exception {
+        receive("1.2.3", "1.2.3.9.1", "PA");
+        settle();
+        assertEquals(1, queue.claim().size()); // attempt 1 ... and the JVM dies
+        assertEquals(1, queue.recover());
+        assertEquals("STABLE", StudyListing.studies(db).get(0).state());
+        assertEquals(1, queue.claim().size()); // attempt 2 ... and the JVM dies again
+        assertEquals(1, queue.recover());
+        StudyListing.StudyRow row = StudyListing.studies(db).get(0);
+        assertEquals("FAILED", row.state());
+        assertEquals("drafting interrupted (the daemon stopped while drafting it) (attempt 2 of 2, not retried)",
+                row.reason());
+        clock.advance(Duration.ofHours(1));
+        assertTrue(queue.claim().isEmpty(), "not drafted a third time");
+    }
+
+    @Test
+    void aFailedBatchSaysWhatFailedInRadDraftsWords() throws Exception {
+        receive("1.2.3", "1.2.3.9.1", "PA");
+        settle();
+        List<StudyImages> claimed = queue.claim();
+        queue.failBatch(claimed, new org.apache.camel.CamelExecutionException(
+                "Exception occurred during execution on the exchange", null, new IllegalStateException("Smith^John")));
+        String reason = StudyListing.studies(db).get(0).reason();
+        assertTrue(reason.startsWith("model error: IllegalStateException (see the daemon log)"), reason);
     }
 }

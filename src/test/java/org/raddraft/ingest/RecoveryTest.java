@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.raddraft.ops.StudyListing;
 import org.raddraft.store.Database;
 import org.raddraft.testing.Dcmtk;
+import org.raddraft.testing.HostileDicom;
 
 /** Start-up recovery of the spool after a crash or power loss, on real Part 10 files from testdata. */
 class RecoveryTest {
@@ -62,6 +63,44 @@ class RecoveryTest {
                 assertEquals(Dcmtk.transferSyntax(PA), rs.getString(1));
                 assertEquals(Dcmtk.tag(PA, "0002,0016"), rs.getString(2));
             }
+        }
+    }
+
+    /**
+     * Issue 21 #2: a file nested 20,000 deep (as an earlier version acknowledged, or a crash left in
+     * tmp) made recovery overflow the stack on the main thread, so the daemon could not start. Now it
+     * is quarantined, recorded and start-up goes on.
+     */
+    @Test
+    void unreadableSpoolFilesAreQuarantinedAndRecoveryGoesOn(@TempDir Path home) throws Exception {
+        Path tmp = Files.createDirectories(home.resolve("spool/tmp"));
+        HostileDicom.Uids deepPart = HostileDicom.Uids.fresh(1);
+        Files.write(tmp.resolve("deep.part"),
+                HostileDicom.part10(HostileDicom.deepNesting(deepPart, 20_000, "ISO 2022 IR 87"), deepPart.sop()));
+        HostileDicom.Uids deepDcm = HostileDicom.Uids.fresh(2);
+        Path dayDir = Files.createDirectories(home.resolve("spool/2026/11/22/" + deepDcm.study()));
+        Files.write(dayDir.resolve(deepDcm.sop() + ".dcm"),
+                HostileDicom.part10(HostileDicom.deepNesting(deepDcm, 20_000, null), deepDcm.sop()));
+        Files.write(dayDir.resolve("garbage.dcm"), "not DICOM at all".getBytes());
+        Files.copy(PA, tmp.resolve("good.part"));
+        try (Database db = Database.open("jdbc:h2:file:" + home.resolve("db/t"), "sa", "");
+                DirectorySyncer syncer = new DirectorySyncer(Duration.ofMillis(50))) {
+            InstanceIndex index = new InstanceIndex(db, home.resolve("spool"), Clock.systemUTC(), syncer);
+            assertEquals(1, index.recover(), "the readable file is indexed, the others do not stop recovery");
+            try (Stream<Path> left = Files.list(tmp)) {
+                assertEquals(0, left.count(), "no .part file remains");
+            }
+            var quarantined = StudyListing.quarantined(db);
+            assertEquals(3, quarantined.size(), quarantined.toString());
+            assertEquals("data set refused: sequences nested deeper than 64 levels", quarantined.get(0).reason());
+            assertEquals("tmp/deep.part", quarantined.get(0).original_path());
+            assertTrue(quarantined.stream().anyMatch(q -> q.reason().equals("not a readable DICOM Part 10 file")));
+            for (var q : quarantined) {
+                assertTrue(Files.isRegularFile(home.resolve("spool").resolve(q.quarantine_path())), q.toString());
+                assertTrue(q.quarantine_path().startsWith("quarantine/" + q.id() + "-"), q.toString());
+            }
+            assertEquals(0, index.recover(), "quarantined files are not looked at again");
+            assertEquals(3, StudyListing.quarantined(db).size());
         }
     }
 }

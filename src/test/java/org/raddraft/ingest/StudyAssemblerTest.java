@@ -1,6 +1,8 @@
 package org.raddraft.ingest;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.raddraft.dicom.DicomAttributes;
+import org.raddraft.dicom.DicomStatusException;
 import org.raddraft.dicom.ReceivedInstance;
 import org.raddraft.ops.StudyListing;
 import org.raddraft.store.Database;
@@ -66,8 +69,12 @@ class StudyAssemblerTest {
     }
 
     private ReceivedInstance received(String study, String sop, String bodyPart) throws Exception {
+        return received(study, sop, bodyPart, new byte[] {1, 2, 3});
+    }
+
+    private ReceivedInstance received(String study, String sop, String bodyPart, byte[] content) throws Exception {
         Path tmp = Files.createDirectories(home.resolve("spool/tmp")).resolve(sop + ".part");
-        Files.write(tmp, new byte[] {1, 2, 3});
+        Files.write(tmp, content);
         return new ReceivedInstance(tmp, "1.2.840.10008.1.2.1", "PACS", "127.0.0.1",
                 new DicomAttributes(study, study + ".1", sop, "1.2.840.10008.5.1.4.1.1.1", "CR", bodyPart, "PA",
                         "XR CHEST", null, "050Y", null, null, null, "MONOCHROME2", 8, 8));
@@ -104,6 +111,41 @@ class StudyAssemblerTest {
         index.record(again);
         assertFalse(Files.exists(again.tempFile()), "the duplicate's temp file is removed");
         assertEquals(1, StudyListing.studies(db).get(0).instances());
+    }
+
+    /**
+     * Issue 21 #15 (suspected, proven): any integrity violation was taken for a duplicate SOP Instance
+     * UID, so a different data set under a stored UID was answered success and deleted.
+     */
+    @Test
+    void sameSopInstanceUidWithOtherContentIsRefusedAndTheFirstCopyKept() throws Exception {
+        index.record(received("1.2.3", "1.2.3.1.1", "CHEST", new byte[] {1, 2, 3}));
+        ReceivedInstance other = received("1.2.3", "1.2.3.1.1", "CHEST", new byte[] {9, 9, 9});
+        DicomStatusException e = assertThrows(DicomStatusException.class, () -> index.record(other));
+        assertEquals("0111", e.statusHex());
+        assertEquals("SOP Instance UID already stored with other content", e.getMessage());
+        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(home.resolve("spool/2026/11/22/1.2.3/1.2.3.1.1.dcm")));
+        assertEquals(1, StudyListing.studies(db).get(0).instances());
+    }
+
+    /**
+     * The same, for a constraint other than the SOP Instance UID's. No such violation can be caused
+     * through the schema as it stands, so the test adds a CHECK constraint of its own as a stand-in for
+     * one (a later migration's, a race): it must fail the store, not be answered as a duplicate.
+     */
+    @Test
+    void anotherConstraintViolationIsAFailureNotADuplicate() throws Exception {
+        try (var c = db.connection(); var st = c.createStatement()) {
+            st.execute("ALTER TABLE instance ADD CONSTRAINT test_stand_in CHECK (body_part_examined <> 'KNEE')");
+        }
+        ReceivedInstance knee = received("1.2.5", "1.2.5.1.1", "KNEE");
+        DicomStatusException e = assertThrows(DicomStatusException.class, () -> index.record(knee));
+        assertEquals("0110", e.statusHex());
+        assertEquals("cannot index the instance (database constraint)", e.getMessage());
+        try (var c = db.connection(); var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM instance")) {
+            rs.next();
+            assertEquals(0, rs.getInt(1));
+        }
     }
 
     @Test
