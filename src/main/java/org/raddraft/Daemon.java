@@ -68,8 +68,8 @@ public final class Daemon implements AutoCloseable {
                 .withBeams(settings.getInt("model.beams") == 0 ? null : settings.getInt("model.beams"))
                 .withBatchSize(settings.getInt("draft.batch-size"))
                 .withFlags(settings.getBoolean("flags.enabled")));
+        db = Databases.forDaemon(settings); // home, db/ and spool/ closed to other users first
         Files.createDirectories(settings.spoolDir().resolve("tmp"));
-        db = Database.open(settings.jdbcUrl(), settings.get("store.user"), settings.get("store.password"));
         Clock clock = Clock.systemUTC();
         dirSyncer = new DirectorySyncer(Duration.ofMillis(200));
         InstanceIndex index = new InstanceIndex(db, settings.spoolDir(), clock, dirSyncer);

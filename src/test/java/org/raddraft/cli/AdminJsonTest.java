@@ -77,7 +77,7 @@ class AdminJsonTest {
 
     private void seed() throws Exception {
         Settings s = Settings.load(home.resolve("r.properties"));
-        try (Database db = Database.open(s.jdbcUrl(), s.get("store.user"), s.get("store.password"));
+        try (Database db = org.raddraft.Databases.forAdmin(s);
              Connection c = db.connection(); Statement st = c.createStatement()) {
             String t = "TIMESTAMP WITH TIME ZONE '2026-12-07 10:00:00+00'";
             st.executeUpdate("INSERT INTO study (id, study_instance_uid, state, reason, first_instance_at, last_instance_at,"
