@@ -78,7 +78,7 @@ public final class Daemon implements AutoCloseable {
         StudyAssembler assembler = new StudyAssembler(db, gate,
                 Duration.ofSeconds(settings.getLong("study.quiet-seconds")), clock);
         ModelRecords.record(db, drafter.model().manifest(), clock);
-        FhirStage fhir = FhirStage.open(db, settings.get("fhir.canonical-base"), clock);
+        FhirStage fhir = FhirStage.open(db, settings.get("fhir.canonical-base"), clock, settings.spoolDir());
         DraftQueue draftQueue = new DraftQueue(db, settings.spoolDir(), clock, settings.getInt("draft.batch-size"),
                 settings.getInt("draft.max-attempts"), Duration.ofSeconds(settings.getLong("draft.retry-seconds")),
                 fhir.publisher());
