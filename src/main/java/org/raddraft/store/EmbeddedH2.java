@@ -56,8 +56,11 @@ public final class EmbeddedH2 {
      */
     public static Database openForDaemon(Path dir, String user, String configuredPassword) throws IOException, SQLException {
         String password = password(dir, configuredPassword);
-        setPasswordIfEmpty(dir, user, password);
-        Database db = Database.open(fileUrl(dir), user, password);
+        // an admin command may hold the file for a moment (run while the daemon starts): wait for it
+        Database db = whileLocked(() -> {
+            setPasswordIfEmpty(dir, user, password);
+            return Database.open(fileUrl(dir), user, password);
+        });
         Server server;
         try {
             server = loopbackServer(dir);
@@ -80,12 +83,51 @@ public final class EmbeddedH2 {
     /** An admin command's database: the running daemon's through its loopback server, else in-process. */
     public static Database openForAdmin(Path dir, String user, String configuredPassword) throws IOException, SQLException {
         String password = password(dir, configuredPassword);
-        Integer port = runningServer(dir);
-        if (port != null) {
-            return Database.open(tcpUrl(port), user, password);
+        // a daemon that is starting holds the file before its server answers: wait for one or the other
+        return whileLocked(() -> {
+            Integer port = runningServer(dir);
+            if (port != null) {
+                return Database.open(tcpUrl(port), user, password);
+            }
+            setPasswordIfEmpty(dir, user, password);
+            return Database.open(fileUrl(dir), user, password);
+        });
+    }
+
+    private interface Opening {
+        Database open() throws IOException, SQLException;
+    }
+
+    /** How long an open waits while another process of RadDraft holds the database file. */
+    private static final long LOCK_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+
+    /** {@code opening}, again every 200 ms while the file is held by another process (H2 90020), up to a minute. */
+    private static Database whileLocked(Opening opening) throws IOException, SQLException {
+        long deadline = System.nanoTime() + LOCK_WAIT_NANOS;
+        while (true) {
+            try {
+                return opening.open();
+            } catch (SQLException | RuntimeException e) {
+                if (!heldByAnother(e) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("interrupted while waiting for the database file", e);
+            }
         }
-        setPasswordIfEmpty(dir, user, password);
-        return Database.open(fileUrl(dir), user, password);
+    }
+
+    private static boolean heldByAnother(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException sql && sql.getErrorCode() == ErrorCode.DATABASE_ALREADY_OPEN_1) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The URL of the running daemon's loopback server, or null when no daemon serves {@code dir}. */
