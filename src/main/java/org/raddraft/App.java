@@ -23,10 +23,10 @@ public final class App {
         c.put("demo", new DemoCommand());
         c.put("check-config", new CheckConfigCommand());
         c.put("admin", new org.raddraft.cli.AdminCommand());
-        c.put("phantoms", new org.raddraft.phantom.PhantomsCommand());
-        c.put("labeller-eval", new org.raddraft.report.LabellerEvalCommand());
-        c.put("eval", new org.raddraft.inference.EvalCommand());
-        c.put("calibrate", new org.raddraft.inference.CalibrateCommand());
+        c.put("phantoms", new org.raddraft.cli.PhantomsCommand());
+        c.put("labeller-eval", new org.raddraft.cli.LabellerEvalCommand());
+        c.put("eval", new org.raddraft.cli.EvalCommand());
+        c.put("calibrate", new org.raddraft.cli.CalibrateCommand());
         return c;
     }
 

@@ -8,7 +8,7 @@ import org.raddraft.report.Observation;
 import org.raddraft.report.ReportLabels;
 
 /** Which observations a report affirms, counted as the phantom ground truth counts them (label-F1, flags). */
-final class DraftLabels {
+public final class DraftLabels {
 
     /** Observations the phantom ground truth derives Lung Opacity from (as the generator does). */
     static final Set<Observation> OPACITY_CHILDREN = EnumSet.of(Observation.CONSOLIDATION, Observation.EDEMA,
@@ -18,7 +18,7 @@ final class DraftLabels {
     }
 
     /** Per observation: present or uncertain (label-F1 counts both), Lung Opacity implied by its children. */
-    static Map<Observation, Boolean> positives(ReportLabels l) {
+    public static Map<Observation, Boolean> positives(ReportLabels l) {
         ReportLabels implied = l.withLungOpacityImpliedBy(OPACITY_CHILDREN);
         Map<Observation, Boolean> m = new EnumMap<>(Observation.class);
         for (Observation o : Observation.values()) {

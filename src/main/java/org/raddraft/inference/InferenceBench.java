@@ -209,6 +209,9 @@ public final class InferenceBench {
     static double pct(double[] a, double p) {
         double[] s = a.clone();
         Arrays.sort(s);
-        return EvalCommand.percentile(s, p);
+        double pos = p / 100 * (s.length - 1);
+        int i = (int) Math.floor(pos);
+        int j = Math.min(i + 1, s.length - 1);
+        return s.length == 0 ? Double.NaN : s[i] + (pos - i) * (s[j] - s[i]);
     }
 }

@@ -166,7 +166,7 @@ public final class ModelDirectory {
         return List.copyOf(out);
     }
 
-    static InferenceException problem(Path dir, String what) {
+    public static InferenceException problem(Path dir, String what) {
         return new InferenceException("model directory " + dir + ": " + what);
     }
 

@@ -111,7 +111,7 @@ public final class OnnxDrafter implements Drafter {
      * @param withCalibration false: measure the confidence signals but raise no flags (what
      *                        {@code raddraft calibrate} needs before a calibration exists)
      */
-    static OnnxDrafter open(Path modelDir, Options options, boolean withCalibration) throws InferenceException {
+    public static OnnxDrafter open(Path modelDir, Options options, boolean withCalibration) throws InferenceException {
         if (options.batchSize() < 1) {
             throw new InferenceException("inference batch size must be >= 1, got " + options.batchSize());
         }
@@ -292,6 +292,11 @@ public final class OnnxDrafter implements Drafter {
 
     ReportText text() {
         return text;
+    }
+
+    /** The generated text of {@code tokenIds} as the model wrote it (not the sections re-joined): what eval scores. */
+    public String decode(List<Integer> tokenIds) {
+        return text.decode(tokenIds.stream().mapToInt(Integer::intValue).toArray());
     }
 
     private record Prepared(float[] pixels, String missingView, long millis) {

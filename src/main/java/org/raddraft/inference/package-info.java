@@ -6,8 +6,8 @@
  * Part 10 files into {@code pixel_values} exactly as the training code feeds the model;
  * {@code OrtSeq2Seq} holds the ONNX Runtime sessions (created once, shared by threads) and
  * {@code Decoding} runs greedy or beam search over the KV cache; {@link org.raddraft.inference.OnnxDrafter}
- * is the {@link org.raddraft.inference.Drafter} the daemon uses; {@link org.raddraft.inference.EvalCommand}
- * is {@code raddraft eval}.
+ * is the {@link org.raddraft.inference.Drafter} the daemon uses; {@code raddraft eval}
+ * lives in {@code org.raddraft.cli}.
  *
  * <p>This package must never import PixelMed (pixels come from {@code org.raddraft.dicom.DicomPixels}),
  * never download anything at run time (DJL runs with {@code ai.djl.offline=true}), never start

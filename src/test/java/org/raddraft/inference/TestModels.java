@@ -14,12 +14,12 @@ import java.util.stream.Stream;
  * and the shared real radiographs ({@code -Draddraft.sharedData}, default ../shared/data).
  * Tests that need one that is absent are skipped with a message saying which.
  */
-final class TestModels {
+public final class TestModels {
 
     private TestModels() {
     }
 
-    static Path modelDir() {
+    public static Path modelDir() {
         String p = System.getProperty("raddraft.model");
         Path dir = p != null ? Path.of(p) : Path.of(System.getProperty("user.dir")).resolve("models/reference-cxr");
         // the reference model is committed: its absence is a failure, not a reason to skip

@@ -1,5 +1,8 @@
-package org.raddraft.report;
+package org.raddraft.cli;
 
+import org.raddraft.report.Status;
+import org.raddraft.report.ReportLabels;
+import org.raddraft.report.Observation;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,5 +1,7 @@
-package org.raddraft.inference;
+package org.raddraft.cli;
 
+import org.raddraft.inference.DraftLabels;
+import org.raddraft.inference.DraftOutcome;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

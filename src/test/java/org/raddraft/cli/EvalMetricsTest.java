@@ -1,5 +1,7 @@
-package org.raddraft.inference;
+package org.raddraft.cli;
 
+import org.raddraft.inference.TestModels;
+import org.raddraft.inference.DicomPreprocessingTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;

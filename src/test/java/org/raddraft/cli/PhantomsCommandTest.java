@@ -1,5 +1,7 @@
-package org.raddraft.phantom;
+package org.raddraft.cli;
 
+import org.raddraft.phantom.PhantomDeterminismTest;
+import org.raddraft.phantom.PhantomStudy;
 import org.raddraft.report.Observation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

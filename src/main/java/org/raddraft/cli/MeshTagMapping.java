@@ -1,5 +1,6 @@
-package org.raddraft.report;
+package org.raddraft.cli;
 
+import org.raddraft.report.Observation;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;

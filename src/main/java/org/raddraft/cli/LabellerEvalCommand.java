@@ -1,5 +1,9 @@
-package org.raddraft.report;
+package org.raddraft.cli;
 
+import org.raddraft.report.Report;
+import org.raddraft.report.ReportLabels;
+import org.raddraft.report.Observation;
+import org.raddraft.report.ReportLabeller;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

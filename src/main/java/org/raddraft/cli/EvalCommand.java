@@ -1,5 +1,10 @@
-package org.raddraft.inference;
+package org.raddraft.cli;
 
+import org.raddraft.inference.DraftLabels;
+import org.raddraft.inference.StudyImages;
+import org.raddraft.inference.DraftOutcome;
+import org.raddraft.inference.OnnxDrafter;
+import org.raddraft.inference.ModelDirectory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,7 +12,6 @@ import org.raddraft.App;
 import org.raddraft.flags.FlagCalibration;
 import org.raddraft.flags.FlagMetrics;
 import org.raddraft.Options;
-import org.raddraft.phantom.PhantomsCommand;
 import org.raddraft.report.Observation;
 import org.raddraft.report.ReportLabeller;
 import org.raddraft.report.ReportLabels;
@@ -217,8 +221,7 @@ public final class EvalCommand implements App.Command {
                 String f = oc.ok() ? oc.draft().findings() : "";
                 String imp = oc.ok() ? oc.draft().impression() : "";
                 // the generated text itself (as training/evaluate.py scores it), not the sections re-joined
-                String text = oc.ok() ? drafter.text().decode(oc.draft().tokenIds().stream()
-                        .mapToInt(Integer::intValue).toArray()) : "";
+                String text = oc.ok() ? drafter.decode(oc.draft().tokenIds()) : "";
                 if (!oc.ok()) {
                     failed++;
                 }

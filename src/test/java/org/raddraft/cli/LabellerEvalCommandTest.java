@@ -1,4 +1,4 @@
-package org.raddraft.report;
+package org.raddraft.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

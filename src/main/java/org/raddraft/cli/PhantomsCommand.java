@@ -1,5 +1,11 @@
-package org.raddraft.phantom;
+package org.raddraft.cli;
 
+import org.raddraft.phantom.FindingRegion;
+import org.raddraft.phantom.Finding;
+import org.raddraft.phantom.DicomStudyWriter;
+import org.raddraft.phantom.GroundTruth;
+import org.raddraft.phantom.PhantomStudy;
+import org.raddraft.phantom.StudySpec;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.raddraft.App;
 

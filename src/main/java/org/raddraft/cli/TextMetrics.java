@@ -1,4 +1,4 @@
-package org.raddraft.inference;
+package org.raddraft.cli;
 
 import java.text.Normalizer;
 import java.util.ArrayList;
