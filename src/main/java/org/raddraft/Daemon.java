@@ -20,7 +20,7 @@ import org.raddraft.delivery.OutboxListing;
 import org.raddraft.fhir.FhirStage;
 import org.raddraft.inference.DraftQueue;
 import org.raddraft.inference.ModelRecords;
-import org.raddraft.inference.OnnxDrafter;
+import org.raddraft.inference.onnx.OnnxDrafter;
 import org.raddraft.ingest.DirectorySyncer;
 import org.raddraft.ingest.InstanceIndex;
 import org.raddraft.ingest.ScopeGate;

@@ -3,7 +3,7 @@ package org.raddraft.cli;
 import org.raddraft.inference.DraftLabels;
 import org.raddraft.inference.StudyImages;
 import org.raddraft.inference.DraftOutcome;
-import org.raddraft.inference.OnnxDrafter;
+import org.raddraft.inference.onnx.OnnxDrafter;
 import org.raddraft.inference.ModelDirectory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -11,7 +11,7 @@ import org.raddraft.report.ReportLabels;
 public final class DraftLabels {
 
     /** Observations the phantom ground truth derives Lung Opacity from (as the generator does). */
-    static final Set<Observation> OPACITY_CHILDREN = EnumSet.of(Observation.CONSOLIDATION, Observation.EDEMA,
+    public static final Set<Observation> OPACITY_CHILDREN = EnumSet.of(Observation.CONSOLIDATION, Observation.EDEMA,
             Observation.ATELECTASIS);
 
     private DraftLabels() {

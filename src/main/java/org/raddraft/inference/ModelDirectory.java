@@ -17,7 +17,7 @@ import java.util.Map;
  * files, {@code tokenizer.json}, {@code generation_config.json} and {@code preprocessor_config.json}.
  *
  * <p>{@link #open(Path)} checks the files and the JSON only; the ONNX tensor names and shapes are
- * checked when the sessions are created ({@link OrtSeq2Seq#load}). Every problem is reported as one
+ * checked when the sessions are created ({@code onnx.OrtSeq2Seq#load}). Every problem is reported as one
  * {@link InferenceException} whose message names the file (and tensor) and what was expected, so a
  * daemon with a wrong directory refuses to start instead of drafting half-working.
  */
@@ -153,7 +153,7 @@ public final class ModelDirectory {
     }
 
     /** The classifier's output columns, from {@code labels.json} {@code labels}. */
-    List<String> classifierLabels() throws InferenceException {
+    public List<String> classifierLabels() throws InferenceException {
         if (!Files.isRegularFile(file(LABELS))) {
             throw problem(dir, CLASSIFIER + " needs " + LABELS + " ({\"labels\": [...]}, one name per output column)");
         }

@@ -1,4 +1,4 @@
-package org.raddraft.inference;
+package org.raddraft.inference.onnx;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

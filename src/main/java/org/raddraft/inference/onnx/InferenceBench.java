@@ -1,5 +1,8 @@
-package org.raddraft.inference;
+package org.raddraft.inference.onnx;
 
+import org.raddraft.inference.GenerationConfig;
+import org.raddraft.inference.InferenceException;
+import org.raddraft.inference.StudyImages;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 

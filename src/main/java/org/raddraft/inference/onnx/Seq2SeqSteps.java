@@ -1,4 +1,6 @@
-package org.raddraft.inference;
+package org.raddraft.inference.onnx;
+
+import org.raddraft.inference.InferenceException;
 
 /**
  * The three calls of an encoder-decoder with a KV cache, as the Optimum files define them; the

@@ -1,5 +1,9 @@
-package org.raddraft.inference;
+package org.raddraft.inference.onnx;
 
+import org.raddraft.inference.TestModels;
+import org.raddraft.inference.StudyImages;
+import org.raddraft.inference.DraftOutcome;
+import org.raddraft.inference.Draft;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -1,4 +1,4 @@
-package org.raddraft.inference;
+package org.raddraft.inference.onnx;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;

@@ -1,4 +1,4 @@
-package org.raddraft.inference;
+package org.raddraft.inference.onnx;
 
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;

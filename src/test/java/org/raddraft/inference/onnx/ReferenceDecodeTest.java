@@ -1,5 +1,8 @@
-package org.raddraft.inference;
+package org.raddraft.inference.onnx;
 
+import org.raddraft.inference.TestModels;
+import org.raddraft.inference.Preprocessor;
+import org.raddraft.inference.GenerationConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;

@@ -1,5 +1,7 @@
-package org.raddraft.inference;
+package org.raddraft.inference.onnx;
 
+import org.raddraft.inference.GenerationConfig;
+import org.raddraft.inference.InferenceException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;

@@ -1,5 +1,7 @@
-package org.raddraft.inference;
+package org.raddraft.inference.onnx;
 
+import org.raddraft.inference.ModelDirectory;
+import org.raddraft.inference.InferenceException;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;

@@ -1,5 +1,10 @@
-package org.raddraft.inference;
+package org.raddraft.inference.onnx;
 
+import org.raddraft.inference.DraftLabels;
+import org.raddraft.inference.ReportText;
+import org.raddraft.inference.Preprocessor;
+import org.raddraft.inference.GenerationConfig;
+import org.raddraft.inference.InferenceException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

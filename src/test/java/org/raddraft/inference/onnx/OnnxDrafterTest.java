@@ -1,5 +1,11 @@
-package org.raddraft.inference;
+package org.raddraft.inference.onnx;
 
+import org.raddraft.inference.DicomPreprocessingTest;
+import org.raddraft.inference.TestModels;
+import org.raddraft.inference.ReportText;
+import org.raddraft.inference.StudyImages;
+import org.raddraft.inference.DraftOutcome;
+import org.raddraft.inference.Draft;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

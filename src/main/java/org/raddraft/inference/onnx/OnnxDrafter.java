@@ -1,5 +1,14 @@
-package org.raddraft.inference;
+package org.raddraft.inference.onnx;
 
+import org.raddraft.inference.ReportText;
+import org.raddraft.inference.Preprocessor;
+import org.raddraft.inference.GenerationConfig;
+import org.raddraft.inference.ModelDirectory;
+import org.raddraft.inference.InferenceException;
+import org.raddraft.inference.StudyImages;
+import org.raddraft.inference.Drafter;
+import org.raddraft.inference.DraftOutcome;
+import org.raddraft.inference.Draft;
 import org.raddraft.dicom.DicomFormatException;
 import org.raddraft.flags.Assessment;
 import org.raddraft.flags.DraftSignals;

@@ -1,5 +1,8 @@
-package org.raddraft.inference;
+package org.raddraft.inference.onnx;
 
+import org.raddraft.inference.ModelDirectory;
+import org.raddraft.inference.InferenceException;
+import org.raddraft.inference.Draft;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
@@ -472,8 +475,7 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
     }
 
     static String firstLine(Throwable e) {
-        String m = e.getMessage() == null ? e.toString() : e.getMessage();
-        return m.lines().findFirst().orElse(m).trim();
+        return InferenceException.firstLine(e);
     }
 
     private static void closeAll(AutoCloseable... cs) {

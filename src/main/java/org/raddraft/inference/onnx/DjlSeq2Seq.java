@@ -1,5 +1,7 @@
-package org.raddraft.inference;
+package org.raddraft.inference.onnx;
 
+import org.raddraft.inference.ModelDirectory;
+import org.raddraft.inference.InferenceException;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
