@@ -14,12 +14,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.regex.Pattern;
 import org.raddraft.flags.DraftSignals;
-import org.raddraft.report.Label;
-import org.raddraft.report.Mention;
 import org.raddraft.report.Observation;
-import org.raddraft.report.Report;
 import org.raddraft.report.ReportLabeller;
-import org.raddraft.report.ReportLabels;
 
 /**
  * Measures what the confidence flags need for a batch of drafts, on the same {@code pixel_values}
@@ -319,15 +315,7 @@ final class ConfidenceSignals {
                 }
             }
             String sentence = HEADING.matcher(s).replaceFirst("");
-            List<String> obs = new ArrayList<>();
-            if (!sentence.isBlank()) {
-                DraftLabels.positives(labeller.label(sentence, "")).forEach((o, p) -> {
-                    // a sentence alone that names nothing abnormal reads as "No Finding": not a statement of it
-                    if (p && o != Observation.NO_FINDING) {
-                        obs.add(o.label());
-                    }
-                });
-            }
+            List<String> obs = DraftLabels.affirmed(labeller, sentence);
             out.add(new Segment(from, i + 1, sentence, obs));
             from = i + 1;
         }
@@ -335,22 +323,7 @@ final class ConfidenceSignals {
     }
 
     private Map<String, DraftSignals.Statement> stated(Drafted d) {
-        ReportLabels labels = labeller.label(d.findings(), d.impression());
-        Map<Observation, Boolean> pos = DraftLabels.positives(labels);
-        List<org.raddraft.report.Sentence> sentences = Report.of(d.findings(), d.impression()).sentences();
-        ReportLabels implied = labels.withLungOpacityImpliedBy(DraftLabels.OPACITY_CHILDREN);
-        Map<String, DraftSignals.Statement> out = new LinkedHashMap<>();
-        for (Observation o : Observation.values()) {
-            Label l = implied.label(o);
-            StringBuilder wording = new StringBuilder();
-            for (Mention m : labels.mentionsOf(o)) {
-                if (m.sentenceIndex() < sentences.size()) {
-                    wording.append(wording.isEmpty() ? "" : " ").append(sentences.get(m.sentenceIndex()).text());
-                }
-            }
-            out.put(o.label(), new DraftSignals.Statement(pos.get(o), l.severity().name(), wording.toString()));
-        }
-        return out;
+        return DraftLabels.stated(labeller, d.findings(), d.impression());
     }
 
     private static double mean(float[] v, int from, int to) {

@@ -146,23 +146,7 @@ public final class OnnxDrafter implements Drafter {
      * then drafts without flags rather than with made-up thresholds.
      */
     static FlagCalibration calibration(ModelDirectory dir) throws InferenceException {
-        java.nio.file.Path f = dir.file(FlagCalibration.FILE);
-        if (!java.nio.file.Files.isRegularFile(f)) {
-            LOG.warn("model directory {} has no {}: drafts carry no confidence flags (write it with "
-                    + "`raddraft calibrate --model {}`)", dir.dir(), FlagCalibration.FILE, dir.dir());
-            return null;
-        }
-        try {
-            FlagCalibration c = FlagCalibration.read(f);
-            ModelDirectory.Manifest m = dir.manifest();
-            if (!m.name().equals(c.model()) || !m.version().equals(c.version())) {
-                LOG.warn("{} was calibrated for {} {}, the model is {} {}: re-run `raddraft calibrate --model {}`",
-                        f, c.model(), c.version(), m.name(), m.version(), dir.dir());
-            }
-            return c;
-        } catch (java.io.IOException e) {
-            throw ModelDirectory.problem(dir.dir(), e.getMessage());
-        }
+        return ModelDirectory.calibration(dir.dir(), dir.manifest().name(), dir.manifest().version());
     }
 
     /** The calibration flags are computed with, or null when drafts carry no flags. */
