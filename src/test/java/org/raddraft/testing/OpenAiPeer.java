@@ -65,7 +65,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Faults, set from a test ({@link #fault}, {@link #delay}, {@link #failNext}) or, for the
  * separate-process form ({@link #main}), by {@code POST /_peer/mode}: be slow, refuse (429 with
  * Retry-After, 500, 503 with an error body), answer malformed JSON or no choice, drop the connection
- * in the middle of the answer, omit {@code logprobs} or {@code prompt_logprobs}; fail the next K
+ * in the middle of the answer or close it without one, omit {@code logprobs} or {@code prompt_logprobs}; fail the next K
  * requests, then recover. Every request is recorded (headers and raw body) in memory and, when
  * asked, to a directory, so a de-identification test can search what left RadDraft.
  *
@@ -97,6 +97,8 @@ public final class OpenAiPeer implements AutoCloseable {
         EMPTY_CHOICES,
         /** Headers and half of the body sent, then the connection closed. */
         DROP_CONNECTION,
+        /** The request read, then the connection closed without a status line (a crashed engine or proxy). */
+        CLOSE_WITHOUT_ANSWER,
         /** A correct answer with {@code "logprobs": null} although they were asked for. */
         OMIT_LOGPROBS,
         /** A correct answer without {@code prompt_logprobs} (an engine that ignores the vLLM extension). */
@@ -274,7 +276,7 @@ public final class OpenAiPeer implements AutoCloseable {
 
     // ---------------------------------------------------------------- faults (from the test)
 
-    /** Answer every chat request this way from now on (and /v1/models too for status faults and drops). */
+    /** Answer every chat request this way from now on (and /v1/models too for status faults, drops and closes). */
     public OpenAiPeer fault(Fault f) {
         steady = f;
         return this;
@@ -361,7 +363,7 @@ public final class OpenAiPeer implements AutoCloseable {
             return steady;
         }
         Fault f = steady;
-        return f.isStatus() || f == Fault.DROP_CONNECTION ? f : Fault.NONE;
+        return f.isStatus() || f == Fault.DROP_CONNECTION || f == Fault.CLOSE_WITHOUT_ANSWER ? f : Fault.NONE;
     }
 
     // ---------------------------------------------------------------- HTTP
@@ -406,6 +408,11 @@ public final class OpenAiPeer implements AutoCloseable {
             long d = delayMillis;
             if (d > 0) {
                 Thread.sleep(d);
+            }
+            if (fault == Fault.CLOSE_WITHOUT_ANSWER) {
+                served.get(fault).incrementAndGet();
+                request.getConnectionMetaData().getConnection().getEndPoint().close();
+                return false;
             }
             if (fault.isStatus()) {
                 // counted before the answer leaves, so a client that has it sees the count

@@ -152,6 +152,47 @@ class OpenAiPeerTest {
         assertEquals("IMPRESSION", stopped.path("choices").get(0).path("stop_reason").asText());
     }
 
+    /** Requests drafted at the same time get the same answers as one at a time (shared ONNX sessions, tokenizer). */
+    @Test
+    void concurrentRequestsGetTheSameDrafts() throws Exception {
+        ObjectNode req = request(png(PHANTOMS.resolve("ph-23-000004_frontal.png")), png(PHANTOMS.resolve("ph-23-000004_lateral.png")));
+        req.put("logprobs", true);
+        JsonNode alone = ok(post(peer, req));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<HttpResponse<String>>> all = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                all.add(pool.submit(() -> post(peer, req)));
+            }
+            for (java.util.concurrent.Future<HttpResponse<String>> f : all) {
+                JsonNode r = ok(f.get());
+                assertEquals(content(alone), content(r));
+                assertEquals(alone.path("choices").get(0).path("logprobs"), r.path("choices").get(0).path("logprobs"));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(9, peer.served(OpenAiPeer.Fault.NONE));
+    }
+
+    @Test
+    void samplesReproduciblyWithASeedAndEchoesAContinuedMessage() throws Exception {
+        BufferedImage colour = new BufferedImage(300, 200, BufferedImage.TYPE_INT_RGB);
+        colour.getGraphics().drawImage(ImageIO.read(PHANTOMS.resolve("ph-23-000000_frontal.png").toFile()), 0, 0, 300, 200, null);
+        ObjectNode req = request(encode(colour, "png"));
+        req.put("temperature", 1.5).put("seed", 7);
+        String a = content(ok(post(peer, req)));
+        assertEquals(a, content(ok(post(peer, req))), "same seed, same sample");
+        assertFalse(a.isEmpty());
+
+        ObjectNode cont = request(png(PHANTOMS.resolve("ph-23-000000_frontal.png")));
+        ((ArrayNode) cont.get("messages")).addObject().put("role", "assistant").put("content", "FINDINGS: The");
+        cont.put("add_generation_prompt", false).put("continue_final_message", true).put("echo", true);
+        String echoed = content(ok(post(peer, cont)));
+        assertTrue(echoed.startsWith("FINDINGS: The "), echoed);
+        assertTrue(echoed.length() > "FINDINGS: The ".length(), echoed);
+    }
+
     // ---------------------------------------------------------------- shapes
 
     @Test
@@ -350,6 +391,18 @@ class OpenAiPeerTest {
         peer.fault(OpenAiPeer.Fault.DROP_CONNECTION);
         assertThrows(IOException.class, () -> post(peer, request(png(PHANTOMS.resolve("ph-23-000000_frontal.png")))));
         assertEquals(1, peer.served(OpenAiPeer.Fault.DROP_CONNECTION));
+    }
+
+    @Test
+    void closesTheConnectionWithoutAnAnswer() throws Exception {
+        peer.fault(OpenAiPeer.Fault.CLOSE_WITHOUT_ANSWER);
+        assertThrows(IOException.class, () -> post(peer, request(png(PHANTOMS.resolve("ph-23-000000_frontal.png")))));
+        assertEquals(1, peer.served(OpenAiPeer.Fault.CLOSE_WITHOUT_ANSWER));
+        assertThrows(IOException.class, () -> get(peer, "/v1/models", null));
+        // the JDK client retries an idempotent GET once on a closed connection
+        assertTrue(peer.served(OpenAiPeer.Fault.CLOSE_WITHOUT_ANSWER) >= 2);
+        peer.reset();
+        assertEquals(200, get(peer, "/v1/models", null).statusCode());
     }
 
     @Test
