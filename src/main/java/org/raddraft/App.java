@@ -65,7 +65,9 @@ public final class App {
                 usage: raddraft <command> [options]
                 commands:
                   run --config FILE                   run the daemon
-                  demo                                run on embedded defaults under ./var and push a demo study to itself
+                  demo [--backend onnx|remote [--endpoints URLS]]   run on embedded defaults under ./var and push a
+                                                      demo study to itself (remote: the example MedGemma directory
+                                                      against an OpenAI-compatible engine, default http://127.0.0.1:8000)
                   check-config --config FILE          validate the configuration and print every problem with its fix
                   admin studies --json --config FILE  list studies (state, instance count, reason) as JSON
                   admin retry --config FILE (--study UID | --all-failed) [--json]   draft FAILED studies again

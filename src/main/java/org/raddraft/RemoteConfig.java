@@ -15,7 +15,7 @@ import org.raddraft.inference.remote.RemoteSettings;
  * The {@code remote.*} settings: read into {@link RemoteSettings} (the API key from the environment
  * variable remote.api-key-env names, never from the file), checked, and probed by check-config.
  */
-final class RemoteConfig {
+public final class RemoteConfig {
 
     private static final Set<String> BOOLEANS = Set.of("true", "false");
     private static final List<String> FLAGS = List.of("remote.send-indication", "remote.send-prior-report",
@@ -33,7 +33,7 @@ final class RemoteConfig {
         }
     }
 
-    static RemoteSettings of(Settings s) {
+    public static RemoteSettings of(Settings s) {
         return of(s, System.getenv());
     }
 

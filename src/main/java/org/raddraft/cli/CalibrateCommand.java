@@ -4,7 +4,13 @@ import org.raddraft.inference.InferenceException;
 import org.raddraft.inference.StudyImages;
 import org.raddraft.inference.DraftOutcome;
 import org.raddraft.inference.onnx.OnnxDrafter;
+import org.raddraft.inference.Drafter;
 import org.raddraft.inference.ModelDirectory;
+import org.raddraft.inference.remote.EndpointPool;
+import org.raddraft.inference.remote.RemoteDrafter;
+import org.raddraft.inference.remote.RemoteModel;
+import org.raddraft.RemoteConfig;
+import org.raddraft.Settings;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -44,6 +50,7 @@ public final class CalibrateCommand implements App.Command {
               --out FILE     write here instead of DIR/flags-calibration.json
               --signals FILE also write each draft's signals and wrong findings as JSON lines
               --refit FILE   fit from such a file instead of drafting (same model, e.g. after changing the manifest's flags)
+              --config FILE  a remote (openai-chat) model: the configuration whose remote.endpoints serve it
             """;
 
     static final int DEFAULT_STUDIES = 500;
@@ -63,13 +70,17 @@ public final class CalibrateCommand implements App.Command {
     @Override
     public int run(String[] args) throws Exception {
         Options o = Options.parse(args, Set.of("--model", "--studies", "--seed", "--data", "--threads", "--out",
-                "--signals", "--refit"),
+                "--signals", "--refit", "--config"),
                 Set.of());
         Path modelDir = Path.of(o.require("--model"));
-        ModelDirectory model = ModelDirectory.open(modelDir);
-        ModelDirectory.Manifest m = model.manifest();
+        boolean remote = ModelDirectory.OPENAI_CHAT.equals(ModelDirectory.backend(modelDir));
+        Model m = remote ? Model.of(RemoteModel.open(modelDir)) : Model.of(ModelDirectory.open(modelDir));
+        if (remote && !o.has("--config")) {
+            throw new Options.UsageException(modelDir + " is a remote (openai-chat) model: give --config FILE, whose "
+                    + "remote.endpoints serve it");
+        }
         JsonNode ev = m.json().path("evaluation");
-        Long heldOut = m.evalSeed();
+        Long heldOut = ev.has("generator_seed") ? ev.get("generator_seed").asLong() : null;
         long seed;
         if (o.has("--seed")) {
             seed = EvalCommand.longOf(o, "--seed");
@@ -86,8 +97,8 @@ public final class CalibrateCommand implements App.Command {
         int studies = o.has("--studies") ? EvalCommand.positive(o, "--studies") : DEFAULT_STUDIES;
         int threads = o.has("--threads") ? EvalCommand.positive(o, "--threads")
                 : Math.min(4, Runtime.getRuntime().availableProcessors());
-        FlagCalibrator.Clinical clinical = clinical(model);
-        Path target = o.has("--out") ? Path.of(o.get("--out")) : model.file(FlagCalibration.FILE);
+        FlagCalibrator.Clinical clinical = clinical(m.dir(), m.json());
+        Path target = o.has("--out") ? Path.of(o.get("--out")) : m.dir().resolve(FlagCalibration.FILE);
 
         if (o.has("--refit")) {
             List<FlagCalibrator.Case> cases = new ArrayList<>();
@@ -112,8 +123,8 @@ public final class CalibrateCommand implements App.Command {
             List<FlagCalibrator.Case> cases;
             long t0 = System.nanoTime();
             // no calibration is read while calibrating: the signals alone are measured
-            try (OnnxDrafter drafter = OnnxDrafter.open(modelDir, OnnxDrafter.Options.defaults().withThreads(threads)
-                    .withBatchSize(8), false)) {
+            try (Drafter drafter = remote ? remoteDrafter(o, modelDir)
+                    : OnnxDrafter.open(modelDir, OnnxDrafter.Options.defaults().withThreads(threads).withBatchSize(8), false)) {
                 List<DraftOutcome> outcomes = new ArrayList<>();
                 for (int i = 0; i < set.size(); i += 8) {
                     List<StudyImages> chunk = new ArrayList<>();
@@ -141,7 +152,7 @@ public final class CalibrateCommand implements App.Command {
 
     private static final ObjectMapper CASES = new ObjectMapper();
 
-    private int fitAndWrite(ModelDirectory.Manifest m, long seed, int studies, FlagCalibrator.Clinical clinical,
+    private int fitAndWrite(Model m, long seed, int studies, FlagCalibrator.Clinical clinical,
                             List<FlagCalibrator.Case> cases, Path target, long t0) throws java.io.IOException {
         {
             ObjectNode on = new ObjectMapper().createObjectNode();
@@ -167,19 +178,44 @@ public final class CalibrateCommand implements App.Command {
         }
     }
 
+    /** What calibrating needs of a model directory, whichever its backend. */
+    record Model(Path dir, String name, String version, JsonNode json) {
+        static Model of(ModelDirectory d) {
+            ModelDirectory.Manifest m = d.manifest();
+            return new Model(d.dir(), m.name(), m.version(), m.json());
+        }
+
+        static Model of(RemoteModel r) {
+            return new Model(r.dir(), r.name(), r.version(), r.json());
+        }
+
+        int evalSizePx() {
+            return json.path("evaluation").path("size_px").asInt(512);
+        }
+    }
+
+    /**
+     * A drafter on the engines of {@code --config}'s remote.endpoints, with every confidence signal it
+     * can measure and no calibration read (the signals alone are what calibrating needs).
+     */
+    private static Drafter remoteDrafter(Options o, Path modelDir) throws Exception {
+        org.raddraft.inference.remote.RemoteSettings rs = RemoteConfig.of(Settings.load(o.configFile()));
+        return new RemoteDrafter(RemoteModel.open(modelDir), rs, new EndpointPool(rs), null, null, true);
+    }
+
     /** The manifest's {@code flags} section: relevance weights, critical findings, target flag rate, cut-offs. */
-    static FlagCalibrator.Clinical clinical(ModelDirectory model) throws InferenceException {
-        JsonNode f = model.manifest().json().path("flags");
+    static FlagCalibrator.Clinical clinical(Path dir, JsonNode manifest) throws InferenceException {
+        JsonNode f = manifest.path("flags");
         if (!f.has("relevance") || !f.path("relevance").has(FlagCalibration.WHOLE_DRAFT)) {
-            throw ModelDirectory.problem(model.dir(), ModelDirectory.MANIFEST + ": flags.relevance is missing (clinical "
+            throw ModelDirectory.problem(dir, ModelDirectory.MANIFEST + ": flags.relevance is missing (clinical "
                     + "relevance weight 0..1 per observation and \"*\" for the whole draft; see docs/model-contract.md)");
         }
         ObjectMapper json = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
         Map<String, Double> relevance = json.convertValue(f.get("relevance"), new TypeReference<>() { });
         List<FlagCalibration.Critical> critical = f.has("critical")
                 ? json.convertValue(f.get("critical"), new TypeReference<>() { }) : List.of();
-        Map<String, Double> cutoffs = model.manifest().json().path("thresholds").has("classifier")
-                ? json.convertValue(model.manifest().json().path("thresholds").get("classifier"), new TypeReference<>() { })
+        Map<String, Double> cutoffs = manifest.path("thresholds").has("classifier")
+                ? json.convertValue(manifest.path("thresholds").get("classifier"), new TypeReference<>() { })
                 : null;
         return new FlagCalibrator.Clinical(relevance, critical, f.path("target_flag_rate").asDouble(0.2), cutoffs);
     }

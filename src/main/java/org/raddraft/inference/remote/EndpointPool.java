@@ -99,10 +99,9 @@ public final class EndpointPool implements AutoCloseable {
             long t0 = System.nanoTime();
             String failure;
             try {
-                HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(e.base.resolve(path))
+                HttpResponse<byte[]> r = exchange(HttpRequest.newBuilder(e.base.resolve(path))
                         .timeout(settings.timeout()).header("Content-Type", "application/json")
-                        .headers(auth()).POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(),
-                        HttpResponse.BodyHandlers.ofByteArray());
+                        .headers(auth()).POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), settings.timeout());
                 long took = System.nanoTime() - t0;
                 e.latency.record(took, TimeUnit.NANOSECONDS);
                 int status = r.statusCode();
@@ -161,6 +160,28 @@ public final class EndpointPool implements AutoCloseable {
         }
         throw new EnginesUnavailable("no drafting engine answered: " + String.join("; ", failures.entrySet().stream()
                 .map(x -> x.getKey() + " " + x.getValue()).toList()));
+    }
+
+    /**
+     * Sends and reads the whole answer within {@code limit}: the request timeout of java.net.http ends
+     * at the response headers, and an engine that sends headers and then stalls or half a body must
+     * not hold a drafting thread for ever.
+     */
+    private HttpResponse<byte[]> exchange(HttpRequest request, Duration limit) throws IOException, InterruptedException {
+        java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> f =
+                http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+        try {
+            return f.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException t) {
+            f.cancel(true);
+            throw new HttpTimeoutException("no whole answer within " + limit.toSeconds() + " s");
+        } catch (java.util.concurrent.ExecutionException x) {
+            Throwable c = x.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(c == null ? "exchange failed" : c.getClass().getSimpleName(), c);
+        }
     }
 
     /** Pause after a failure: base x 2^attempt, x0.5..1.5 jitter, at most 8x base. */
@@ -239,9 +260,9 @@ public final class EndpointPool implements AutoCloseable {
 
     private String probe(Endpoint e, String model) {
         try {
-            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(e.base.resolve("/v1/models"))
+            HttpResponse<byte[]> r = exchange(HttpRequest.newBuilder(e.base.resolve("/v1/models"))
                     .timeout(settings.connectTimeout().plusSeconds(5)).headers(auth()).GET().build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
+                    settings.connectTimeout().plusSeconds(5));
             if (r.statusCode() == 401 || r.statusCode() == 403) {
                 return "HTTP " + r.statusCode() + ": the engine refuses the API key; set the environment variable "
                         + "named by remote.api-key-env to the key the engine was started with (--api-key)";

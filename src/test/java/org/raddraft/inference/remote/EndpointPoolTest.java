@@ -59,6 +59,18 @@ class EndpointPoolTest {
     }
 
     @Test
+    void anEngineThatStallsInTheMiddleOfItsAnswerTimesOut() throws Exception {
+        try (TinyEngine stalled = new TinyEngine(); TinyEngine ok = new TinyEngine()) {
+            stalled.stallMs = 4000;
+            EndpointPool pool = new EndpointPool(settings(List.of(stalled.base(), ok.base()), Duration.ofSeconds(1), 2, 3));
+            long t0 = System.nanoTime();
+            EndpointPool.Exchange ex = post(pool);
+            assertTrue(ex.endpoint().endsWith(":" + ok.base().getPort()), ex.endpoint());
+            assertTrue((System.nanoTime() - t0) / 1e9 < 3, "the whole answer is bounded by the timeout, not only its headers");
+        }
+    }
+
+    @Test
     void everyEndpointDownIsEnginesUnavailableNamingEach() throws Exception {
         try (TinyEngine busy = new TinyEngine()) {
             busy.status = 429;

@@ -28,6 +28,8 @@ final class TinyEngine implements AutoCloseable {
     volatile int status = 200;
     volatile String body = ANSWER;
     volatile long delayMs;
+    /** Headers and a first part of the body at once, then nothing for this long (a stalled engine). */
+    volatile long stallMs;
     final AtomicInteger calls = new AtomicInteger();
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger maxInFlight = new AtomicInteger();
@@ -52,7 +54,12 @@ final class TinyEngine implements AutoCloseable {
                 ex.getResponseHeaders().add("Content-Type", "application/json");
                 ex.sendResponseHeaders(status, b.length);
                 try (OutputStream o = ex.getResponseBody()) {
-                    o.write(b);
+                    if (stallMs > 0) {
+                        o.write(b, 0, b.length / 2);
+                        o.flush();
+                        Thread.sleep(stallMs);
+                    }
+                    o.write(b, stallMs > 0 ? b.length / 2 : 0, stallMs > 0 ? b.length - b.length / 2 : b.length);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
