@@ -96,12 +96,16 @@ public final class RemoteConfig {
      * key, model not served) with what to do; empty when all serve the model.
      */
     static List<String> probe(Settings s) {
+        return probe(s, System.getenv());
+    }
+
+    static List<String> probe(Settings s, Map<String, String> env) {
         if (!inUse(s)) {
             return List.of();
         }
         try {
             RemoteModel m = RemoteModel.open(s.modelDir());
-            RemoteSettings rs = of(s);
+            RemoteSettings rs = of(s, env);
             String model = rs.modelOverride() != null ? rs.modelOverride() : m.servedModel();
             try (EndpointPool pool = new EndpointPool(rs)) {
                 return pool.probe(model).entrySet().stream().filter(e -> !e.getValue().equals("OK"))
