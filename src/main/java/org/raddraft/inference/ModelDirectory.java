@@ -200,7 +200,12 @@ public final class ModelDirectory {
 
     /** The classifier's output columns, from {@code labels.json} {@code labels}. */
     public List<String> classifierLabels() throws InferenceException {
-        if (!Files.isRegularFile(file(LABELS))) {
+        return classifierLabels(dir);
+    }
+
+    /** The classifier's output columns of any model directory, from {@code labels.json} {@code labels}. */
+    public static List<String> classifierLabels(Path dir) throws InferenceException {
+        if (!Files.isRegularFile(dir.resolve(LABELS))) {
             throw problem(dir, CLASSIFIER + " needs " + LABELS + " ({\"labels\": [...]}, one name per output column)");
         }
         JsonNode l = read(dir, LABELS).path("labels");

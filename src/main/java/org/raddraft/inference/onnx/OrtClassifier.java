@@ -38,7 +38,13 @@ final class OrtClassifier implements AutoCloseable {
         if (!model.hasClassifier()) {
             return null;
         }
-        List<String> labels = model.classifierLabels();
+        return load(model.dir(), model.classifierLabels(), model.manifest().views().size(), model.manifest().imageSize(),
+                threads);
+    }
+
+    /** {@code dir}'s classifier.onnx for {@code views x size x size} inputs and these labels. */
+    static OrtClassifier load(java.nio.file.Path dir, List<String> labels, int views, int size, int threads)
+            throws InferenceException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession s = null;
         try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
@@ -47,24 +53,24 @@ final class OrtClassifier implements AutoCloseable {
             if (threads > 0) {
                 o.setIntraOpNumThreads(threads);
             }
-            s = env.createSession(model.file(ModelDirectory.CLASSIFIER).toString(), o);
+            s = env.createSession(dir.resolve(ModelDirectory.CLASSIFIER).toString(), o);
             NodeInfo in = s.getInputInfo().get(OrtSeq2Seq.PIXEL_VALUES);
             NodeInfo out = s.getOutputInfo().get(OrtSeq2Seq.LOGITS);
             if (in == null || out == null || !(out.getInfo() instanceof TensorInfo t)) {
-                throw ModelDirectory.problem(model.dir(), ModelDirectory.CLASSIFIER + ": expected input 'pixel_values' "
+                throw ModelDirectory.problem(dir, ModelDirectory.CLASSIFIER + ": expected input 'pixel_values' "
                         + "and output 'logits' [batch, " + labels.size() + "]; the file has inputs "
                         + s.getInputInfo().keySet() + " and outputs " + s.getOutputInfo().keySet());
             }
             long[] shape = t.getShape();
             if (shape.length != 2 || (shape[1] > 0 && shape[1] != labels.size())) {
-                throw ModelDirectory.problem(model.dir(), ModelDirectory.CLASSIFIER + ": output 'logits' has "
+                throw ModelDirectory.problem(dir, ModelDirectory.CLASSIFIER + ": output 'logits' has "
                         + java.util.Arrays.toString(shape) + ", expected [batch, " + labels.size() + "] (one column per "
                         + ModelDirectory.LABELS + " label)");
             }
-            return new OrtClassifier(env, s, labels, model.manifest().views().size(), model.manifest().imageSize());
+            return new OrtClassifier(env, s, labels, views, size);
         } catch (OrtException e) {
             Decoding.closeQuietly(s);
-            throw ModelDirectory.problem(model.dir(), ModelDirectory.CLASSIFIER + " cannot be loaded by ONNX Runtime: "
+            throw ModelDirectory.problem(dir, ModelDirectory.CLASSIFIER + " cannot be loaded by ONNX Runtime: "
                     + OrtSeq2Seq.firstLine(e));
         } catch (InferenceException | RuntimeException e) {
             Decoding.closeQuietly(s);

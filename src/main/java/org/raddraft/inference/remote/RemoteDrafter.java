@@ -31,6 +31,7 @@ import org.raddraft.inference.DraftOutcome;
 import org.raddraft.inference.Drafter;
 import org.raddraft.inference.InferenceException;
 import org.raddraft.inference.StudyImages;
+import org.raddraft.inference.onnx.LocalClassifier;
 import org.raddraft.report.Report;
 import org.raddraft.report.ReportLabeller;
 import org.slf4j.Logger;
@@ -61,6 +62,7 @@ public final class RemoteDrafter implements Drafter {
     private final String servedModel;
     private final ReportLabeller labeller = ReportLabeller.withDefaultLexicon();
     private final ExecutorService workers;
+    private final LocalClassifier classifier;
 
     /**
      * @param priors      the prior-report lookup, or null (no database: eval, calibrate)
@@ -68,7 +70,8 @@ public final class RemoteDrafter implements Drafter {
      * @param flags       measure confidence signals at all
      */
     public RemoteDrafter(RemoteModel model, RemoteSettings settings, EndpointPool pool, PriorReports priors,
-                         FlagCalibration calibration, boolean flags) {
+                         FlagCalibration calibration, boolean flags) throws InferenceException {
+        this.classifier = flags ? LocalClassifier.open(model.dir()) : null;
         this.model = model;
         this.settings = settings;
         this.pool = pool;
@@ -177,7 +180,15 @@ public final class RemoteDrafter implements Drafter {
             Grounding g = grounding(p, answer.content());
             engineNanos += g.engineNanos;
             waitNanos += g.waitNanos;
-            signals = signals(answer, report, g.drop, p.missingView());
+            LocalClassifier.Result judged = null;
+            if (classifier != null) {
+                try {
+                    judged = classifier.classify(s.frontal(), model.views().contains("lateral") ? s.lateral() : null);
+                } catch (DicomFormatException | InferenceException e) {
+                    LOG.warn("study {}: local classifier failed: {}", s.studyId(), e.getClass().getSimpleName());
+                }
+            }
+            signals = signals(answer, report, g.drop, p.missingView(), judged);
             if (assessor == null) {
                 for (FlagCode c : FlagCode.values()) {
                     unavailable.put(c.name(), NO_CALIBRATION);
@@ -309,7 +320,8 @@ public final class RemoteDrafter implements Drafter {
     }
 
     /** What the shared flags read, from the answer's text and token log-probabilities. */
-    DraftSignals signals(ChatCompletion.Answer a, Report r, Double groundingDrop, String missingView) {
+    DraftSignals signals(ChatCompletion.Answer a, Report r, Double groundingDrop, String missingView,
+                         LocalClassifier.Result judged) {
         List<Float> lps = a.logProbs();
         double mean = lps.isEmpty() ? 0 : lps.stream().mapToDouble(Float::doubleValue).average().orElse(0);
         // token k covers [start[k], start[k+1]) of the answer with whitespace removed
@@ -338,8 +350,9 @@ public final class RemoteDrafter implements Drafter {
             }
             sentences.add(new DraftSignals.Sentence(sen.text(), DraftLabels.affirmed(labeller, sen.text()), m));
         }
-        return new DraftSignals(mean, sentences, DraftLabels.stated(labeller, r.findings(), r.impression()), null,
-                groundingDrop, null, null, missingView);
+        return new DraftSignals(mean, sentences, DraftLabels.stated(labeller, r.findings(), r.impression()),
+                judged == null ? null : judged.probabilities(), groundingDrop, null,
+                judged == null ? null : Map.of(LocalClassifier.FRONTAL_LOGITS, judged.frontalLogits()), missingView);
     }
 
     /** Why this draft has no value for flag {@code c}. */
@@ -351,8 +364,8 @@ public final class RemoteDrafter implements Drafter {
                     : "the calibration has no grounding thresholds for this model";
             case CLASSIFIER_DISAGREES -> model.hasClassifier() ? "the calibration has no classifier cut-offs"
                     : "the model directory ships no classifier.onnx (an independent local classifier)";
-            case OUT_OF_DISTRIBUTION -> "needs image features from a local classifier.onnx with its calibration, "
-                    + "which a remote model directory does not use yet";
+            case OUT_OF_DISTRIBUTION -> model.hasClassifier() ? "the calibration has no out-of-distribution limits"
+                    : "needs the features of a local classifier.onnx, which the model directory does not ship";
             default -> "not computed for this model";
         };
     }
@@ -360,6 +373,9 @@ public final class RemoteDrafter implements Drafter {
     @Override
     public void close() {
         workers.shutdownNow();
+        if (classifier != null) {
+            classifier.close();
+        }
         pool.close();
     }
 }

@@ -113,6 +113,26 @@ class RemoteDrafterTest {
     }
 
     @Test
+    void aLocalClassifierInTheModelDirectoryJudgesTheRemoteDraft() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("model"));
+        Files.copy(EXAMPLE.resolve("raddraft-model.json"), dir.resolve("raddraft-model.json"));
+        for (String f : List.of("classifier.onnx", "labels.json", "preprocessor_config.json")) {
+            Files.copy(Path.of("models/reference-cxr").resolve(f), dir.resolve(f));
+        }
+        RemoteSettings live;
+        try (TinyEngine engine = new TinyEngine()) {
+            live = new RemoteSettings(List.of(engine.base()), "m", Duration.ofSeconds(5), Duration.ofSeconds(2), 2, null, 3,
+                    Duration.ofSeconds(30), Duration.ofMillis(1), true, true, false, false);
+            try (RemoteDrafter d = new RemoteDrafter(RemoteModel.open(dir), live, new EndpointPool(live), null, null, true)) {
+                DraftOutcome o = d.draft(List.of(study())).get(0);
+                assertTrue(o.ok(), o.failure());
+                assertEquals(14, o.draft().signals().classifier().size(), "one probability per labels.json label");
+                assertEquals(14, o.draft().signals().ood().get("classifier_frontal").length);
+            }
+        }
+    }
+
+    @Test
     void anEngineWithoutPromptScoringLeavesNotImageGroundedUnmeasuredWithTheReason() throws Exception {
         try (TinyEngine engine = new TinyEngine(); RemoteDrafter d = drafter(List.of(engine.base()))) {
             DraftOutcome o = d.draft(List.of(study())).get(0);
