@@ -106,7 +106,7 @@ public final class Daemon implements AutoCloseable {
         FhirStage fhir = FhirStage.open(db, settings.get("fhir.canonical-base"), clock);
         DraftQueue draftQueue = new DraftQueue(db, settings.spoolDir(), clock, settings.getInt("draft.batch-size"),
                 settings.getInt("draft.max-attempts"), Duration.ofSeconds(settings.getLong("draft.retry-seconds")),
-                fhir.publisher());
+                fhir.publisher(), drafter);
         draftQueue.recover();
         DeliveryChannels.record(db, deliveryDestinations(settings));
         Health health = new Health(db, settings.spoolDir(), settings.getLong("storage.min-free-mb"), java.util.Map.of(

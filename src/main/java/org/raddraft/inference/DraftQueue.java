@@ -40,6 +40,7 @@ public class DraftQueue {
     private final int maxAttempts;
     private final Duration retryDelay;
     private final DraftPublisher publisher;
+    private final Drafter drafter;
     private final Timer latency = Timer.builder("raddraft.draft.latency")
             .description("from study STABLE to draft stored").publishPercentileHistogram().register(Metrics.globalRegistry);
     private final Counter drafted = Metrics.counter("raddraft.drafts", "outcome", "drafted");
@@ -53,6 +54,13 @@ public class DraftQueue {
     /** @param publisher stores the draft's FHIR resources in the drafting transaction, or refuses the draft */
     public DraftQueue(Database db, Path spool, Clock clock, int batchSize, int maxAttempts, Duration retryDelay,
             DraftPublisher publisher) {
+        this(db, spool, clock, batchSize, maxAttempts, retryDelay, publisher, null);
+    }
+
+    /** @param drafter drafts what {@link #draftClaimed} is given (routes/draft.yaml) */
+    public DraftQueue(Database db, Path spool, Clock clock, int batchSize, int maxAttempts, Duration retryDelay,
+            DraftPublisher publisher, Drafter drafter) {
+        this.drafter = drafter;
         this.publisher = publisher;
         this.db = db;
         this.spool = spool;
@@ -137,6 +145,15 @@ public class DraftQueue {
             }
         }
         return new StudyImages(studyId, frontal, lateral);
+    }
+
+    /**
+     * Drafts claimed studies with the daemon's drafter and stores each outcome as the drafter hands it
+     * over (a remote backend: as each answer comes in). An exception is the model's failure: the route
+     * then fails what is still DRAFTING ({@link #failBatch}); what was stored stays stored.
+     */
+    public void draftClaimed(List<StudyImages> claimed) throws Exception {
+        drafter.draft(claimed, o -> store(List.of(o)));
     }
 
     /** Stores each outcome: the draft (superseding earlier drafts of the study) or the failure. */

@@ -131,6 +131,28 @@ public final class RemoteDrafter implements Drafter {
         return out;
     }
 
+    /** Each study's outcome as soon as its answer is in, not when the batch's slowest study is done. */
+    @Override
+    public void draft(List<StudyImages> studies, OutcomeSink done) throws Exception {
+        java.util.concurrent.CompletionService<DraftOutcome> cs = new java.util.concurrent.ExecutorCompletionService<>(workers);
+        Map<Future<DraftOutcome>, StudyImages> pending = new java.util.HashMap<>();
+        for (StudyImages s : studies) {
+            pending.put(cs.submit(() -> draftOne(s)), s);
+        }
+        while (!pending.isEmpty()) {
+            Future<DraftOutcome> f = cs.take();
+            StudyImages s = pending.remove(f);
+            DraftOutcome o;
+            try {
+                o = f.get();
+            } catch (ExecutionException e) {
+                LOG.warn("study {}: remote drafting failed: {}", s.studyId(), e.getCause().getClass().getSimpleName());
+                o = DraftOutcome.failed(s.studyId(), "remote drafting failed: " + e.getCause().getClass().getSimpleName());
+            }
+            done.accept(o);
+        }
+    }
+
     /** The inputs of one study, rendered and scrubbed, ready to send. */
     private record Prepared(String prompt, List<RenderedImage> images, List<String> sent, String missingView) {
     }
