@@ -7,7 +7,9 @@
 #   overhead         RadDraft's own time once the study is claimed: (drafted_at - claimed_at)
 #                    - engine_ms (inside the engine's answers) - wait_ms (engine slots, back-off);
 #                    i.e. reading and rendering the images, scrubbing, the prompt, parsing the
-#                    answer, flags, storing and publishing the FHIR draft. Target: p95 <= 50 ms.
+#                    answer, flags, storing the draft (and the FHIR publishing of studies stored
+#                    before it by the same drafting thread). Target: p95 <= 50 ms.
+#   prep / flags     the study's preprocess_ms (inputs, rendering, prompt) and flags_ms (local part)
 # Prints a table per concurrency; the last line is
 #   remote: overhead_ms_p95=N p95_ms=N studies=N
 # Usage: bench/remote.sh [ROUNDS_AT_1=6] [ROUNDS_AT_4=3] [ROUNDS_AT_16=1]
@@ -70,7 +72,7 @@ for spec in "1:$r1" "4:$r4" "16:$r16"; do
     echo "$c $first $next" >> "$work/rounds.txt"
   done
 done
-h2 "SELECT d.study_id, DATEDIFF('MILLISECOND', d.stable_at, d.drafted_at), DATEDIFF('MILLISECOND', d.claimed_at, d.drafted_at), d.engine_ms, d.wait_ms FROM draft d ORDER BY d.study_id" \
+h2 "SELECT d.study_id, DATEDIFF('MILLISECOND', d.stable_at, d.drafted_at), DATEDIFF('MILLISECOND', d.claimed_at, d.drafted_at), d.engine_ms, d.wait_ms, d.preprocess_ms, d.flags_ms FROM draft d ORDER BY d.study_id" \
   | sed '1d;/rows,/d;/row,/d' > "$work/lat.txt"
 python3 - "$work/lat.txt" "$work/rounds.txt" "$total" <<'PY'
 import sys
@@ -80,14 +82,14 @@ by_study = {r[0]: r for r in rows}
 def pct(v, p):
     v = sorted(v)
     return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))] if v else 0
-print(f"{'concurrent':>10} {'studies':>8} {'p50 ms':>8} {'p95 ms':>8} {'engine p50':>11} {'overhead p50':>13} {'overhead p95':>13}")
+print(f"{'concurrent':>10} {'studies':>8} {'p50 ms':>8} {'p95 ms':>8} {'engine p50':>11} {'overhead p50':>13} {'overhead p95':>13} {'prep p50':>9} {'flags p50':>10}")
 for c in (1, 4, 16):
     ids = [i for (cc, a, b) in rounds if cc == c for i in range(a, b + 1)]
     rs = [by_study[i] for i in ids if i in by_study]
     if not rs:
         continue
     lat = [r[1] for r in rs]; over = [r[2] - r[3] - r[4] for r in rs]; eng = [r[3] for r in rs]
-    print(f"{c:>10} {len(rs):>8} {pct(lat, 50):>8} {pct(lat, 95):>8} {pct(eng, 50):>11} {pct(over, 50):>13} {pct(over, 95):>13}")
+    print(f"{c:>10} {len(rs):>8} {pct(lat, 50):>8} {pct(lat, 95):>8} {pct(eng, 50):>11} {pct(over, 50):>13} {pct(over, 95):>13} {pct([r[5] for r in rs], 50):>9} {pct([r[6] for r in rs], 50):>10}")
 lat = [r[1] for r in rows]; over = [r[2] - r[3] - r[4] for r in rows]
 print(f"studies drafted {len(rows)} of {sys.argv[3]}")
 print(f"remote: overhead_ms_p95={pct(over, 95)} p95_ms={pct(lat, 95)} studies={len(rows)}")

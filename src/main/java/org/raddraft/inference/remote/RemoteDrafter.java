@@ -326,17 +326,22 @@ public final class RemoteDrafter implements Drafter {
         }
     }
 
+    /** Seeded noise images by size (width << 32 | height): the same for every study, so encoded once. */
+    private static final Map<Long, RenderedImage> NOISE = new java.util.concurrent.ConcurrentHashMap<>();
+
     /** Each image replaced by seeded grey noise of its size (PNG): what the text must not be able to do without. */
     static List<RenderedImage> noise(List<RenderedImage> images) {
         List<RenderedImage> out = new ArrayList<>();
-        Random rnd = new Random(20261207L);
         for (RenderedImage img : images) {
-            byte[] g = new byte[img.width() * img.height()];
-            for (int i = 0; i < g.length; i++) {
-                g[i] = (byte) Math.max(0, Math.min(255, (int) Math.round(128 + 48 * rnd.nextGaussian())));
-            }
-            out.add(new RenderedImage(PngWriter.encode(g, img.width(), img.height()), "image/png", img.width(),
-                    img.height(), img.sourceWidth(), img.sourceHeight(), 0, 0, "noise"));
+            out.add(NOISE.computeIfAbsent(((long) img.width() << 32) | img.height(), k -> {
+                Random rnd = new Random(20261207L);
+                byte[] g = new byte[img.width() * img.height()];
+                for (int i = 0; i < g.length; i++) {
+                    g[i] = (byte) Math.max(0, Math.min(255, (int) Math.round(128 + 48 * rnd.nextGaussian())));
+                }
+                return new RenderedImage(PngWriter.encode(g, img.width(), img.height()), "image/png", img.width(),
+                        img.height(), img.width(), img.height(), 0, 0, "noise");
+            }));
         }
         return out;
     }
