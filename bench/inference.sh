@@ -36,7 +36,7 @@ elif [ -z "$DATA" ] && [ -d testdata/phantoms/dicom ]; then
   DATA=testdata/phantoms
 fi
 [ -n "$DATA" ] && DICOM_ARGS=(--dicom "$DATA")
-java $JAVA_OPTS -cp "$CP" org.raddraft.inference.InferenceBench --model "$MODEL" "${DICOM_ARGS[@]}" \
+java $JAVA_OPTS -cp "$CP" org.raddraft.inference.onnx.InferenceBench --model "$MODEL" "${DICOM_ARGS[@]}" \
   --studies "$STUDIES" --tokens "$TOKENS" --threads "$THREADS" --warmup "$WARMUP" --repeat "$REPEAT" \
   --inputs-out "$WORK/inputs.f32" --json-out "$WORK/java.json" >/dev/null
 TOK=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['tokens'])" "$WORK/java.json")

@@ -23,10 +23,10 @@ public final class App {
         c.put("demo", new DemoCommand());
         c.put("check-config", new CheckConfigCommand());
         c.put("admin", new org.raddraft.cli.AdminCommand());
-        c.put("phantoms", new org.raddraft.phantom.PhantomsCommand());
-        c.put("labeller-eval", new org.raddraft.report.LabellerEvalCommand());
-        c.put("eval", new org.raddraft.inference.EvalCommand());
-        c.put("calibrate", new org.raddraft.inference.CalibrateCommand());
+        c.put("phantoms", new org.raddraft.cli.PhantomsCommand());
+        c.put("labeller-eval", new org.raddraft.cli.LabellerEvalCommand());
+        c.put("eval", new org.raddraft.cli.EvalCommand());
+        c.put("calibrate", new org.raddraft.cli.CalibrateCommand());
         return c;
     }
 
@@ -67,7 +67,9 @@ public final class App {
                 usage: raddraft <command> [options]
                 commands:
                   run --config FILE                   run the daemon
-                  demo                                run on embedded defaults under ./var and push a demo study to itself
+                  demo [--backend onnx|remote [--endpoints URLS]]   run on embedded defaults under ./var and push a
+                                                      demo study to itself (remote: the example MedGemma directory
+                                                      against an OpenAI-compatible engine, default http://127.0.0.1:8000)
                   check-config --config FILE          validate the configuration and print every problem with its fix
                   admin studies --json --config FILE  list studies (state, instance count, reason) as JSON
                   admin studies --quarantined [--json] --config FILE   spool files start-up could not read

@@ -15,7 +15,10 @@ final class CheckConfigCommand implements App.Command {
         if (settings == null) {
             return 1;
         }
-        List<String> problems = ConfigCheck.problems(settings);
+        List<String> problems = new java.util.ArrayList<>(ConfigCheck.problems(settings));
+        if (problems.isEmpty()) {
+            problems.addAll(RemoteConfig.probe(settings)); // the engines answer, with the key, serving the model
+        }
         ConfigCheck.warnings(settings).forEach(w -> System.out.println(file + ": warning: " + w));
         if (problems.isEmpty()) {
             System.out.println(file + ": configuration OK");

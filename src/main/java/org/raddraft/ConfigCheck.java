@@ -70,6 +70,7 @@ public final class ConfigCheck {
         }
         delivery(s, p);
         http(s, p);
+        RemoteConfig.problems(s, p);
         String base = s.get("fhir.canonical-base");
         if (!base.matches("https?://[^\\s/]+(/\\S*)?")) {
             p.add("fhir.canonical-base: '" + base + "' is not an absolute http(s) URL; write e.g. http://raddraft.org/fhir");
@@ -236,7 +237,7 @@ public final class ConfigCheck {
         positive(s, key, 0, 65535, p);
     }
 
-    private static void positive(Settings s, String key, long min, long max, List<String> p) {
+    static void positive(Settings s, String key, long min, long max, List<String> p) {
         String v = s.get(key);
         try {
             long n = Long.parseLong(v);

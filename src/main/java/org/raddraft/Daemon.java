@@ -20,8 +20,15 @@ import org.raddraft.delivery.OutboxGauges;
 import org.raddraft.delivery.OutboxListing;
 import org.raddraft.fhir.FhirStage;
 import org.raddraft.inference.DraftQueue;
+import org.raddraft.inference.Drafter;
+import org.raddraft.inference.ModelDirectory;
 import org.raddraft.inference.ModelRecords;
-import org.raddraft.inference.OnnxDrafter;
+import org.raddraft.inference.onnx.OnnxDrafter;
+import org.raddraft.inference.remote.EndpointPool;
+import org.raddraft.inference.remote.PriorReports;
+import org.raddraft.inference.remote.RemoteDrafter;
+import org.raddraft.inference.remote.RemoteModel;
+import org.raddraft.inference.remote.RemoteSettings;
 import org.raddraft.ingest.DirectorySyncer;
 import org.raddraft.ingest.InstanceIndex;
 import org.raddraft.ingest.ScopeGate;
@@ -62,12 +69,14 @@ public final class Daemon implements AutoCloseable {
     private final PrometheusMetrics metrics;
     private final Main camel;
     private final DirectorySyncer dirSyncer;
-    private final OnnxDrafter drafter;
+    private final Drafter drafter;
 
     public Daemon(Settings settings) throws Exception {
         Path home = settings.home();
         // the model first: a wrong model directory stops start-up before anything listens
-        drafter = OnnxDrafter.open(settings.modelDir(), OnnxDrafter.Options.defaults()
+        boolean remote = ModelDirectory.OPENAI_CHAT.equals(ModelDirectory.backend(settings.modelDir()));
+        RemoteModel remoteModel = remote ? RemoteModel.open(settings.modelDir()) : null;
+        OnnxDrafter onnx = remote ? null : OnnxDrafter.open(settings.modelDir(), OnnxDrafter.Options.defaults()
                 .withDevice(settings.get("model.device"))
                 .withThreads(settings.getInt("model.threads"))
                 .withBeams(settings.getInt("model.beams") == 0 ? null : settings.getInt("model.beams"))
@@ -76,6 +85,18 @@ public final class Daemon implements AutoCloseable {
         db = Databases.forDaemon(settings); // home, db/ and spool/ closed to other users first
         Files.createDirectories(settings.spoolDir().resolve("tmp"));
         DicomPixels.limitPixels(settings.getLong("image.max-pixels"));
+        RemoteDrafter remoteDrafter = null;
+        if (remote) {
+            RemoteSettings rs = RemoteConfig.of(settings);
+            remoteDrafter = new RemoteDrafter(remoteModel, rs, new EndpointPool(rs), new PriorReports(db),
+                    settings.getBoolean("flags.enabled") ? RemoteDrafter.calibration(remoteModel) : null,
+                    settings.getBoolean("flags.enabled"));
+            log.info("drafting with {} {} on {} remote endpoint(s) (model id {})", remoteModel.name(),
+                    remoteModel.version(), rs.endpoints().size(), remoteDrafter.servedModel());
+        }
+        drafter = remote ? remoteDrafter : onnx;
+        String modelName = remote ? remoteModel.name() : onnx.model().manifest().name();
+        String modelVersion = remote ? remoteModel.version() : onnx.model().manifest().version();
         Clock clock = Clock.systemUTC();
         dirSyncer = new DirectorySyncer(Duration.ofMillis(200));
         InstanceIndex index = new InstanceIndex(db, settings.spoolDir(), clock, dirSyncer);
@@ -83,16 +104,26 @@ public final class Daemon implements AutoCloseable {
         ScopeGate gate = new ScopeGate(settings.getInt("scope.min-age-years"));
         StudyAssembler assembler = new StudyAssembler(db, gate,
                 Duration.ofSeconds(settings.getLong("study.quiet-seconds")), clock);
-        ModelRecords.record(db, drafter.model().manifest(), clock);
+        if (remote) {
+            ModelRecords.record(db, modelName, modelVersion, remoteModel.intendedUse(), clock);
+        } else {
+            ModelRecords.record(db, onnx.model().manifest(), clock);
+        }
         FhirStage fhir = FhirStage.open(db, settings.get("fhir.canonical-base"), clock, settings.spoolDir());
         DraftQueue draftQueue = new DraftQueue(db, settings.spoolDir(), clock, settings.getInt("draft.batch-size"),
                 settings.getInt("draft.max-attempts"), Duration.ofSeconds(settings.getLong("draft.retry-seconds")),
-                fhir.publisher());
+                fhir.publisher(), drafter);
         draftQueue.recover();
         DeliveryChannels.record(db, deliveryDestinations(settings));
         Health health = new Health(db, settings.spoolDir(), settings.getLong("storage.min-free-mb"), java.util.Map.of(
-                "status", "UP", "name", drafter.model().manifest().name(),
-                "version", drafter.model().manifest().version(), "device", drafter.device()));
+                "status", "UP", "name", modelName, "version", modelVersion,
+                "device", remote ? "remote" : onnx.device()));
+        if (remote) {
+            EndpointPool pool = remoteDrafter.pool();
+            // ready while at least one endpoint's circuit lets requests through; each endpoint's state shown
+            health.detailedCheck("remote_engines", () -> new Health.Status(pool.anyAdmits(),
+                    java.util.Map.copyOf(pool.states())));
+        }
         OutboxGauges outbox = new OutboxGauges(db, clock,
                 Duration.ofSeconds(settings.getLong("delivery.ready-max-backlog-seconds")));
         health.detailedCheck("delivery", () -> {

@@ -31,12 +31,19 @@ final class DemoCommand implements App.Command {
 
     @Override
     public int run(String[] args) throws Exception {
-        Options.parse(args, Set.of(), Set.of());
-        Settings s = Settings.load(null)
+        Options o = Options.parse(args, Set.of("--backend", "--endpoints"), Set.of());
+        Settings base = Settings.load(null)
                 .with("dicom.bind", "127.0.0.1")
                 .with("dicom.allowed-peers", DEMO_AE + "@127.0.0.1")
                 .with("study.quiet-seconds", "5")
                 .with("http.metrics-anonymous", "true"); // loopback only: curl /metrics without a token
+        String backend = o.has("--backend") ? o.get("--backend") : "onnx";
+        if (!backend.equals("onnx") && !backend.equals("remote")) {
+            throw new Options.UsageException("--backend " + backend + " is not known; write onnx or remote");
+        }
+        // remote: the example MedGemma directory against an OpenAI-compatible engine (docs/remote-inference.md)
+        Settings s = !backend.equals("remote") ? base : base.with("model.dir", "models/remote-medgemma-example")
+                .with("remote.endpoints", o.has("--endpoints") ? o.get("--endpoints") : "http://127.0.0.1:8000");
         if (!RunCommand.startable(s)) {
             return 1;
         }

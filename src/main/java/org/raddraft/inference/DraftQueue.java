@@ -40,10 +40,12 @@ public class DraftQueue {
     private final int maxAttempts;
     private final Duration retryDelay;
     private final DraftPublisher publisher;
+    private final Drafter drafter;
     private final Timer latency = Timer.builder("raddraft.draft.latency")
             .description("from study STABLE to draft stored").publishPercentileHistogram().register(Metrics.globalRegistry);
     private final Counter drafted = Metrics.counter("raddraft.drafts", "outcome", "drafted");
     private final Counter failed = Metrics.counter("raddraft.drafts", "outcome", "failed");
+    private final Counter waiting = Metrics.counter("raddraft.drafts", "outcome", "waiting");
 
     public DraftQueue(Database db, Path spool, Clock clock, int batchSize, int maxAttempts, Duration retryDelay) {
         this(db, spool, clock, batchSize, maxAttempts, retryDelay, DraftPublisher.NONE);
@@ -52,6 +54,13 @@ public class DraftQueue {
     /** @param publisher stores the draft's FHIR resources in the drafting transaction, or refuses the draft */
     public DraftQueue(Database db, Path spool, Clock clock, int batchSize, int maxAttempts, Duration retryDelay,
             DraftPublisher publisher) {
+        this(db, spool, clock, batchSize, maxAttempts, retryDelay, publisher, null);
+    }
+
+    /** @param drafter drafts what {@link #draftClaimed} is given (routes/draft.yaml) */
+    public DraftQueue(Database db, Path spool, Clock clock, int batchSize, int maxAttempts, Duration retryDelay,
+            DraftPublisher publisher, Drafter drafter) {
+        this.drafter = drafter;
         this.publisher = publisher;
         this.db = db;
         this.spool = spool;
@@ -150,11 +159,22 @@ public class DraftQueue {
         return new StudyImages(studyId, frontal, lateral);
     }
 
+    /**
+     * Drafts claimed studies with the daemon's drafter and stores each outcome as the drafter hands it
+     * over (a remote backend: as each answer comes in). An exception is the model's failure: the route
+     * then fails what is still DRAFTING ({@link #failBatch}); what was stored stays stored.
+     */
+    public void draftClaimed(List<StudyImages> claimed) throws Exception {
+        drafter.draft(claimed, o -> store(List.of(o)));
+    }
+
     /** Stores each outcome: the draft (superseding earlier drafts of the study) or the failure. */
     public void store(List<DraftOutcome> outcomes) throws Exception {
         for (DraftOutcome o : outcomes) {
             if (o.ok()) {
                 storeDraft(o.studyId(), o.draft());
+            } else if (o.waits()) {
+                await(o.studyId(), o.failure());
             } else {
                 fail(o.studyId(), o.failure());
             }
@@ -195,6 +215,7 @@ public class DraftQueue {
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
             try {
+                OffsetDateTime claimedAt = claimedAt(c, studyId);
                 try (PreparedStatement ps = c.prepareStatement("""
                         UPDATE study SET state = 'DRAFTED', reason = NULL, state_changed_at = ?
                         WHERE id = ? AND state = 'DRAFTING'""")) {
@@ -217,8 +238,9 @@ public class DraftQueue {
                 try (PreparedStatement ps = c.prepareStatement("""
                         INSERT INTO draft (study_id, state, findings, impression, token_ids, token_logprobs, missing_view,
                           model_name, model_version, preprocess_ms, generate_ms, stable_at, drafted_at,
-                          flags, risk_score, priority, classifier, unavailable, flags_ms)
-                        VALUES (?, 'DRAFTED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                          flags, risk_score, priority, classifier, unavailable, flags_ms, claimed_at,
+                          inputs_sent, unavailable_reasons, engine_endpoint, engine_ms, wait_ms)
+                        VALUES (?, 'DRAFTED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
                     int i = 0;
                     ps.setLong(++i, studyId);
                     ps.setString(++i, d.findings());
@@ -239,6 +261,14 @@ public class DraftQueue {
                             : JSON.writeValueAsString(d.signals().classifier()));
                     ps.setString(++i, unavailable(a));
                     ps.setLong(++i, d.flagsMillis());
+                    ps.setObject(++i, claimedAt);
+                    Draft.Remote r = d.remote();
+                    ps.setString(++i, r == null ? null : r.inputsSent());
+                    ps.setString(++i, r == null || r.unavailable().isEmpty() ? null
+                            : JSON.writeValueAsString(new java.util.TreeMap<>(r.unavailable())));
+                    ps.setString(++i, r == null ? null : r.endpoint());
+                    ps.setObject(++i, r == null ? null : r.engineMillis());
+                    ps.setObject(++i, r == null ? null : r.waitMillis());
                     ps.executeUpdate();
                 }
                 if (!published(c, studyId)) {
@@ -252,9 +282,12 @@ public class DraftQueue {
                 }
                 Duration took = Duration.between(stableAt.toInstant(), at.toInstant());
                 latency.record(took);
-                log.info("study {} DRAFTED in {} ms (preprocess {} ms, generate {} ms, flags {} ms{}) {}", studyId,
+                log.info("study {} DRAFTED in {} ms (preprocess {} ms, generate {} ms, flags {} ms{}{}) {}", studyId,
                         took.toMillis(), d.preprocessMillis(), d.generateMillis(), d.flagsMillis(),
-                        d.missingView() == null ? "" : ", no " + d.missingView(), flagSummary(a));
+                        d.missingView() == null ? "" : ", no " + d.missingView(),
+                        d.remote() == null ? "" : ", engine " + d.remote().endpoint() + " " + d.remote().engineMillis()
+                                + " ms, waited " + d.remote().waitMillis() + " ms, sent " + d.remote().inputsSent(),
+                        flagSummary(a));
             } catch (Exception e) {
                 c.rollback();
                 throw e;
@@ -343,6 +376,38 @@ public class DraftQueue {
             log.info("study {} re-queued for drafting by an admin (was FAILED: {})", r.id(), r.reason());
         }
         return done;
+    }
+
+    /** When the study was claimed for this attempt (its DRAFTING state's start). */
+    private static OffsetDateTime claimedAt(Connection c, long studyId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT state_changed_at FROM study WHERE id = ?")) {
+            ps.setLong(1, studyId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getObject(1, OffsetDateTime.class) : null;
+            }
+        }
+    }
+
+    /**
+     * The engines, not the study, failed (every remote endpoint down): FAILED with the reason and the
+     * usual retry delay, but the attempt is given back, so the study waits as long as the engines are away.
+     */
+    private void await(long studyId, String reason) throws SQLException {
+        Instant retryAt = clock.instant().plus(retryDelay);
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("""
+                UPDATE study SET state = 'FAILED', next_attempt_at = ?, state_changed_at = ?,
+                  draft_attempts = GREATEST(draft_attempts - 1, 0), reason = ?
+                WHERE id = ? AND state = 'DRAFTING'""")) {
+            String r = reason.length() > 380 ? reason.substring(0, 380) : reason;
+            ps.setObject(1, retryAt.atOffset(ZoneOffset.UTC));
+            ps.setObject(2, now());
+            ps.setString(3, r + " (waiting; retried every " + retryDelay.toSeconds() + " s)");
+            ps.setLong(4, studyId);
+            if (ps.executeUpdate() == 1) {
+                waiting.increment();
+                log.warn("study {} waits for a drafting engine: {}", studyId, r);
+            }
+        }
     }
 
     /** When the study last became STABLE: the start of stable→drafted latency. */

@@ -17,7 +17,7 @@ import java.util.Map;
  * files, {@code tokenizer.json}, {@code generation_config.json} and {@code preprocessor_config.json}.
  *
  * <p>{@link #open(Path)} checks the files and the JSON only; the ONNX tensor names and shapes are
- * checked when the sessions are created ({@link OrtSeq2Seq#load}). Every problem is reported as one
+ * checked when the sessions are created ({@code onnx.OrtSeq2Seq#load}). Every problem is reported as one
  * {@link InferenceException} whose message names the file (and tensor) and what was expected, so a
  * daemon with a wrong directory refuses to start instead of drafting half-working.
  */
@@ -38,6 +38,7 @@ public final class ModelDirectory {
             GENERATION_CONFIG, PREPROCESSOR_CONFIG);
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelDirectory.class);
 
     private final Path dir;
     private final Manifest manifest;
@@ -66,6 +67,26 @@ public final class ModelDirectory {
     public record Manifest(String name, String version, List<String> views, int imageSize, String missingViewFill,
                            Long evalSeed, Integer evalStudies, int evalSizePx, Map<String, Double> metrics,
                            JsonNode json) {
+    }
+
+    /** The in-process ONNX Runtime backend (this class's contract). */
+    public static final String ONNX = "onnx";
+    /** A remote OpenAI-compatible chat engine with images (inference.remote.RemoteModel, docs/remote-inference.md). */
+    public static final String OPENAI_CHAT = "openai-chat";
+
+    /**
+     * Which backend the directory's manifest asks for: its {@code backend} field, {@value #ONNX} when it
+     * has none (every model directory written before there was a choice).
+     */
+    public static String backend(Path dir) throws InferenceException {
+        if (!Files.isRegularFile(dir.resolve(MANIFEST))) {
+            throw problem(dir, "missing file " + MANIFEST + " (every model directory has one; docs/model-contract.md)");
+        }
+        String b = read(dir, MANIFEST).path("backend").asText(ONNX);
+        if (!b.equals(ONNX) && !b.equals(OPENAI_CHAT)) {
+            throw problem(dir, MANIFEST + ": backend '" + b + "' is not known; write " + ONNX + " or " + OPENAI_CHAT);
+        }
+        return b;
     }
 
     public static ModelDirectory open(Path dir) throws InferenceException {
@@ -147,14 +168,44 @@ public final class ModelDirectory {
         return preprocessing;
     }
 
+    /**
+     * The flag calibration of model directory {@code dir} ({@code flags-calibration.json}), for any
+     * backend; null, with a warning, when it has none: the daemon then drafts without flags (each
+     * listed as unavailable) rather than with made-up thresholds.
+     */
+    public static org.raddraft.flags.FlagCalibration calibration(Path dir, String name, String version)
+            throws InferenceException {
+        Path f = dir.resolve(org.raddraft.flags.FlagCalibration.FILE);
+        if (!Files.isRegularFile(f)) {
+            LOG.warn("model directory {} has no {}: drafts carry no confidence flags (write it with "
+                    + "`raddraft calibrate --model {}`)", dir, org.raddraft.flags.FlagCalibration.FILE, dir);
+            return null;
+        }
+        try {
+            org.raddraft.flags.FlagCalibration c = org.raddraft.flags.FlagCalibration.read(f);
+            if (!name.equals(c.model()) || !version.equals(c.version())) {
+                LOG.warn("{} was calibrated for {} {}, the model is {} {}: re-run `raddraft calibrate --model {}`",
+                        f, c.model(), c.version(), name, version, dir);
+            }
+            return c;
+        } catch (IOException e) {
+            throw problem(dir, e.getMessage());
+        }
+    }
+
     /** True when the directory has {@code classifier.onnx} (and so must have {@code labels.json}). */
     public boolean hasClassifier() {
         return Files.isRegularFile(file(CLASSIFIER));
     }
 
     /** The classifier's output columns, from {@code labels.json} {@code labels}. */
-    List<String> classifierLabels() throws InferenceException {
-        if (!Files.isRegularFile(file(LABELS))) {
+    public List<String> classifierLabels() throws InferenceException {
+        return classifierLabels(dir);
+    }
+
+    /** The classifier's output columns of any model directory, from {@code labels.json} {@code labels}. */
+    public static List<String> classifierLabels(Path dir) throws InferenceException {
+        if (!Files.isRegularFile(dir.resolve(LABELS))) {
             throw problem(dir, CLASSIFIER + " needs " + LABELS + " ({\"labels\": [...]}, one name per output column)");
         }
         JsonNode l = read(dir, LABELS).path("labels");
@@ -166,11 +217,12 @@ public final class ModelDirectory {
         return List.copyOf(out);
     }
 
-    static InferenceException problem(Path dir, String what) {
+    public static InferenceException problem(Path dir, String what) {
         return new InferenceException("model directory " + dir + ": " + what);
     }
 
-    private static JsonNode read(Path dir, String file) throws InferenceException {
+    /** A JSON object file of the directory; a problem naming the file when it is not one. */
+    public static JsonNode read(Path dir, String file) throws InferenceException {
         try {
             JsonNode n = JSON.readTree(dir.resolve(file).toFile());
             if (n == null || !n.isObject()) {
@@ -182,7 +234,7 @@ public final class ModelDirectory {
         }
     }
 
-    static String text(Path dir, String file, JsonNode n, String field) throws InferenceException {
+    public static String text(Path dir, String file, JsonNode n, String field) throws InferenceException {
         JsonNode v = n.get(field);
         if (v == null || !v.isValueNode() || v.asText().isBlank()) {
             throw problem(dir, file + ": field '" + field + "' is missing (expected a non-empty string)");
@@ -190,7 +242,7 @@ public final class ModelDirectory {
         return v.asText();
     }
 
-    static int positiveInt(Path dir, String file, JsonNode n, String field, String shownAs) throws InferenceException {
+    public static int positiveInt(Path dir, String file, JsonNode n, String field, String shownAs) throws InferenceException {
         JsonNode v = n.get(field);
         if (v == null || !v.canConvertToInt() || v.asInt() <= 0) {
             throw problem(dir, file + ": field '" + shownAs + "' is " + (v == null ? "missing" : "'" + v + "'")

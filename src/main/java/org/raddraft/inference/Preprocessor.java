@@ -29,24 +29,24 @@ import java.util.Arrays;
  * For the phantom generator's files the window reproduces the PNG exactly up to rare ±1 grey
  * levels (stored values carry ~12+ bits per display step of 1/255).
  */
-final class Preprocessor {
+public final class Preprocessor {
 
     private final PreprocessorConfig config;
     private final float divisor;
 
-    Preprocessor(PreprocessorConfig config) {
+    public Preprocessor(PreprocessorConfig config) {
         this.config = config;
         double inv = 1.0 / config.rescaleFactor();
         // Python divides by float32(255); x * (1/255f) would round differently in the last bit
         this.divisor = Math.abs(inv - Math.rint(inv)) < 1e-4 ? (float) Math.rint(inv) : Float.NaN;
     }
 
-    int size() {
+    public int size() {
         return config.size();
     }
 
     /** One view of one file, normalised for channel {@code channel}: {@code size * size} floats. */
-    float[] view(Path part10, int channel) throws DicomFormatException {
+    public float[] view(Path part10, int channel) throws DicomFormatException {
         PixelFrame f = DicomPixels.decode(part10);
         return normalise(boxResize(toGray8(f), f.columns(), f.rows()), channel);
     }
@@ -57,7 +57,7 @@ final class Preprocessor {
     }
 
     /** Step 5: pad to square and box-resize an 8-bit image to {@code size x size}, values 0..255. */
-    float[] boxResize(int[] grey, int width, int height) {
+    public float[] boxResize(int[] grey, int width, int height) {
         int n = Math.max(width, height);
         int[] sq;
         if (width == height || !config.padSquare()) {
@@ -158,7 +158,7 @@ final class Preprocessor {
     }
 
     /** Step 6, in place: rescale then normalise with the channel's mean and std (float32, Python order). */
-    float[] normalise(float[] x, int channel) {
+    public float[] normalise(float[] x, int channel) {
         float mean = config.mean()[channel];
         float std = config.std()[channel];
         for (int i = 0; i < x.length; i++) {

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 public record PreprocessorConfig(int size, boolean padSquare, int padValue, boolean rescale, float rescaleFactor,
                                  boolean normalize, float[] mean, float[] std, int inputBitDepth) {
 
-    static PreprocessorConfig of(Path dir, JsonNode p) throws InferenceException {
+    public static PreprocessorConfig of(Path dir, JsonNode p) throws InferenceException {
         String f = ModelDirectory.PREPROCESSOR_CONFIG;
         JsonNode size = p.path("size");
         int h = size.isInt() ? size.asInt() : size.path("height").asInt(-1);

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  * detokenize rules re-attach punctuation the WordPiece decoder leaves spaced; the text
  * {@code "findings: ... impression: ..."} is split on the first {@code impression:}.
  */
-final class ReportText implements AutoCloseable {
+public final class ReportText implements AutoCloseable {
 
     static {
         // never download anything: the tokenizers jar bundles its native library
@@ -37,22 +37,22 @@ final class ReportText implements AutoCloseable {
         this.tokenizer = tokenizer;
     }
 
-    static ReportText load(ModelDirectory model) throws InferenceException {
+    public static ReportText load(ModelDirectory model) throws InferenceException {
         Path f = model.file(ModelDirectory.TOKENIZER);
         try {
             return new ReportText(HuggingFaceTokenizer.newInstance(f, Map.of("maxLength", "512")));
         } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
             throw ModelDirectory.problem(model.dir(), ModelDirectory.TOKENIZER + " cannot be loaded by the Hugging Face "
-                    + "tokenizer: " + OrtSeq2Seq.firstLine(e));
+                    + "tokenizer: " + InferenceException.firstLine(e));
         }
     }
 
-    HuggingFaceTokenizer tokenizer() {
+    public HuggingFaceTokenizer tokenizer() {
         return tokenizer;
     }
 
     /** Generated ids to the contract's text (lower-case, special tokens dropped, detokenized). */
-    String decode(int[] ids) {
+    public String decode(int[] ids) {
         long[] l = new long[ids.length];
         for (int i = 0; i < ids.length; i++) {
             l[i] = ids[i];
@@ -61,7 +61,7 @@ final class ReportText implements AutoCloseable {
     }
 
     /** The contract's detokenize step (training/tokenizer_build.py {@code detokenize}). */
-    static String detokenize(String decoded) {
+    public static String detokenize(String decoded) {
         String s = decoded;
         String[][] rules = {{" : ", ": "}, {" ;", ";"}, {" - ", "-"}, {" / ", "/"}, {"( ", "("}, {" )", ")"}};
         for (String[] r : rules) {
@@ -74,7 +74,7 @@ final class ReportText implements AutoCloseable {
     }
 
     /** {@code {findings, impression}} of a contract text, sentence-cased for display. */
-    static String[] sections(String text) {
+    public static String[] sections(String text) {
         String t = text.toLowerCase(java.util.Locale.ROOT);
         int i = t.indexOf("impression:");
         String findings = i < 0 ? t : t.substring(0, i);

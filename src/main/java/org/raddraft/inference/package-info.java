@@ -1,13 +1,12 @@
 /**
- * Inference: DICOM pixels to a drafted FINDINGS / IMPRESSION with a model directory that meets the
- * model contract (docs/model-contract.md, docs/inference.md).
- *
- * <p>{@link org.raddraft.inference.ModelDirectory} checks the directory; {@code Preprocessor} turns
- * Part 10 files into {@code pixel_values} exactly as the training code feeds the model;
- * {@code OrtSeq2Seq} holds the ONNX Runtime sessions (created once, shared by threads) and
- * {@code Decoding} runs greedy or beam search over the KV cache; {@link org.raddraft.inference.OnnxDrafter}
- * is the {@link org.raddraft.inference.Drafter} the daemon uses; {@link org.raddraft.inference.EvalCommand}
- * is {@code raddraft eval}.
+ * Inference: DICOM pixels to a drafted FINDINGS / IMPRESSION. This package holds the drafting seam
+ * ({@link org.raddraft.inference.Drafter}, {@link org.raddraft.inference.Draft}, the
+ * {@link org.raddraft.inference.DraftQueue} work list) and what every backend shares: the model
+ * directory and its manifest ({@link org.raddraft.inference.ModelDirectory}), {@code Preprocessor}
+ * (Part 10 files to pixels exactly as the training code sees them), {@code ReportText} (sections).
+ * The backends live side by side: {@code inference.onnx} (in-process ONNX Runtime) and
+ * {@code inference.remote} (an OpenAI-compatible chat engine such as vLLM); the model directory's
+ * manifest picks one. {@code raddraft eval} and {@code calibrate} live in {@code org.raddraft.cli}.
  *
  * <p>This package must never import PixelMed (pixels come from {@code org.raddraft.dicom.DicomPixels}),
  * never download anything at run time (DJL runs with {@code ai.djl.offline=true}), never start

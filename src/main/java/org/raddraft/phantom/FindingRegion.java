@@ -7,12 +7,12 @@ import static org.raddraft.phantom.ChestGeometry.CX;
  * ({x0, y0, x1, y1}, 0..1, after the view's rotation/magnification/shift). Written to
  * phantoms.jsonl as {@code frontal_box} (for lesion-region ablation) and used by the tests.
  */
-final class FindingRegion {
+public final class FindingRegion {
 
     private FindingRegion() {
     }
 
-    static double[] frontal(StudySpec s, Finding f) {
+    public static double[] frontal(StudySpec s, Finding f) {
         return toImage(canvas(s, f), s.frontal());
     }
 

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the 8-bit images the training PNGs hold, and rendered tensors have the expected orientation.
  * Runs without a model (a fixed 256 px contract) so it also runs before the model lands.
  */
-class DicomPreprocessingTest {
+public class DicomPreprocessingTest {
 
     static final int SIZE = 256;
     static final float MEAN = 0.28f;
@@ -32,7 +32,7 @@ class DicomPreprocessingTest {
                 new float[] {MEAN, MEAN}, new float[] {STD, STD}, 8));
     }
 
-    static Path phantomTestdata() {
+    public static Path phantomTestdata() {
         String p = System.getProperty("raddraft.phantomTestdata");
         Path dir = p != null ? Path.of(p) : Path.of(System.getProperty("user.dir")).resolve("testdata/phantoms");
         org.junit.jupiter.api.Assertions.assertTrue(Files.isRegularFile(dir.resolve("phantoms.jsonl")),

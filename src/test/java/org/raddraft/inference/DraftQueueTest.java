@@ -133,6 +133,25 @@ class DraftQueueTest {
     }
 
     @Test
+    void aStudyWaitingForTheEnginesIsRetriedOnScheduleWithoutUsingUpItsAttempts() throws Exception {
+        receive("1.2.3", "1.2.3.9.1", "PA");
+        settle();
+        for (int i = 0; i < 5; i++) { // max-attempts is 2: five engine outages in a row lose nothing
+            List<StudyImages> claimed = queue.claim();
+            assertEquals(1, claimed.size(), "claimed again on outage " + i);
+            queue.store(List.of(DraftOutcome.waiting(claimed.get(0).studyId(), "no drafting engine answered: gpu1:8000 HTTP 503")));
+            var row = StudyListing.studies(db).get(0);
+            assertEquals("FAILED", row.state());
+            assertEquals("no drafting engine answered: gpu1:8000 HTTP 503 (waiting; retried every 30 s)", row.reason());
+            assertEquals(List.of(), queue.claim(), "not before the retry delay");
+            clock.advance(Duration.ofSeconds(31));
+        }
+        long id = queue.claim().get(0).studyId();
+        queue.store(List.of(DraftOutcome.drafted(id, draft("Heart size is normal."))));
+        assertEquals("DRAFTED", StudyListing.studies(db).get(0).state());
+    }
+
+    @Test
     void adminRetryRequeuesAnExhaustedFailureWithFreshAttempts() throws Exception {
         receive("1.2.3", "1.2.3.9.1", "PA");
         receive("1.2.4", "1.2.4.9.1", "PA");

@@ -1,5 +1,6 @@
 package org.raddraft.inference;
 
+import org.raddraft.inference.onnx.OnnxDrafter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;

@@ -14,12 +14,12 @@ import java.util.stream.Stream;
  * and the shared real radiographs ({@code -Draddraft.sharedData}, default ../shared/data).
  * Tests that need one that is absent are skipped with a message saying which.
  */
-final class TestModels {
+public final class TestModels {
 
     private TestModels() {
     }
 
-    static Path modelDir() {
+    public static Path modelDir() {
         String p = System.getProperty("raddraft.model");
         Path dir = p != null ? Path.of(p) : Path.of(System.getProperty("user.dir")).resolve("models/reference-cxr");
         // the reference model is committed: its absence is a failure, not a reason to skip
@@ -28,7 +28,7 @@ final class TestModels {
         return dir;
     }
 
-    static Path fixtureDir() {
+    public static Path fixtureDir() {
         String p = System.getProperty("raddraft.modelFixtures");
         Path dir = p != null ? Path.of(p)
                 : Path.of(System.getProperty("user.dir")).resolve("src/test/resources/org/raddraft/inference/reference-cxr");
@@ -37,14 +37,14 @@ final class TestModels {
         return dir;
     }
 
-    static Path sharedDicom() {
+    public static Path sharedDicom() {
         Path dir = Path.of(System.getProperty("raddraft.sharedData", "../shared/data")).resolve("dicom");
         Assumptions.assumeTrue(Files.isDirectory(dir), "no shared radiographs at " + dir + ": skipped");
         return dir;
     }
 
     /** A copy of the model directory that a test may break. */
-    static Path copyOf(Path model, Path into) throws IOException {
+    public static Path copyOf(Path model, Path into) throws IOException {
         Path dir = Files.createDirectories(into.resolve("model"));
         try (Stream<Path> files = Files.list(model)) {
             for (Path f : (Iterable<Path>) files::iterator) {
@@ -57,7 +57,7 @@ final class TestModels {
     }
 
     /** Replaces {@code from} by {@code to} (same length) in a binary file, e.g. a tensor name in an .onnx file. */
-    static void patchBytes(Path file, String from, String to) throws IOException {
+    public static void patchBytes(Path file, String from, String to) throws IOException {
         if (from.length() != to.length()) {
             throw new IllegalArgumentException("same length only");
         }

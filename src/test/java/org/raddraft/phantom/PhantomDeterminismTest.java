@@ -1,5 +1,6 @@
 package org.raddraft.phantom;
 
+import org.raddraft.cli.PhantomsCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-class PhantomDeterminismTest {
+public class PhantomDeterminismTest {
 
     @Test
     void sameSeedAndIndexGiveIdenticalPixelsReportAndLabels() {
@@ -66,7 +67,7 @@ class PhantomDeterminismTest {
         }
     }
 
-    static void run(String... args) throws Exception {
+    public static void run(String... args) throws Exception {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int rc = new PhantomsCommand(new PrintStream(new ByteArrayOutputStream()), new PrintStream(err)).run(args);
         assertEquals(0, rc, err.toString());
