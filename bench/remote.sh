@@ -54,7 +54,7 @@ start_raddraft "$work/home" 1
 pid=$rd_pid; port=$rd_port
 wait_ready
 
-h2() { java -cp "$cp_" org.h2.tools.Shell -url "jdbc:h2:file:$work/home/db/raddraft;AUTO_SERVER=TRUE" -user raddraft -password "" -sql "$1"; }
+h2() { java -cp "$cp_" org.h2.tools.Shell -url "$(h2_url "$work/home")" -user raddraft -password "$(h2_password "$work/home")" -sql "$1"; }
 drafted() { h2 "SELECT COUNT(*) FROM draft" | sed -n 2p | tr -d ' '; }
 studies=("$work"/ph/dicom/*/)
 next=0

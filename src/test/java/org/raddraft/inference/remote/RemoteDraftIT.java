@@ -14,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -129,7 +128,7 @@ class RemoteDraftIT {
 
     /** Columns of the study's DRAFTED draft. */
     static Map<String, String> draft(String uid) throws Exception {
-        try (Connection c = DriverManager.getConnection(daemon.jdbcUrl(), "raddraft", "");
+        try (Connection c = daemon.db();
              var ps = c.prepareStatement("""
                      SELECT d.id, d.findings, d.impression, d.model_name, d.inputs_sent, d.unavailable,
                        d.unavailable_reasons, d.engine_endpoint, d.engine_ms, d.wait_ms,
