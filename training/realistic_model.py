@@ -337,6 +337,7 @@ def main():
     e.add_argument("inputs")
     e.add_argument("out")
     e.add_argument("--batch", type=int, default=1)
+    e.add_argument("--warmup", type=int, default=0)
     a = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("TORCH_THREADS", "2")))
     if a.cmd == "build":
@@ -348,8 +349,49 @@ def main():
         eager(a)
 
 
+def read_inputs(path):
+    """InferenceBench.writeInputs: a little-endian int32 header N, C, S, S, then float32 values."""
+    raw = open(path, "rb").read()
+    n, c, h, w = np.frombuffer(raw[:16], dtype="<i4")
+    return np.frombuffer(raw[16:], dtype="<f4").reshape(n, c, h, w).copy()
+
+
 def eager(a):
-    raise SystemExit("eager: not implemented yet")
+    """PyTorch eager greedy decode with the KV cache on the directory's weights.pt, same inputs as the
+    Java side (InferenceBench.writeInputs), --batch studies per call; stop at eos or max_length."""
+    ck = torch.load(os.path.join(a.dir, "weights.pt"))
+    m = Drafter(ck["config"])
+    m.load_state_dict(ck["state_dict"])
+    m.eval()
+    gen = json.load(open(os.path.join(a.dir, "generation_config.json")))
+    px = torch.from_numpy(read_inputs(a.inputs))
+    tokens, ms = [], []
+    with torch.no_grad():
+        for _ in range(a.warmup):
+            greedy(m, px[:a.batch], gen)
+        for i in range(0, px.shape[0], a.batch):
+            t0 = time.perf_counter()
+            tokens += greedy(m, px[i:i + a.batch], gen)
+            ms.append((time.perf_counter() - t0) * 1000 / px[i:i + a.batch].shape[0])
+    json.dump({"tokens": tokens, "ms_per_study": ms, "threads": torch.get_num_threads()}, open(a.out, "w"))
+
+
+def greedy(m, px, gen):
+    enc = m.encoder(px)
+    b = px.shape[0]
+    ids = torch.full((b, 1), gen["decoder_start_token_id"], dtype=torch.long)
+    past, out, done = None, [[] for _ in range(b)], [False] * b
+    for _ in range(gen["max_length"] - 1):
+        logits, past = m.decoder(ids, enc, past)
+        nxt = logits[:, -1].argmax(-1)
+        for r in range(b):
+            if not done[r]:
+                out[r].append(int(nxt[r]))
+                done[r] = int(nxt[r]) == gen["eos_token_id"]
+        if all(done):
+            break
+        ids = torch.where(torch.tensor(done), torch.full_like(nxt, gen["pad_token_id"]), nxt).unsqueeze(1)
+    return out
 
 
 if __name__ == "__main__":

@@ -69,12 +69,12 @@ public final class InferenceBench {
         ai.djl.engine.Engine.getEngine("OnnxRuntime");
         try (OnnxDrafter drafter = OnnxDrafter.open(model, OnnxDrafter.Options.defaults().withThreads(threads))) {
             OrtSeq2Seq ort = drafter.runtime();
-            int per = ort.views() * ort.imageSize() * ort.imageSize();
+            int per = ort.channels() * ort.imageSize() * ort.imageSize();
             List<float[]> inputs = dicom != null ? fromDicom(drafter, dicom, studies) : random(per, studies);
             studies = inputs.size();
             int maxNew = Math.min(tokens, drafter.model().generation().maxLength() - 1);
             if (inputsOut != null) {
-                writeInputs(inputsOut, inputs, ort.views(), ort.imageSize());
+                writeInputs(inputsOut, inputs, ort.channels(), ort.imageSize());
             }
             GenerationConfig g = drafter.model().generation();
             double[] raw = new double[inputs.size() * repeat];

@@ -61,7 +61,7 @@ final class OrtClassifier implements AutoCloseable {
                         + java.util.Arrays.toString(shape) + ", expected [batch, " + labels.size() + "] (one column per "
                         + ModelDirectory.LABELS + " label)");
             }
-            return new OrtClassifier(env, s, labels, model.manifest().views().size(), model.manifest().imageSize());
+            return new OrtClassifier(env, s, labels, model.preprocessing().channels(), model.manifest().imageSize());
         } catch (OrtException e) {
             Decoding.closeQuietly(s);
             throw ModelDirectory.problem(model.dir(), ModelDirectory.CLASSIFIER + " cannot be loaded by ONNX Runtime: "
