@@ -134,6 +134,31 @@ class RealisticModelTest {
     }
 
     @Test
+    void bilinearResizeEqualsPillowBitForBit() throws Exception {
+        Assumptions.assumeTrue(python("-c", "import PIL") == 0, "no Pillow (python3-pil): skipped");
+        int w = 613;
+        int h = 500;
+        int[] grey = new int[w * h];
+        java.util.Random r = new java.util.Random(23);
+        byte[] raw = new byte[w * h];
+        for (int i = 0; i < grey.length; i++) {
+            grey[i] = ((i % w) * 7 + (i / w) * 3 + r.nextInt(40)) & 0xFF;
+            raw[i] = (byte) grey[i];
+        }
+        Path in = Files.write(root.resolve("grey.raw"), raw);
+        Path out = root.resolve("pil.raw");
+        assertEquals(0, python("-c", "import sys; from PIL import Image; im = Image.frombytes('L', (" + w + ", " + h
+                + "), open(sys.argv[1], 'rb').read()); open(sys.argv[2], 'wb').write(im.resize((224, 224), "
+                + "Image.BILINEAR).tobytes())", in.toString(), out.toString()));
+        byte[] pil = Files.readAllBytes(out);
+        float[] ours = drafter.preprocessor().boxResize(grey, w, h); // ViTImageProcessor config: no padding, bilinear
+        assertEquals(pil.length, ours.length);
+        for (int i = 0; i < pil.length; i++) {
+            assertEquals(pil[i] & 0xFF, (int) ours[i], "pixel " + i);
+        }
+    }
+
+    @Test
     void onnxRuntimeDecodeEqualsPyTorchEagerOnTheSameWeights() throws Exception {
         List<float[]> inputs = List.of(drafter.pixelValues(new StudyImages(1, view("1-"), null)));
         Path in = root.resolve("inputs.f32");
