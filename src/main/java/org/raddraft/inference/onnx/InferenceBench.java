@@ -154,24 +154,8 @@ public final class InferenceBench {
 
     private static List<float[]> fromDicom(OnnxDrafter drafter, Path dir, int studies) throws Exception {
         List<float[]> out = new ArrayList<>();
-        List<Path> ids;
-        try (Stream<Path> s = Files.list(dir.resolve("dicom"))) {
-            ids = s.sorted().limit(studies).toList();
-        }
-        for (Path study : ids) {
-            Path frontal = null;
-            Path lateral = null;
-            try (Stream<Path> files = Files.list(study)) {
-                for (Path f : (Iterable<Path>) files.sorted()::iterator) {
-                    String n = f.getFileName().toString();
-                    if (n.startsWith("1-")) {
-                        frontal = f;
-                    } else if (n.startsWith("2-")) {
-                        lateral = f;
-                    }
-                }
-            }
-            out.add(drafter.pixelValues(new StudyImages(out.size(), frontal, lateral)));
+        for (StudyImages s : DraftBench.studies(dir, studies)) {
+            out.add(drafter.pixelValues(s));
         }
         return out;
     }
