@@ -177,9 +177,14 @@ class RealisticModelTest {
     void decoderWithAttentionMaskAndPositionIdsInputsGetsThemFed() throws Exception {
         try (OnnxDrafter m = OnnxDrafter.open(masks, OnnxDrafter.Options.defaults().withThreads(1).withBatchSize(2))) {
             StudyImages s = new StudyImages(1, view("1-"), null);
-            List<Integer> withMasks = m.draft(List.of(s)).get(0).draft().tokenIds();
-            assertEquals(drafter.draft(List.of(s)).get(0).draft().tokenIds(), withMasks,
+            Draft withMasks = m.draft(List.of(s)).get(0).draft();
+            Draft implicit = drafter.draft(List.of(s)).get(0).draft();
+            assertEquals(implicit.tokenIds(), withMasks.tokenIds(),
                     "same weights: the explicit position_ids/attention_mask must give the implicit positions' tokens");
+            // the log-probabilities move with any wrong position (random weights repeat tokens regardless)
+            for (int i = 0; i < implicit.tokenLogProbs().size(); i++) {
+                assertEquals(implicit.tokenLogProbs().get(i), withMasks.tokenLogProbs().get(i), 1e-4, "token " + i);
+            }
         }
     }
 
