@@ -13,15 +13,17 @@
 # excluded on both sides); rss_mb: peak resident memory of the JVM that loaded the fp32 model and
 # drafted; flags_share: confidence-signal time / whole drafting time, fp32 batch 1.
 # usage: bench/realistic-model.sh [--studies N] [--batch B] [--threads T] [--model DIR] [--device cpu|cuda]
+#                                 [--eager-studies E]   (PyTorch eager on the first E studies only, default 3,
+#                                 no warm-up: Debian's torch with the reference BLAS takes minutes per study)
 #   builds models/realistic-cxr (~1.4 GB, a few minutes) and models/realistic-cxr-int8 when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-STUDIES=20; BATCH=8; THREADS=2; MODEL=models/realistic-cxr; DEVICE=cpu
+STUDIES=20; BATCH=8; THREADS=2; MODEL=models/realistic-cxr; DEVICE=cpu; EAGER=3
 PY=${RADDRAFT_PYTHON:-/usr/bin/python3}
 while [ $# -gt 0 ]; do
   case "$1" in
     --studies) STUDIES=$2; shift 2;; --batch) BATCH=$2; shift 2;; --threads) THREADS=$2; shift 2;;
-    --model) MODEL=$2; shift 2;; --device) DEVICE=$2; shift 2;;
+    --model) MODEL=$2; shift 2;; --device) DEVICE=$2; shift 2;; --eager-studies) EAGER=$2; shift 2;;
     *) echo "bench/realistic-model.sh: unknown option $1" >&2; exit 2;;
   esac
 done
@@ -48,7 +50,7 @@ run fp32-b1 "$MODEL" 1 --inputs-out "$WORK/inputs.f32"
 run int8-b1 "$INT8" 1
 if [ "$BATCH" -gt 1 ]; then run fp32-bN "$MODEL" "$BATCH"; run int8-bN "$INT8" "$BATCH"; fi
 TORCH_THREADS=$THREADS OMP_NUM_THREADS=$THREADS "$PY" training/realistic_model.py eager "$MODEL" \
-  "$WORK/inputs.f32" "$WORK/eager.json" --warmup 1
+  "$WORK/inputs.f32" "$WORK/eager.json" --limit "$EAGER"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$PY" - "$WORK" "$BATCH" <<'PY'
 import json, os, sys

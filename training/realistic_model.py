@@ -338,6 +338,7 @@ def main():
     e.add_argument("out")
     e.add_argument("--batch", type=int, default=1)
     e.add_argument("--warmup", type=int, default=0)
+    e.add_argument("--limit", type=int, default=0, help="only the first N studies of INPUTS")
     a = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("TORCH_THREADS", "2")))
     if a.cmd == "build":
@@ -365,6 +366,8 @@ def eager(a):
     m.eval()
     gen = json.load(open(os.path.join(a.dir, "generation_config.json")))
     px = torch.from_numpy(read_inputs(a.inputs))
+    if a.limit:
+        px = px[:a.limit]
     tokens, ms = [], []
     with torch.no_grad():
         for _ in range(a.warmup):
