@@ -141,9 +141,10 @@ public final class ModelDirectory {
             throw problem(dir, PREPROCESSOR_CONFIG + ": size " + pre.size() + "x" + pre.size() + " differs from "
                     + MANIFEST + " inputs.image_size " + imageSize);
         }
-        if (pre.mean().length != views.size() || pre.std().length != views.size()) {
+        if (pre.channels() != views.size() && views.size() != 1) {
             throw problem(dir, PREPROCESSOR_CONFIG + ": image_mean/image_std need one value per view (" + views.size()
-                    + "), found " + pre.mean().length + "/" + pre.std().length);
+                    + "), found " + pre.mean().length + "/" + pre.std().length
+                    + " (only a single-view model may repeat its grey image in several channels)");
         }
         return new ModelDirectory(dir, manifest, gen, pre);
     }

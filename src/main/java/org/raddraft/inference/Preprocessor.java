@@ -51,13 +51,35 @@ public final class Preprocessor {
         return normalise(boxResize(toGray8(f), f.columns(), f.rows()), channel);
     }
 
+    /**
+     * One grey view repeated in every channel ({@code channels * size * size} floats), each channel
+     * normalised with its own mean/std: what an RGB image processor does to a grey radiograph.
+     */
+    public float[] replicated(Path part10, int channels) throws DicomFormatException {
+        PixelFrame f = DicomPixels.decode(part10);
+        float[] grey = boxResize(toGray8(f), f.columns(), f.rows());
+        float[] out = new float[channels * grey.length];
+        for (int c = 0; c < channels; c++) {
+            System.arraycopy(normalise(grey.clone(), c), 0, out, c * grey.length, grey.length);
+        }
+        return out;
+    }
+
     /** Steps 1–4: an 8-bit grey image, row-major, MONOCHROME2 sense (the file's window, else percentiles). */
     static int[] toGray8(PixelFrame f) {
         return VoiWindow.of(f, WindowPreset.DEFAULT).gray8(f);
     }
 
-    /** Step 5: pad to square and box-resize an 8-bit image to {@code size x size}, values 0..255. */
+    /**
+     * Step 5: pad to square (when configured) and resize an 8-bit image to {@code size x size}, values
+     * 0..255: box (area average), or Pillow's 8-bit bilinear when {@code resample} is 2.
+     */
     public float[] boxResize(int[] grey, int width, int height) {
+        if (config.resample() == PreprocessorConfig.BILINEAR) {
+            int[] sq = config.padSquare() ? padSquare(grey, width, height) : grey;
+            int n = Math.max(width, height);
+            return config.padSquare() ? pillowBilinear8(sq, n, n, config.size()) : pillowBilinear8(sq, width, height, config.size());
+        }
         int n = Math.max(width, height);
         int[] sq;
         if (width == height || !config.padSquare()) {
@@ -96,13 +118,80 @@ public final class Preprocessor {
         return pillowBox(sq, n, n, s);
     }
 
+    private int[] padSquare(int[] grey, int width, int height) {
+        if (width == height) {
+            return grey;
+        }
+        int n = Math.max(width, height);
+        int[] sq = new int[n * n];
+        Arrays.fill(sq, config.padValue());
+        int oy = (n - height) / 2;
+        int ox = (n - width) / 2;
+        for (int y = 0; y < height; y++) {
+            System.arraycopy(grey, y * width, sq, (oy + y) * n + ox, width);
+        }
+        return sq;
+    }
+
+    private static final int PRECISION_BITS = 32 - 8 - 2;
+
+    /**
+     * Pillow's {@code Image.resize(..., BILINEAR)} of an 8-bit ("L") image, as Hugging Face image
+     * processors call it: antialiased triangle filter (support scaled by the reduction factor),
+     * horizontal pass then vertical, each rounded to 8 bits with Pillow's 22-bit fixed-point weights
+     * (libImaging/Resample.c); a pass whose size does not change is skipped.
+     */
+    static float[] pillowBilinear8(int[] src, int w, int h, int s) {
+        int[] tmp = src;
+        if (w != s) {
+            tmp = new int[h * s];
+            Coeffs cx = Coeffs.of(w, s, true);
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < s; x++) {
+                    long ss = 1L << (PRECISION_BITS - 1);
+                    for (int i = 0; i < cx.len[x]; i++) {
+                        ss += src[y * w + cx.min[x] + i] * fixed(cx.k[x][i]);
+                    }
+                    tmp[y * s + x] = clip8(ss);
+                }
+            }
+        }
+        float[] out = new float[s * s];
+        if (h == s) {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = tmp[i];
+            }
+            return out;
+        }
+        Coeffs cy = Coeffs.of(h, s, true);
+        for (int y = 0; y < s; y++) {
+            for (int x = 0; x < s; x++) {
+                long ss = 1L << (PRECISION_BITS - 1);
+                for (int i = 0; i < cy.len[y]; i++) {
+                    ss += tmp[(cy.min[y] + i) * s + x] * fixed(cy.k[y][i]);
+                }
+                out[y * s + x] = clip8(ss);
+            }
+        }
+        return out;
+    }
+
+    private static long fixed(double k) {
+        return k < 0 ? (long) (-0.5 + k * (1 << PRECISION_BITS)) : (long) (0.5 + k * (1 << PRECISION_BITS));
+    }
+
+    private static int clip8(long ss) {
+        long v = ss >> PRECISION_BITS;
+        return (int) Math.max(0, Math.min(255, v));
+    }
+
     /**
      * Pillow's separable resample with the BOX filter (what {@code Image.resize(..., Image.BOX)} does
      * for mode "F"): horizontal pass, then vertical, normalised box weights over input pixel centres.
      */
     static float[] pillowBox(int[] src, int w, int h, int s) {
         float[] tmp = new float[h * s];
-        Coeffs cx = Coeffs.of(w, s);
+        Coeffs cx = Coeffs.of(w, s, false);
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < s; x++) {
                 double acc = 0;
@@ -113,7 +202,7 @@ public final class Preprocessor {
             }
         }
         float[] out = new float[s * s];
-        Coeffs cy = Coeffs.of(h, s);
+        Coeffs cy = Coeffs.of(h, s, false);
         for (int y = 0; y < s; y++) {
             for (int x = 0; x < s; x++) {
                 double acc = 0;
@@ -127,10 +216,11 @@ public final class Preprocessor {
     }
 
     private record Coeffs(int[] min, int[] len, double[][] k) {
-        static Coeffs of(int in, int out) {
+        /** Pillow's precompute_coeffs for the BOX filter (support 0.5) or BILINEAR (triangle, support 1). */
+        static Coeffs of(int in, int out, boolean bilinear) {
             double scale = (double) in / out;
             double filterscale = Math.max(scale, 1.0);
-            double support = 0.5 * filterscale;
+            double support = (bilinear ? 1.0 : 0.5) * filterscale;
             int[] min = new int[out];
             int[] len = new int[out];
             double[][] k = new double[out][];
@@ -142,7 +232,7 @@ public final class Preprocessor {
                 double ww = 0;
                 for (int x = 0; x < xmax; x++) {
                     double t = (x + xmin - center + 0.5) / filterscale;
-                    double wgt = t > -0.5 && t <= 0.5 ? 1.0 : 0.0;
+                    double wgt = bilinear ? Math.max(0.0, 1.0 - Math.abs(t)) : t > -0.5 && t <= 0.5 ? 1.0 : 0.0;
                     kk[x] = wgt;
                     ww += wgt;
                 }

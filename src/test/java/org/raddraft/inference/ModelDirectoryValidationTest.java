@@ -67,8 +67,8 @@ class ModelDirectoryValidationTest {
             json.writeValue(dir.resolve(f).toFile(), n);
         }
         assertEquals("model directory " + dir + ": encoder_model.onnx: input 'pixel_values' has shape [?, 2, " + size
-                + ", " + size + "], expected [batch, 2, " + 2 * size + ", " + 2 * size + "] (2 views of " + 2 * size
-                + "x" + 2 * size + " per raddraft-model.json inputs)", failure(dir));
+                + ", " + size + "], expected [batch, 2, " + 2 * size + ", " + 2 * size + "] (2 channels of " + 2 * size
+                + "x" + 2 * size + " per preprocessor_config.json image_mean and raddraft-model.json inputs)", failure(dir));
     }
 
     @Test

@@ -80,9 +80,9 @@ final class ConfidenceSignals {
             period[i] = t.equals(".");
             digits[i] = !t.isEmpty() && t.replace("##", "").chars().allMatch(Character::isDigit);
         }
-        black = new float[rt.views()];
-        white = new float[rt.views()];
-        for (int c = 0; c < rt.views(); c++) {
+        black = new float[rt.channels()];
+        white = new float[rt.channels()];
+        for (int c = 0; c < rt.channels(); c++) {
             black[c] = preprocessor.normalise(new float[] {0f}, c)[0];
             white[c] = preprocessor.normalise(new float[] {255f}, c)[0];
         }
@@ -99,7 +99,7 @@ final class ConfidenceSignals {
     List<DraftSignals> measure(float[] pixels, List<Drafted> drafts) throws InferenceException {
         int n = drafts.size();
         int plane = rt.imageSize() * rt.imageSize();
-        int per = rt.views() * plane;
+        int per = rt.channels() * plane;
         List<List<Segment>> segments = new ArrayList<>();
         List<Map<String, DraftSignals.Statement>> stated = new ArrayList<>();
         for (Drafted d : drafts) {
@@ -257,14 +257,21 @@ final class ConfidenceSignals {
         return out;
     }
 
-    /** Cell {@code c} of the frontal view's grid set to black (no tissue there any more). */
+    /**
+     * Cell {@code c} of the frontal view's grid set to black (no tissue there any more), in every
+     * channel that carries the frontal view (all of them when a single view is repeated).
+     */
     private void occlude(float[] px, int off, int c) {
         int s = rt.imageSize();
         int cell = s / GRID;
         int y0 = (c / GRID) * cell;
         int x0 = (c % GRID) * cell;
-        for (int y = y0; y < y0 + cell; y++) {
-            Arrays.fill(px, off + y * s + x0, off + y * s + x0 + cell, black[0]);
+        int frontalChannels = rt.views() == 1 ? rt.channels() : 1;
+        for (int ch = 0; ch < frontalChannels; ch++) {
+            int o = off + ch * s * s;
+            for (int y = y0; y < y0 + cell; y++) {
+                Arrays.fill(px, o + y * s + x0, o + y * s + x0 + cell, black[ch]);
+            }
         }
     }
 
@@ -272,7 +279,7 @@ final class ConfidenceSignals {
         OrtSeq2Seq.Encoded e = noise;
         if (e == null) {
             Random r = new Random(20261202L);
-            float[] px = new float[rt.views() * rt.imageSize() * rt.imageSize()];
+            float[] px = new float[rt.channels() * rt.imageSize() * rt.imageSize()];
             for (int i = 0; i < px.length; i++) {
                 px[i] = (float) r.nextGaussian();
             }

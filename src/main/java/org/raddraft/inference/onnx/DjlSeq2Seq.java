@@ -61,7 +61,7 @@ final class DjlSeq2Seq implements Seq2SeqSteps<DjlSeq2Seq.Cache> {
             d.load(model.dir(), "decoder_model", opts);
             Model p = Model.newInstance("decoder_with_past", Device.cpu(), "OnnxRuntime");
             p.load(model.dir(), "decoder_with_past_model", opts);
-            return new DjlSeq2Seq(e, d, p, contract.layers(), contract.vocabSize(), contract.views(), contract.imageSize());
+            return new DjlSeq2Seq(e, d, p, contract.layers(), contract.vocabSize(), contract.channels(), contract.imageSize());
         } catch (IOException | MalformedModelException | RuntimeException ex) {
             throw new InferenceException("DJL OnnxRuntime engine cannot load " + model.dir() + ": " + OrtSeq2Seq.firstLine(ex), ex);
         }

@@ -69,12 +69,12 @@ public final class InferenceBench {
         ai.djl.engine.Engine.getEngine("OnnxRuntime");
         try (OnnxDrafter drafter = OnnxDrafter.open(model, OnnxDrafter.Options.defaults().withThreads(threads))) {
             OrtSeq2Seq ort = drafter.runtime();
-            int per = ort.views() * ort.imageSize() * ort.imageSize();
+            int per = ort.channels() * ort.imageSize() * ort.imageSize();
             List<float[]> inputs = dicom != null ? fromDicom(drafter, dicom, studies) : random(per, studies);
             studies = inputs.size();
             int maxNew = Math.min(tokens, drafter.model().generation().maxLength() - 1);
             if (inputsOut != null) {
-                writeInputs(inputsOut, inputs, ort.views(), ort.imageSize());
+                writeInputs(inputsOut, inputs, ort.channels(), ort.imageSize());
             }
             GenerationConfig g = drafter.model().generation();
             double[] raw = new double[inputs.size() * repeat];
@@ -154,24 +154,8 @@ public final class InferenceBench {
 
     private static List<float[]> fromDicom(OnnxDrafter drafter, Path dir, int studies) throws Exception {
         List<float[]> out = new ArrayList<>();
-        List<Path> ids;
-        try (Stream<Path> s = Files.list(dir.resolve("dicom"))) {
-            ids = s.sorted().limit(studies).toList();
-        }
-        for (Path study : ids) {
-            Path frontal = null;
-            Path lateral = null;
-            try (Stream<Path> files = Files.list(study)) {
-                for (Path f : (Iterable<Path>) files.sorted()::iterator) {
-                    String n = f.getFileName().toString();
-                    if (n.startsWith("1-")) {
-                        frontal = f;
-                    } else if (n.startsWith("2-")) {
-                        lateral = f;
-                    }
-                }
-            }
-            out.add(drafter.pixelValues(new StudyImages(out.size(), frontal, lateral)));
+        for (StudyImages s : DraftBench.studies(dir, studies)) {
+            out.add(drafter.pixelValues(s));
         }
         return out;
     }

@@ -211,7 +211,7 @@ public final class OnnxDrafter implements Drafter {
     /** Generates, measures the confidence signals and raises the flags, in batches of {@link Options#batchSize}. */
     private List<Draft> draftPrepared(List<Prepared> prepared) throws InferenceException {
         List<Draft> out = new ArrayList<>();
-        int per = runtime.views() * runtime.imageSize() * runtime.imageSize();
+        int per = runtime.channels() * runtime.imageSize() * runtime.imageSize();
         for (int from = 0; from < prepared.size(); from += options.batchSize()) {
             int to = Math.min(prepared.size(), from + options.batchSize());
             int n = to - from;
@@ -268,6 +268,9 @@ public final class OnnxDrafter implements Drafter {
             throw new DicomFormatException("no frontal view");
         }
         int plane = runtime.imageSize() * runtime.imageSize();
+        if (runtime.views() == 1 && runtime.channels() > 1) {
+            return preprocessor.replicated(s.frontal(), runtime.channels()); // one grey view in every channel (ViT)
+        }
         float[] px = new float[runtime.views() * plane];
         System.arraycopy(preprocessor.view(s.frontal(), 0), 0, px, 0, plane);
         if (runtime.views() > 1) {

@@ -38,7 +38,7 @@ final class OrtClassifier implements AutoCloseable {
         if (!model.hasClassifier()) {
             return null;
         }
-        return load(model.dir(), model.classifierLabels(), model.manifest().views().size(), model.manifest().imageSize(),
+        return load(model.dir(), model.classifierLabels(), model.preprocessing().channels(), model.manifest().imageSize(),
                 threads);
     }
 

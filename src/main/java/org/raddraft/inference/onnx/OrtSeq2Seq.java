@@ -37,6 +37,12 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
     static final String INPUT_IDS = "input_ids";
     static final String ENCODER_HIDDEN_STATES = "encoder_hidden_states";
     static final String LOGITS = "logits";
+    /**
+     * Decoder inputs some exports have (GPT-2-style decoders, transformers.js feeds them when listed):
+     * all-ones {@code attention_mask [B, P+T]}, {@code position_ids [B, T]} = P..P+T-1 and all-ones
+     * {@code encoder_attention_mask [B, S]}; bit {@code i} of a file's mask = {@code OPTIONAL.get(i)}.
+     */
+    static final List<String> OPTIONAL = List.of("attention_mask", "position_ids", "encoder_attention_mask");
 
     /** Where the sessions run: "cpu", or "cuda" when asked for and available. */
     private final String device;
@@ -47,19 +53,28 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
     private final int layers;
     private final int vocab;
     private final int views;
+    private final int channels;
     private final int size;
+    /** GPT-2 cache layout: self-attention K/V only ({@code past_key_values.{i}.key}); cross-attention recomputed. */
+    private final boolean gpt2;
+    private final int decoderOptional;
+    private final int pastOptional;
 
     private OrtSeq2Seq(String device, OrtEnvironment env, OrtSession encoder, OrtSession decoder,
-                       OrtSession decoderWithPast, int layers, int vocab, int views, int size) {
+                       OrtSession decoderWithPast, int views, int[] shape) {
         this.device = device;
         this.env = env;
         this.encoder = encoder;
         this.decoder = decoder;
         this.decoderWithPast = decoderWithPast;
-        this.layers = layers;
-        this.vocab = vocab;
+        this.layers = shape[0];
+        this.vocab = shape[1];
         this.views = views;
-        this.size = size;
+        this.channels = shape[2];
+        this.size = shape[3];
+        this.gpt2 = shape[4] == 1;
+        this.decoderOptional = shape[5];
+        this.pastOptional = shape[6];
     }
 
     /**
@@ -93,10 +108,11 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
             dec = session(env, model, ModelDirectory.DECODER, options(threads, cuda));
             past = session(env, model, ModelDirectory.DECODER_WITH_PAST, options(threads, cuda));
             int[] shape = check(model, enc, dec, past);
-            LOG.info("model {} {} loaded from {}: device={} threads={} layers={} vocab={} input={}x{}x{}",
+            LOG.info("model {} {} loaded from {}: device={} threads={} layers={} vocab={} input={}x{}x{} cache={}",
                     model.manifest().name(), model.manifest().version(), model.dir(), used,
-                    threads == 0 ? "default" : threads, shape[0], shape[1], shape[2], shape[3], shape[3]);
-            return new OrtSeq2Seq(used, env, enc, dec, past, shape[0], shape[1], shape[2], shape[3]);
+                    threads == 0 ? "default" : threads, shape[0], shape[1], shape[2], shape[3], shape[3],
+                    shape[4] == 1 ? "self-attention only (GPT-2 layout)" : "self + cross attention");
+            return new OrtSeq2Seq(used, env, enc, dec, past, model.manifest().views().size(), shape);
         } catch (InferenceException | RuntimeException e) {
             closeAll(enc, dec, past);
             throw e;
@@ -137,19 +153,20 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
         return o;
     }
 
-    /** Checks names and shapes; returns {layers, vocab, views, size}. */
+    /** Checks names and shapes; returns {layers, vocab, channels, size, layout (0 seq2seq, 1 gpt2), optional inputs}. */
     private static int[] check(ModelDirectory model, OrtSession enc, OrtSession dec, OrtSession past)
             throws OrtException, InferenceException {
         ModelDirectory.Manifest m = model.manifest();
-        int views = m.views().size();
+        int views = model.preprocessing().channels();
         int size = m.imageSize();
         String ef = ModelDirectory.ENCODER;
         long[] px = shapeOf(model, ef, enc.getInputInfo(), PIXEL_VALUES, "input", "[batch, " + views + ", " + size + ", " + size + "]");
         long[] expected = {-1, views, size, size};
         if (px.length != 4 || !dimsMatch(px, expected)) {
             throw ModelDirectory.problem(model.dir(), ef + ": input '" + PIXEL_VALUES + "' has shape " + dims(px)
-                    + ", expected [batch, " + views + ", " + size + ", " + size + "] (" + views + " views of "
-                    + size + "x" + size + " per " + ModelDirectory.MANIFEST + " inputs)");
+                    + ", expected [batch, " + views + ", " + size + ", " + size + "] (" + views + " channels of "
+                    + size + "x" + size + " per " + ModelDirectory.PREPROCESSOR_CONFIG + " image_mean and "
+                    + ModelDirectory.MANIFEST + " inputs)");
         }
         long[] hidden = shapeOf(model, ef, enc.getOutputInfo(), LAST_HIDDEN_STATE, "output", "[batch, sequence, hidden]");
         String df = ModelDirectory.DECODER;
@@ -160,16 +177,22 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
                     + " differs from " + ef + " '" + LAST_HIDDEN_STATE + "' hidden size " + hidden[2]);
         }
         long[] logits = shapeOf(model, df, dec.getOutputInfo(), LOGITS, "output", "[batch, sequence, vocab]");
+        // seq2seq layout (BART/T5-style decoders): present.{i}.decoder.* and .encoder.*; GPT-2 layout
+        // (Optimum's VisionEncoderDecoder export of a GPT-2 decoder): present.{i}.key/value, self-attention only
+        boolean gpt2 = dec.getOutputInfo().containsKey("present.0.key");
+        List<String> selfKv = gpt2 ? List.of("key", "value") : List.of("decoder.key", "decoder.value");
+        List<String> pastKv = gpt2 ? selfKv : List.of("decoder.key", "decoder.value", "encoder.key", "encoder.value");
         int layers = 0;
-        while (dec.getOutputInfo().containsKey("present." + layers + ".decoder.key")) {
+        while (dec.getOutputInfo().containsKey("present." + layers + "." + selfKv.get(0))) {
             layers++;
         }
         if (layers == 0) {
-            throw ModelDirectory.problem(model.dir(), df + ": no output 'present.0.decoder.key' (expected outputs "
-                    + "present.{i}.decoder.key/value and present.{i}.encoder.key/value per layer)");
+            throw ModelDirectory.problem(model.dir(), df + ": no output 'present.0.decoder.key' or 'present.0.key' "
+                    + "(expected outputs present.{i}.decoder.key/value and present.{i}.encoder.key/value per layer, "
+                    + "or present.{i}.key/value for a GPT-2-style decoder)");
         }
         for (int i = 0; i < layers; i++) {
-            for (String n : List.of("decoder.key", "decoder.value", "encoder.key", "encoder.value")) {
+            for (String n : pastKv) {
                 shapeOf(model, df, dec.getOutputInfo(), "present." + i + "." + n, "output", "[batch, heads, sequence, head_dim]");
             }
         }
@@ -177,10 +200,10 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
         shapeOf(model, pf, past.getInputInfo(), INPUT_IDS, "input", "[batch, 1] int64");
         shapeOf(model, pf, past.getInputInfo(), ENCODER_HIDDEN_STATES, "input", "[batch, sequence, hidden]");
         for (int i = 0; i < layers; i++) {
-            for (String n : List.of("decoder.key", "decoder.value", "encoder.key", "encoder.value")) {
+            for (String n : pastKv) {
                 shapeOf(model, pf, past.getInputInfo(), "past_key_values." + i + "." + n, "input", "[batch, heads, sequence, head_dim]");
             }
-            for (String n : List.of("decoder.key", "decoder.value")) {
+            for (String n : selfKv) {
                 shapeOf(model, pf, past.getOutputInfo(), "present." + i + "." + n, "output", "[batch, heads, sequence, head_dim]");
             }
         }
@@ -190,17 +213,29 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
             throw ModelDirectory.problem(model.dir(), pf + ": output '" + LOGITS + "' has shape " + dims(pl)
                     + ", expected [batch, 1, " + v + "] (the vocabulary of " + df + ")");
         }
-        Set<String> extra = new java.util.TreeSet<>(past.getInputInfo().keySet());
-        extra.remove(INPUT_IDS);
-        extra.remove(ENCODER_HIDDEN_STATES);
-        int nLayers = layers;
-        extra.removeIf(n -> n.matches("past_key_values\\.\\d+\\.(decoder|encoder)\\.(key|value)")
-                && Integer.parseInt(n.split("\\.")[1]) < nLayers);
-        if (!extra.isEmpty()) {
-            throw ModelDirectory.problem(model.dir(), pf + ": unexpected inputs " + extra + " (expected input_ids, "
-                    + "encoder_hidden_states and past_key_values.{0.." + (layers - 1) + "}.decoder/encoder.key/value)");
+        int[] optional = new int[2];
+        for (String[] f : new String[][] {{df, "0"}, {pf, "1"}}) {
+            OrtSession s = f[0].equals(df) ? dec : past;
+            int which = Integer.parseInt(f[1]);
+            Set<String> extra = new java.util.TreeSet<>(s.getInputInfo().keySet());
+            extra.remove(INPUT_IDS);
+            extra.remove(ENCODER_HIDDEN_STATES);
+            for (int o = 0; o < OPTIONAL.size(); o++) {
+                if (extra.remove(OPTIONAL.get(o))) {
+                    optional[which] |= 1 << o;
+                }
+            }
+            int nLayers = layers;
+            String kv = gpt2 ? "past_key_values\\.\\d+\\.(key|value)" : "past_key_values\\.\\d+\\.(decoder|encoder)\\.(key|value)";
+            extra.removeIf(n -> s == past && n.matches(kv) && Integer.parseInt(n.split("\\.")[1]) < nLayers);
+            if (!extra.isEmpty()) {
+                throw ModelDirectory.problem(model.dir(), f[0] + ": unexpected inputs " + extra + " (expected input_ids, "
+                        + "encoder_hidden_states, optionally " + String.join("/", OPTIONAL)
+                        + (s == past ? " and past_key_values.{0.." + (layers - 1) + "}."
+                        + (gpt2 ? "key/value" : "decoder/encoder.key/value") : "") + ")");
+            }
         }
-        return new int[] {layers, (int) v, views, size};
+        return new int[] {layers, (int) v, views, size, gpt2 ? 1 : 0, optional[0], optional[1]};
     }
 
     private static long[] shapeOf(ModelDirectory model, String file, Map<String, NodeInfo> infos, String name,
@@ -235,8 +270,14 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
         return device;
     }
 
+    /** Views of the study in {@code pixel_values} (frontal, lateral), per the manifest. */
     int views() {
         return views;
+    }
+
+    /** Channels of {@code pixel_values}: the views, or a single view's grey image repeated (ViT: 3). */
+    int channels() {
+        return channels;
     }
 
     int imageSize() {
@@ -267,7 +308,7 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
 
     /** Encoder output alone, for the confidence signals (OOD features, ablations). */
     Encoded encode(float[] pixels, int batch) throws InferenceException {
-        try (OnnxTensor px = OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels), new long[] {batch, views, size, size});
+        try (OnnxTensor px = OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels), new long[] {batch, channels, size, size});
              OrtSession.Result r = encoder.run(Map.of(PIXEL_VALUES, px))) {
             OnnxTensor t = (OnnxTensor) r.get(0);
             long[] shape = t.getInfo().getShape();
@@ -299,10 +340,12 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
                 ids[b * len + i + 1] = tokens[b][i];
             }
         }
+        List<AutoCloseable> extras = new ArrayList<>();
         try (OnnxTensor in = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {batch, len});
              OnnxTensor h = OnnxTensor.createTensor(env, FloatBuffer.wrap(enc.hidden()),
                      new long[] {batch, enc.seq(), enc.dim()});
-             OrtSession.Result r = decoder.run(Map.of(INPUT_IDS, in, ENCODER_HIDDEN_STATES, h), Set.of(LOGITS))) {
+             OrtSession.Result r = decoder.run(withOptional(new HashMap<>(Map.of(INPUT_IDS, in, ENCODER_HIDDEN_STATES, h)),
+                     decoderOptional, batch, 0, len, enc.seq(), extras), Set.of(LOGITS))) {
             FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
             float[] row = new float[vocab];
             float[][] out = new float[batch][];
@@ -317,7 +360,40 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
             return out;
         } catch (OrtException e) {
             throw new InferenceException("decoder teacher forcing failed: " + firstLine(e), e);
+        } finally {
+            extras.forEach(Decoding::closeQuietly);
         }
+    }
+
+    /**
+     * Adds the optional decoder inputs the file declares ({@link #OPTIONAL}): {@code past} cached and
+     * {@code t} new tokens per row, {@code seq} encoder positions. The tensors go to {@code owned}.
+     */
+    private Map<String, OnnxTensor> withOptional(Map<String, OnnxTensor> in, int which, int batch, int past, int t,
+                                                 int seq, List<AutoCloseable> owned) throws OrtException {
+        if ((which & 1) != 0) {
+            long[] ones = new long[batch * (past + t)];
+            Arrays.fill(ones, 1L);
+            in.put(OPTIONAL.get(0), own(owned, OnnxTensor.createTensor(env, LongBuffer.wrap(ones), new long[] {batch, past + t})));
+        }
+        if ((which & 2) != 0) {
+            long[] pos = new long[batch * t];
+            for (int i = 0; i < pos.length; i++) {
+                pos[i] = past + i % t;
+            }
+            in.put(OPTIONAL.get(1), own(owned, OnnxTensor.createTensor(env, LongBuffer.wrap(pos), new long[] {batch, t})));
+        }
+        if ((which & 4) != 0) {
+            long[] ones = new long[batch * seq];
+            Arrays.fill(ones, 1L);
+            in.put(OPTIONAL.get(2), own(owned, OnnxTensor.createTensor(env, LongBuffer.wrap(ones), new long[] {batch, seq})));
+        }
+        return in;
+    }
+
+    private static OnnxTensor own(List<AutoCloseable> owned, OnnxTensor t) {
+        owned.add(t);
+        return t;
     }
 
     @Override
@@ -326,8 +402,9 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
         OrtSession.Result encoded = null;
         OnnxTensor ids = null;
         OrtSession.Result first = null;
+        List<AutoCloseable> extras = new ArrayList<>();
         try {
-            px = OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels), new long[] {batch, views, size, size});
+            px = OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels), new long[] {batch, channels, size, size});
             encoded = encoder.run(Map.of(PIXEL_VALUES, px));
             OnnxTensor hidden = (OnnxTensor) encoded.get(0);
             long[] start = new long[batch];
@@ -336,26 +413,32 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
             Map<String, OnnxTensor> in = new HashMap<>();
             in.put(INPUT_IDS, ids);
             in.put(ENCODER_HIDDEN_STATES, hidden);
+            withOptional(in, decoderOptional, batch, 0, 1, (int) hidden.getInfo().getShape()[1], extras);
             first = decoder.run(in);
-            OnnxTensor[] crossK = new OnnxTensor[layers];
-            OnnxTensor[] crossV = new OnnxTensor[layers];
+            OnnxTensor[] crossK = new OnnxTensor[gpt2 ? 0 : layers];
+            OnnxTensor[] crossV = new OnnxTensor[gpt2 ? 0 : layers];
             OnnxTensor[] selfK = new OnnxTensor[layers];
             OnnxTensor[] selfV = new OnnxTensor[layers];
             for (int i = 0; i < layers; i++) {
-                selfK[i] = tensor(first, "present." + i + ".decoder.key");
-                selfV[i] = tensor(first, "present." + i + ".decoder.value");
-                crossK[i] = tensor(first, "present." + i + ".encoder.key");
-                crossV[i] = tensor(first, "present." + i + ".encoder.value");
+                selfK[i] = tensor(first, "present." + i + (gpt2 ? ".key" : ".decoder.key"));
+                selfV[i] = tensor(first, "present." + i + (gpt2 ? ".value" : ".decoder.value"));
+                if (!gpt2) {
+                    crossK[i] = tensor(first, "present." + i + ".encoder.key");
+                    crossV[i] = tensor(first, "present." + i + ".encoder.value");
+                }
             }
             float[] logits = lastLogits(tensor(first, LOGITS), batch);
             // the first result owns the cross K/V and the first self K/V: shared by every cache of this run
-            Shared shared = new Shared(batch, hidden, crossK, crossV, List.of(first, encoded, ids, px));
+            List<AutoCloseable> owned = new ArrayList<>(List.of(first, encoded, ids, px));
+            owned.addAll(extras);
+            Shared shared = new Shared(batch, hidden, crossK, crossV, owned);
             Cache c = new Cache(shared, selfK, selfV, null);
             return new Step<>(logits, batch, c);
         } catch (OrtException | RuntimeException e) {
             for (AutoCloseable a : new AutoCloseable[] {first, ids, encoded, px}) {
                 Decoding.closeQuietly(a);
             }
+            extras.forEach(Decoding::closeQuietly);
             throw new InferenceException("encoder/first decoder step failed: " + firstLine(e), e);
         }
     }
@@ -363,23 +446,31 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
     @Override
     public Step<Cache> next(Cache cache, long[] tokens) throws InferenceException {
         int batch = tokens.length;
+        List<AutoCloseable> extras = new ArrayList<>();
         try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(tokens), new long[] {batch, 1})) {
             Map<String, OnnxTensor> in = new HashMap<>();
             in.put(INPUT_IDS, ids);
             in.put(ENCODER_HIDDEN_STATES, cache.shared.hidden);
             for (int i = 0; i < layers; i++) {
-                in.put("past_key_values." + i + ".decoder.key", cache.selfK[i]);
-                in.put("past_key_values." + i + ".decoder.value", cache.selfV[i]);
-                in.put("past_key_values." + i + ".encoder.key", cache.shared.crossK[i]);
-                in.put("past_key_values." + i + ".encoder.value", cache.shared.crossV[i]);
+                if (gpt2) {
+                    in.put("past_key_values." + i + ".key", cache.selfK[i]);
+                    in.put("past_key_values." + i + ".value", cache.selfV[i]);
+                } else {
+                    in.put("past_key_values." + i + ".decoder.key", cache.selfK[i]);
+                    in.put("past_key_values." + i + ".decoder.value", cache.selfV[i]);
+                    in.put("past_key_values." + i + ".encoder.key", cache.shared.crossK[i]);
+                    in.put("past_key_values." + i + ".encoder.value", cache.shared.crossV[i]);
+                }
             }
+            withOptional(in, pastOptional, batch, (int) cache.selfK[0].getInfo().getShape()[2], 1,
+                    (int) cache.shared.hidden.getInfo().getShape()[1], extras);
             OrtSession.Result r = decoderWithPast.run(in);
             try {
                 OnnxTensor[] k = new OnnxTensor[layers];
                 OnnxTensor[] v = new OnnxTensor[layers];
                 for (int i = 0; i < layers; i++) {
-                    k[i] = tensor(r, "present." + i + ".decoder.key");
-                    v[i] = tensor(r, "present." + i + ".decoder.value");
+                    k[i] = tensor(r, "present." + i + (gpt2 ? ".key" : ".decoder.key"));
+                    v[i] = tensor(r, "present." + i + (gpt2 ? ".value" : ".decoder.value"));
                 }
                 float[] logits = lastLogits(tensor(r, LOGITS), batch);
                 return new Step<>(logits, batch, new Cache(cache.shared.retain(), k, v, List.of(r)));
@@ -389,6 +480,8 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
             }
         } catch (OrtException | RuntimeException e) {
             throw new InferenceException("decoder_with_past step failed: " + firstLine(e), e);
+        } finally {
+            extras.forEach(Decoding::closeQuietly);
         }
     }
 
@@ -408,9 +501,9 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
                 shared = cache.shared.retain();
             } else {
                 List<AutoCloseable> sOwned = new ArrayList<>();
-                OnnxTensor[] ck = new OnnxTensor[layers];
-                OnnxTensor[] cv = new OnnxTensor[layers];
-                for (int i = 0; i < layers; i++) {
+                OnnxTensor[] ck = new OnnxTensor[cache.shared.crossK.length];
+                OnnxTensor[] cv = new OnnxTensor[cache.shared.crossV.length];
+                for (int i = 0; i < ck.length; i++) {
                     ck[i] = gather(cache.shared.crossK[i], rows, sOwned);
                     cv[i] = gather(cache.shared.crossV[i], rows, sOwned);
                 }
