@@ -27,6 +27,7 @@ public final class AdminCommand implements App.Command {
         c.put("draft", new AdminDraft());
         c.put("outbox", new AdminOutbox());
         c.put("backup", new AdminBackup());
+        c.put("purge", new AdminPurge());
         return c;
     }
 
