@@ -44,6 +44,7 @@ public final class ConfigCheck {
         positive(s, "image.max-pixels", 1, org.raddraft.dicom.DicomPixels.MAX_PIXELS_LIMIT, p);
         positive(s, "study.quiet-seconds", 0, 86400, p);
         positive(s, "storage.min-free-mb", 0, Integer.MAX_VALUE, p);
+        positive(s, "retention.spool-days", 0, 36500, p);
         positive(s, "scope.min-age-years", 0, 150, p);
         if (!BOOLEANS.contains(s.get("flags.enabled"))) {
             p.add("flags.enabled: '" + s.get("flags.enabled") + "' is not a boolean; write true or false");

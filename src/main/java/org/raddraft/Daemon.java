@@ -134,7 +134,7 @@ public final class Daemon implements AutoCloseable {
         // the validator's first use loads the FHIR definitions (~10 s): off the critical path, before ready
         health.check("fhir_validator", fhir.publisher()::warm);
         fhir.publisher().warmUpInBackground();
-        metrics = new PrometheusMetrics(db);
+        metrics = new PrometheusMetrics(db, settings.spoolDir());
         Authenticator authenticator = new Authenticator(db, clock, oidc(settings),
                 Duration.ofHours(settings.getLong("auth.session-hours")),
                 Duration.ofMinutes(settings.getLong("auth.session-idle-minutes")));

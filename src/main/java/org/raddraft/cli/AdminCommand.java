@@ -26,6 +26,8 @@ public final class AdminCommand implements App.Command {
         c.put("feedback", new AdminFeedback());
         c.put("draft", new AdminDraft());
         c.put("outbox", new AdminOutbox());
+        c.put("backup", new AdminBackup());
+        c.put("purge", new AdminPurge());
         return c;
     }
 

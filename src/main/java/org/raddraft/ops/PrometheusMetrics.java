@@ -32,7 +32,21 @@ public final class PrometheusMetrics extends HttpServlet implements AutoCloseabl
     private final transient Database db;
 
     public PrometheusMetrics(Database db) {
+        this(db, null);
+    }
+
+    /**
+     * With {@code spool} set, also the free and total bytes of the spool's file system (issue 25), to
+     * alert before storage.min-free-mb makes ingest refuse with A700; -1 when it cannot be read.
+     */
+    public PrometheusMetrics(Database db, java.nio.file.Path spool) {
         this.db = db;
+        if (spool != null) {
+            Gauge.builder("raddraft.spool.free.bytes", spool, p -> space(p, true)).baseUnit("bytes")
+                    .description("usable bytes left in the spool's file system").register(prometheus);
+            Gauge.builder("raddraft.spool.total.bytes", spool, p -> space(p, false)).baseUnit("bytes")
+                    .description("size of the spool's file system").register(prometheus);
+        }
         Metrics.addRegistry(prometheus);
         new JvmMemoryMetrics().bindTo(prometheus);
         new JvmThreadMetrics().bindTo(prometheus);
@@ -51,7 +65,21 @@ public final class PrometheusMetrics extends HttpServlet implements AutoCloseabl
             log.warn("metrics: cannot count studies: {}", e.getMessage());
         }
         resp.setContentType("text/plain; version=0.0.4; charset=utf-8");
-        resp.getOutputStream().write(prometheus.scrape().getBytes(StandardCharsets.UTF_8));
+        resp.getOutputStream().write(scrape().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The Prometheus text of every meter. */
+    String scrape() {
+        return prometheus.scrape();
+    }
+
+    private static double space(java.nio.file.Path dir, boolean free) {
+        try {
+            java.nio.file.FileStore store = java.nio.file.Files.getFileStore(dir);
+            return free ? store.getUsableSpace() : store.getTotalSpace();
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     @Override

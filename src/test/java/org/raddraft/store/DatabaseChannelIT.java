@@ -111,6 +111,19 @@ class DatabaseChannelIT {
         assertTrue(daemon.adminJson("studies").isArray());
     }
 
+    /** Issue 25: the online backup goes through the loopback channel while the daemon holds the file. */
+    @Test
+    void anOnlineBackupIsTakenWhileTheDaemonRuns() throws Exception {
+        daemon.adminWithInput("a long enough pass\n", "users", "add", "--name", "dr-backup", "--role", "radiologist");
+        Path zip = tmp.resolve("online.zip");
+        Dcmtk.Result backup = daemon.admin("backup", "--out", zip.toString());
+        assertEquals(0, backup.exitCode(), backup.output());
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(zip.toFile())) {
+            assertTrue(z.getEntry("raddraft.mv.db") != null && z.getEntry("raddraft.mv.db").getSize() > 0, "the database file");
+        }
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(zip)));
+    }
+
     @Test
     void theDatabaseHasAPasswordOnlyTheServiceUserCanRead() throws Exception {
         Path db = daemon.home().resolve("db");
