@@ -202,6 +202,11 @@ public final class DaemonProcess implements AutoCloseable {
         return Files.exists(log) ? Files.readString(log) : "";
     }
 
+    /** The process id, for /proc/{pid} (thread and file-descriptor counts). */
+    public long pid() {
+        return process.pid();
+    }
+
     public Path home() {
         return home;
     }
