@@ -34,7 +34,7 @@ for d in "$work"/ph/dicom/*/; do
   storescu -aet PACS -aec RADDRAFT 127.0.0.1 "$port" "$d"*.dcm
   sleep "$interval"
 done
-h2() { java -cp "$cp_" org.h2.tools.Shell -url "jdbc:h2:file:$work/home/db/raddraft;AUTO_SERVER=TRUE" -user raddraft -password "" -sql "$1"; }
+h2() { java -cp "$cp_" org.h2.tools.Shell -url "$(h2_url "$work/home")" -user raddraft -password "$(h2_password "$work/home")" -sql "$1"; }
 for _ in $(seq 1 120); do
   done_=$(h2 "SELECT COUNT(*) FROM draft" | sed -n 2p | tr -d ' ')
   [ "${done_:-0}" -ge "$n" ] && break; sleep 1

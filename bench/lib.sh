@@ -75,3 +75,8 @@ build_classpath() {
     || mvn -q -B compile dependency:build-classpath -Dmdep.outputFile="$BUILD/bench-cp.txt" >/dev/null
   CP="$BUILD/classes:$(cat "$BUILD/bench-cp.txt")"
 }
+
+# The running daemon's database (home as argument), as admin commands reach it: its loopback-only H2
+# server and the password it generated (issue 21 #7; no AUTO_SERVER any more).
+h2_url() { echo "jdbc:h2:tcp://127.0.0.1:$(cat "$1/db/raddraft.server")/raddraft"; }
+h2_password() { cat "$1/db/raddraft.password"; }

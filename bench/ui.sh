@@ -41,11 +41,11 @@ case "$what" in
     trap 'kill $rd_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
     http_port=$(sed -n 's/^http.port=//p' "$WORK/raddraft.properties")
     storescu -aet PACS -aec RADDRAFT 127.0.0.1 "$rd_port" testdata/demo/dicom/*/*.dcm >/dev/null
-    h2() { java -cp "$CP" org.h2.tools.Shell -url "jdbc:h2:file:$WORK/home/db/raddraft;AUTO_SERVER=TRUE" \
-      -user raddraft -password "" -sql "$1" | sed -n 2p | tr -d ' '; }
+    h2() { java -cp "$CP" org.h2.tools.Shell -url "$(h2_url "$WORK/home")" \
+      -user raddraft -password "$(h2_password "$WORK/home")" -sql "$1" | sed -n 2p | tr -d ' '; }
     for _ in $(seq 1 180); do [ "$(h2 'SELECT COUNT(*) FROM fhir_version')" -ge 1 ] 2>/dev/null && break; sleep 1; done
-    java -cp "$CP" org.h2.tools.RunScript -url "jdbc:h2:file:$WORK/home/db/raddraft;AUTO_SERVER=TRUE" \
-      -user raddraft -password "" -script bench/ui-clone-drafts.sql
+    java -cp "$CP" org.h2.tools.RunScript -url "$(h2_url "$WORK/home")" \
+      -user raddraft -password "$(h2_password "$WORK/home")" -script bench/ui-clone-drafts.sql
     n=$(h2 "SELECT COUNT(DISTINCT draft_id) FROM fhir_version WHERE status = 'preliminary'")
     echo "preliminary drafts published: $n (1 by the FHIR stage, the rest cloned)"
     [ "$n" -ge 1000 ] || { echo "bench/ui.sh: expected 1000 preliminary drafts, got $n" >&2; exit 1; }

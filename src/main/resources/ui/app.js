@@ -178,6 +178,11 @@
     return code === '36643-5' ? 2 : code === '36554-4' ? 1 : '?';
   }
 
+  // the patient's name as the FHIR stage put it in the report's subject (FAMILY, Given), else a dash
+  function patientOf(report) {
+    return (report.subject && report.subject.display) || '\u2014';
+  }
+
   function accessionOf(report) {
     const id = (report.identifier || [])[0];
     return id && id.value ? id.value : 'report ' + report.id;
@@ -213,7 +218,8 @@
       tdP.append(el('span', 'priority ' + (PRIORITY[p] || 'routine'), PRIORITY[p] || p));
       const tdFlags = el('td');
       for (const f of flagsOf(r)) tdFlags.append(el('span', 'chip', f.code + (f.finding ? ': ' + f.finding : '')));
-      tr.append(tdP, el('td', null, accessionOf(r)), tdFlags, el('td', null, age(r.issued)), el('td', null, viewsOf(r)));
+      tr.append(tdP, el('td', 'patient', patientOf(r)), el('td', null, accessionOf(r)), tdFlags, el('td', null, age(r.issued)),
+        el('td', null, viewsOf(r)));
       tr.addEventListener('click', () => openDraft(r.id));
       body.append(tr);
     });
@@ -286,8 +292,43 @@
       if (f.detail) li.append(el('div', 'flag-detail muted', f.detail));
       list.append(li);
     }
+    renderPatient();
     renderImages();
     referenceModelBanner(observations);
+  }
+
+  const SEX = { M: 'male', F: 'female', O: 'other' };
+
+  // The header: whose study this is and why it was done, from the study's DICOM header (an audited read).
+  async function renderPatient() {
+    const ids = ['patient-name', 'patient-id', 'patient-sex', 'patient-birth', 'study-date', 'study-description',
+      'study-indication'];
+    for (const id of ids) $(id).textContent = '';
+    const box = $('patient-header');
+    box.classList.remove('unknown');
+    const uid = studyUidOf(state.draft.report);
+    const forDraft = state.draft.id;
+    let h = null;
+    try {
+      if (uid) h = (await api('/ui/studies/' + encodeURIComponent(uid) + '/header')).json;
+    } catch (e) {
+      if (e instanceof SessionEnded) return;
+    }
+    if (!state.draft || state.draft.id !== forDraft) return; // another draft was opened meanwhile
+    if (!h) {
+      box.classList.add('unknown');
+      $('patient-name').textContent = 'Patient unknown: check the study in the PACS before signing';
+      return;
+    }
+    const n = h.name || [];
+    const given = [n[1], n[2]].filter(Boolean).join(' ');
+    $('patient-name').textContent = n[0] ? n[0] + (given ? ', ' + given : '') : 'no name in the images';
+    $('patient-id').textContent = (h.patientId || '\u2014') + (h.issuer ? ' (' + h.issuer + ')' : '');
+    $('patient-sex').textContent = SEX[h.sex] || h.sex || '\u2014';
+    $('patient-birth').textContent = (h.birthDate || '\u2014') + (h.age ? ' (' + h.age + ')' : '');
+    $('study-date').textContent = h.studyDate || '\u2014';
+    $('study-description').textContent = h.studyDescription || '';
+    $('study-indication').textContent = (h.indications || []).join('; ') || 'none given in the images';
   }
 
   async function referenceModelBanner(observations) {

@@ -31,6 +31,8 @@ public final class App {
     }
 
     public static void main(String[] args) {
+        // before anything loads H2: its server for admin commands listens on loopback only (EmbeddedH2)
+        org.raddraft.store.EmbeddedH2.bindServersToLoopback();
         int exit;
         try {
             exit = run(args);

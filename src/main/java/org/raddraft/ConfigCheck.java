@@ -165,6 +165,9 @@ public final class ConfigCheck {
         if (s.getBoolean("http.metrics-anonymous")) {
             w.add("http.metrics-anonymous: true; /metrics answers anyone who can reach http.port");
         }
+        // issue 21 #18, #7: patient data and the database password closed to other users of this host
+        w.addAll(StateDirectories.tooOpen(s));
+        w.addAll(org.raddraft.store.EmbeddedH2.tooOpen(s.home().resolve("db")));
         return w;
     }
 

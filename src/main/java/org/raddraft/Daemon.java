@@ -73,9 +73,9 @@ public final class Daemon implements AutoCloseable {
                 .withBeams(settings.getInt("model.beams") == 0 ? null : settings.getInt("model.beams"))
                 .withBatchSize(settings.getInt("draft.batch-size"))
                 .withFlags(settings.getBoolean("flags.enabled")));
+        db = Databases.forDaemon(settings); // home, db/ and spool/ closed to other users first
         Files.createDirectories(settings.spoolDir().resolve("tmp"));
         DicomPixels.limitPixels(settings.getLong("image.max-pixels"));
-        db = Database.open(settings.jdbcUrl(), settings.get("store.user"), settings.get("store.password"));
         Clock clock = Clock.systemUTC();
         dirSyncer = new DirectorySyncer(Duration.ofMillis(200));
         InstanceIndex index = new InstanceIndex(db, settings.spoolDir(), clock, dirSyncer);
@@ -84,7 +84,7 @@ public final class Daemon implements AutoCloseable {
         StudyAssembler assembler = new StudyAssembler(db, gate,
                 Duration.ofSeconds(settings.getLong("study.quiet-seconds")), clock);
         ModelRecords.record(db, drafter.model().manifest(), clock);
-        FhirStage fhir = FhirStage.open(db, settings.get("fhir.canonical-base"), clock);
+        FhirStage fhir = FhirStage.open(db, settings.get("fhir.canonical-base"), clock, settings.spoolDir());
         DraftQueue draftQueue = new DraftQueue(db, settings.spoolDir(), clock, settings.getInt("draft.batch-size"),
                 settings.getInt("draft.max-attempts"), Duration.ofSeconds(settings.getLong("draft.retry-seconds")),
                 fhir.publisher());

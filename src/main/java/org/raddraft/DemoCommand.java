@@ -69,7 +69,7 @@ final class DemoCommand implements App.Command {
         byte[] random = new byte[12];
         new SecureRandom().nextBytes(random);
         char[] password = Base64.getUrlEncoder().withoutPadding().encodeToString(random).toCharArray();
-        try (Database db = Database.open(s.jdbcUrl(), s.get("store.user"), s.get("store.password"))) {
+        try (Database db = Databases.forAdmin(s)) {
             Users users = new Users(db, Clock.systemUTC());
             if (users.list().stream().noneMatch(u -> u.name().equals(DEMO_USER))) {
                 users.add(Actor.commandLine(), DEMO_USER, Role.RADIOLOGIST, List.of(), password.clone());

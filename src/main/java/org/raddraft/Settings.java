@@ -113,10 +113,8 @@ public final class Settings {
         if (!url.isEmpty()) {
             return url;
         }
-        // AUTO_SERVER: `raddraft admin` can read the database while the daemon holds it.
-        // WRITE_DELAY=0: a commit reaches the OS before we answer C-STORE success, so kill -9 loses
-        // nothing; power loss is covered by the fsync'd Part 10 files, re-indexed at start (see InstanceIndex).
-        return "jdbc:h2:file:" + home().resolve("db/raddraft") + ";WRITE_DELAY=0;AUTO_SERVER=TRUE";
+        // in-process only: admin commands reach a running daemon's database through its loopback server (Databases)
+        return org.raddraft.store.EmbeddedH2.fileUrl(home().resolve("db"));
     }
 
     /** Settings that name files: given relative, they are resolved against raddraft.home. */

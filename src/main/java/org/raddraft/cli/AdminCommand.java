@@ -42,6 +42,6 @@ public final class AdminCommand implements App.Command {
     /** The database of the configuration {@code --config} names (the running daemon's). */
     static Database open(Options o) throws Exception {
         Settings s = Settings.load(o.configFile());
-        return Database.open(s.jdbcUrl(), s.get("store.user"), s.get("store.password"));
+        return org.raddraft.Databases.forAdmin(s);
     }
 }

@@ -203,15 +203,27 @@ public class DeliveryQueue {
         return backoff.calculateRedeliveryDelay(previous, failedAttempts);
     }
 
-    /** For last_error: the full reason, the peer's words included. */
-    private static String reason(Exception e) {
+    /**
+     * For last_error: the full reason, the peer's words included. Another exception (a library's, the
+     * database's) is named by its class only: its message may quote the values it choked on, which are
+     * patient data (issue 21 #6). Socket errors of the JDK keep theirs ("Connection refused").
+     */
+    static String reason(Exception e) {
         Throwable t = e;
         // Camel wraps a bean's exception; the sender's own exception is the reason
         while (!(t instanceof DeliveryException) && t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
-        String m = t.getMessage();
-        return t instanceof DeliveryException ? m : t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+        if (t instanceof DeliveryException) {
+            return t.getMessage();
+        }
+        String name = t.getClass().getSimpleName();
+        if (t instanceof java.sql.SQLException sql) {
+            return name + " (SQLState " + sql.getSQLState() + ")";
+        }
+        String pkg = t.getClass().getPackageName();
+        boolean socket = pkg.equals("java.net") || pkg.equals("javax.net.ssl");
+        return socket && t.getMessage() != null ? name + ": " + t.getMessage() : name;
     }
 
     /** For the log: our own summary only; a peer's text may quote patient data. */

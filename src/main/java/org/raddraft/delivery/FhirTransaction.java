@@ -1,6 +1,7 @@
 package org.raddraft.delivery;
 
 import ca.uhn.fhir.context.FhirContext;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -68,22 +69,46 @@ final class FhirTransaction {
                 if (r.correction() && dr.getStatus() == DiagnosticReport.DiagnosticReportStatus.FINAL) {
                     dr.setStatus(DiagnosticReport.DiagnosticReportStatus.CORRECTED);
                 }
-                url = "DiagnosticReport?identifier=" + system + "|" + key;
+                url = "DiagnosticReport?" + identifierParam(system, key);
             } else if (res instanceof ImagingStudy is && !is.getIdentifier().isEmpty()) {
                 Identifier uid = is.getIdentifierFirstRep();
-                url = "ImagingStudy?identifier=" + uid.getSystem() + "|" + uid.getValue();
+                url = "ImagingStudy?" + identifierParam(uid.getSystem(), uid.getValue());
             } else if (res instanceof Provenance) {
                 res.setId("raddraft-" + r.draftId() + "-v" + version);
                 url = "Provenance/" + res.getIdElement().getIdPart();
             } else {
                 String value = key + "/" + localId;
                 identifiers(res).add(new Identifier().setSystem(system).setValue(value));
-                url = res.fhirType() + "?identifier=" + system + "|" + value;
+                url = res.fhirType() + "?" + identifierParam(system, value);
             }
             tx.addEntry().setFullUrl(fullUrl).setResource(res).getRequest()
                     .setMethod(Bundle.HTTPVerb.PUT).setUrl(url);
         }
         return tx;
+    }
+
+    /**
+     * {@code identifier=<system>|<value>} as a conditional URL's search parameter: {@code \ , | $}
+     * escaped with a backslash as FHIR token search requires (an accession {@code 12345-17,X} would
+     * otherwise OR in a second identifier and the PUT could overwrite another patient's report), then
+     * URL-encoded.
+     */
+    static String identifierParam(String system, String value) {
+        return "identifier=" + URLEncoder.encode(escapeSearchValue(system) + "|" + escapeSearchValue(value),
+                StandardCharsets.UTF_8);
+    }
+
+    /** FHIR search's escaping of a parameter value ("Escaping search parameters" in the R4 search page). */
+    static String escapeSearchValue(String v) {
+        StringBuilder b = new StringBuilder(v.length() + 8);
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c == '\\' || c == ',' || c == '|' || c == '$') {
+                b.append('\\');
+            }
+            b.append(c);
+        }
+        return b.toString();
     }
 
     private static List<Identifier> identifiers(Resource res) {

@@ -52,7 +52,16 @@ public final class Hl7Sender implements OutboxSender {
     @Override
     public String send(FinalReport report) throws Exception {
         String controlId = OruMessage.controlId(report);
-        String message = encoder.encode(oru.build(report));
+        String message;
+        try {
+            message = encoder.encode(oru.build(report));
+        } catch (HL7Exception | RuntimeException e) {
+            // HAPI's message quotes the value it refused (a birth date, a name): never logged or stored
+            throw new DeliveryException.Permanent("the ORU^R01 " + controlId + " cannot be built: a value taken from"
+                    + " the study's DICOM header or the report is not valid HL7 v2.5.1 (" + e.getClass().getSimpleName()
+                    + "); correct the study at the modality or PACS, then raddraft admin outbox --requeue "
+                    + report.outboxId());
+        }
         String ack;
         long start = System.nanoTime();
         try (Socket socket = new Socket()) {

@@ -1,6 +1,9 @@
 package org.raddraft.delivery;
 
 import ca.uhn.hl7v2.HL7Exception;
+import ca.uhn.hl7v2.Location;
+import ca.uhn.hl7v2.model.MessageVisitorSupport;
+import ca.uhn.hl7v2.model.MessageVisitors;
 import ca.uhn.hl7v2.model.DataTypeException;
 import ca.uhn.hl7v2.model.Primitive;
 import ca.uhn.hl7v2.model.v251.datatype.CE;
@@ -16,13 +19,15 @@ import ca.uhn.hl7v2.model.v251.segment.PID;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.format.DateTimeFormatter;
+import org.raddraft.dicom.DicomDateTime;
 import org.raddraft.dicom.PatientModule;
 
 /**
  * Builds the HL7 v2.5.1 ORU^R01 of a final report: PID from the DICOM Patient Module, OBR for the
  * chest radiograph (OBR-18 accession, OBR-25 F or C, OBR-32 approving radiologist), an NTE saying
  * the draft was AI-generated, and one OBX TX per line of FINDINGS (LOINC 59776-5) and IMPRESSION
- * (19005-8). HAPI escapes the delimiters in the text.
+ * (19005-8). HAPI escapes the delimiters in the text; control characters in any value become spaces, and
+ * DICOM dates are passed on only when valid ({@link DicomDateTime}).
  */
 final class OruMessage {
 
@@ -75,7 +80,7 @@ final class OruMessage {
         obr.getFillerOrderNumber().getEntityIdentifier().setValue(r.accessionNumber());
         code(obr.getUniversalServiceIdentifier(), r.singleView() ? "36554-4" : "36643-5",
                 r.singleView() ? "XR Chest Single view" : "XR Chest 2 Views");
-        obr.getObservationDateTime().getTime().setValue(r.studyDate());
+        obr.getObservationDateTime().getTime().setValue(DicomDateTime.date(r.studyDate()));
         obr.getPlacerField1().setValue(r.accessionNumber());
         if (r.reviewedAt() != null) {
             obr.getResultsRptStatusChngDateTime().getTime().setValue(r.reviewedAt().format(HL7_TS));
@@ -91,7 +96,38 @@ final class OruMessage {
         int set = 0;
         set = observations(m, order, set, FINDINGS_LOINC, "Findings", "1", r.findings(), status, r);
         observations(m, order, set, IMPRESSION_LOINC, "Impression", "2", r.impression(), status, r);
+        MessageVisitors.visit(m, MessageVisitors.visitPopulatedElements(new MessageVisitorSupport() {
+            @Override
+            public boolean visit(Primitive p, Location where) throws HL7Exception {
+                if (!"MSH".equals(where.getSegmentName()) || where.getField() > 2) {
+                    p.setValue(withoutControlCharacters(p.getValue()));
+                }
+                return true;
+            }
+        }));
         return m;
+    }
+
+    /**
+     * A value with every control character (C0, DEL, C1, Unicode line and paragraph separators) made a
+     * space: HAPI escapes the delimiters and CR, but passes LF, which interface engines commonly turn
+     * into a segment break, so a DICOM value with one could inject a segment (issue 21 #9).
+     */
+    static String withoutControlCharacters(String v) {
+        if (v == null) {
+            return null;
+        }
+        StringBuilder b = null;
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (Character.getType(c) == Character.CONTROL || c == '\u2028' || c == '\u2029') {
+                if (b == null) {
+                    b = new StringBuilder(v);
+                }
+                b.setCharAt(i, ' ');
+            }
+        }
+        return b == null ? v : b.toString();
     }
 
     /** OBR-32: the approving radiologist's account (CNN-1) and, when the account has one, their name. */
@@ -125,7 +161,8 @@ final class OruMessage {
         var name = pid.getPatientName(0);
         personName(p.name(), name.getFamilyName().getSurname(), name.getGivenName(),
                 name.getSecondAndFurtherGivenNamesOrInitialsThereof(), name.getPrefixEgDR(), name.getSuffixEgJRorIII());
-        pid.getDateTimeOfBirth().getTime().setValue(p.birthDate());
+        // a non-conformant date (1980-02-03) rewritten, an invalid one left out: HAPI would refuse it with the value in its message
+        pid.getDateTimeOfBirth().getTime().setValue(DicomDateTime.date(p.birthDate()));
         pid.getAdministrativeSex().setValue(p.sex());
     }
 
@@ -146,7 +183,7 @@ final class OruMessage {
             tx.setValue(line.strip());
             obx.getObservationValue(0).setData(tx);
             obx.getObservationResultStatus().setValue(status);
-            obx.getDateTimeOfTheObservation().getTime().setValue(r.studyDate());
+            obx.getDateTimeOfTheObservation().getTime().setValue(DicomDateTime.date(r.studyDate()));
             XCN observer = obx.getResponsibleObserver(0);
             observer.getIDNumber().setValue(r.reviewer());
             personName(r.reviewerName(), observer.getFamilyName().getSurname(), observer.getGivenName(),

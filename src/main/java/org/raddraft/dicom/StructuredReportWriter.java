@@ -153,12 +153,32 @@ public final class StructuredReportWriter {
     private static void copyStudy(AttributeList source, AttributeList l) throws DicomException {
         for (Map.Entry<AttributeTag, Boolean> e : COPIED.entrySet()) {
             Attribute a = source.get(e.getKey());
+            if (a != null && DATES_AND_TIMES.contains(e.getKey())) {
+                a = conformant(a);
+            }
             if (a != null) {
                 l.put(a);
             } else if (e.getValue()) {
                 l.putNewAttribute(e.getKey());
             }
         }
+    }
+
+    /** The copied DA and TM attributes: a value the source wrote wrongly is rewritten or dropped. */
+    private static final java.util.Set<AttributeTag> DATES_AND_TIMES = java.util.Set.of(TagFromName.PatientBirthDate,
+            TagFromName.PatientBirthTime, TagFromName.StudyDate, TagFromName.StudyTime);
+
+    /** The attribute with its value as DICOM writes it ({@link DicomDateTime}), or null when it has none that is valid. */
+    private static Attribute conformant(Attribute a) throws DicomException {
+        String v = Attribute.getSingleStringValueOrNull(a);
+        boolean time = a.getTag().equals(TagFromName.StudyTime) || a.getTag().equals(TagFromName.PatientBirthTime);
+        String fixed = time ? DicomDateTime.time(v) : DicomDateTime.date(v);
+        if (fixed == null) {
+            return null;
+        }
+        Attribute copy = AttributeFactory.newAttribute(a.getTag());
+        copy.addValue(fixed);
+        return copy;
     }
 
     /** SR Document Series, General Equipment, SR Document General and SOP Common modules. */

@@ -240,14 +240,26 @@ final class DiagnosticReportMapper {
         return new Identifier().setSystem("urn:dicom:uid").setValue("urn:oid:" + s.studyInstanceUid());
     }
 
-    /** The patient by DICOM Patient ID (no Patient resource is served: the RIS owns it). */
+    /**
+     * The patient by DICOM Patient ID (no Patient resource is served: the RIS owns it), with the name as
+     * display when known, so the worklist shows whose study each report is.
+     */
     private Reference subject(StoredDraft.Study s) {
         if (s.patientId() == null) {
-            return new Reference().setType("Patient").setDisplay("no Patient ID in the images");
+            return new Reference().setType("Patient").setDisplay(s.patientName() == null
+                    ? "no Patient ID in the images" : displayName(s.patientName()) + " (no Patient ID in the images)");
         }
-        return new Reference().setType("Patient").setIdentifier(new Identifier()
+        Reference r = new Reference().setType("Patient").setIdentifier(new Identifier()
                 .setType(new CodeableConcept(new Coding(V2_0203, "MR", "Medical record number")))
                 .setSystem(canonical.patientIdSystem(s.issuerOfPatientId())).setValue(s.patientId()));
+        return s.patientName() == null ? r : r.setDisplay(displayName(s.patientName()));
+    }
+
+    /** A DICOM PN as people read it: {@code FAMILY, Given Middle}. */
+    static String displayName(String pn) {
+        String[] c = org.raddraft.dicom.PatientModule.nameComponents(pn);
+        String given = (c[1] + " " + c[2]).strip();
+        return given.isEmpty() ? c[0] : c[0] + ", " + given;
     }
 
     private static DateTimeType effective(String studyDate) {

@@ -39,7 +39,12 @@ public final class FhirPublisher implements DraftPublisher {
     /** draft:state:version that failed validation: logged once, not retried every second. */
     private final Set<String> refused = ConcurrentHashMap.newKeySet();
 
-    FhirPublisher(Database db, FhirContext ctx, DiagnosticReportMapper mapper, ResourceValidator validator, Clock clock) {
+    /** The spool, to read the patient's name for the reports' subject display; null: no name shown. */
+    private final java.nio.file.Path spool;
+
+    FhirPublisher(Database db, FhirContext ctx, DiagnosticReportMapper mapper, ResourceValidator validator, Clock clock,
+                  java.nio.file.Path spool) {
+        this.spool = spool;
         this.db = db;
         this.ctx = ctx;
         this.mapper = mapper;
@@ -51,6 +56,28 @@ public final class FhirPublisher implements DraftPublisher {
     public static final class InvalidResourceException extends Exception {
         InvalidResourceException(String message) {
             super(message);
+        }
+    }
+
+    /**
+     * The Patient's Name (DICOM PN) of the study's first instance, for the worklist (the subject's
+     * display); null when the study has none or its file cannot be read (logged with ids only).
+     */
+    private String patientName(Connection c, long studyId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, path FROM instance WHERE study_id = ? ORDER BY id LIMIT 1")) {
+            ps.setLong(1, studyId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                try {
+                    return org.raddraft.dicom.PatientModule.read(spool.resolve(rs.getString(2))).name();
+                } catch (org.raddraft.dicom.DicomFormatException e) {
+                    log.warn("study {}: instance {} unreadable for the patient's name; the report names none", studyId,
+                            rs.getLong(1));
+                    return null;
+                }
+            }
         }
     }
 
@@ -93,7 +120,8 @@ public final class FhirPublisher implements DraftPublisher {
         return publish(c, StoredDraft.load(c, draftId), latestVersion(c, draftId));
     }
 
-    private int publish(Connection c, StoredDraft d, int latest) throws SQLException, InvalidResourceException {
+    private int publish(Connection c, StoredDraft stored, int latest) throws SQLException, InvalidResourceException {
+        StoredDraft d = spool == null ? stored : stored.withPatientName(patientName(c, stored.studyId()));
         int next = Math.max(latest + 1, d.version());
         Date now = Date.from(clock.instant());
         List<Resource> resources = mapper.map(d, next, now);

@@ -23,13 +23,19 @@ public final class FhirStage {
 
     /** @param canonicalBase {@code fhir.canonical-base}: the base of RadDraft's profile, extension and code system URLs */
     public static FhirStage open(Database db, String canonicalBase, Clock clock) {
+        return open(db, canonicalBase, clock, null);
+    }
+
+    /** @param spool where the study's files are: the reports' subject then names the patient (the review page's worklist) */
+    public static FhirStage open(Database db, String canonicalBase, Clock clock, java.nio.file.Path spool) {
         FhirContext ctx = FhirContext.forR4Cached();
         // RadDraft's references are ids or identifiers, never in-memory resources, so nothing is ever to be
         // contained: without this HAPI walks every encoded resource looking for some (10 % of a worklist page)
         ctx.getParserOptions().setAutoContainReferenceTargetsWithNoId(false);
         Canonical canonical = new Canonical(canonicalBase);
         DiagnosticReportMapper mapper = new DiagnosticReportMapper(canonical);
-        FhirPublisher publisher = new FhirPublisher(db, ctx, mapper, new ResourceValidator(ctx, canonical), clock);
+        FhirPublisher publisher = new FhirPublisher(db, ctx, mapper, new ResourceValidator(ctx, canonical), clock,
+                spool);
         FhirVersions versions = new FhirVersions(db, ctx);
         FhirServer server = new FhirServer(ctx);
         server.registerProvider(new DiagnosticReportProvider(versions));

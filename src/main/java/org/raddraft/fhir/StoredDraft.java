@@ -32,7 +32,16 @@ record StoredDraft(long id, long studyId, String state, String findings, String 
 
     /** The study as its instances describe it (values of the first instance that has them). */
     record Study(String studyInstanceUid, String accessionNumber, String studyDate, String studyDescription,
-            String patientId, String issuerOfPatientId, List<Instance> instances) {
+            String patientId, String issuerOfPatientId, List<Instance> instances, String patientName) {
+    }
+
+    /** This draft with the patient's name (DICOM PN, read from the study's file; null: none). */
+    StoredDraft withPatientName(String name) {
+        Study s = study;
+        return new StoredDraft(id, studyId, state, findings, impression, missingView, modelName, modelVersion,
+                modelIntendedUse, draftedAt, flags, riskScore, priority, classifier, supersededBy, supersedes, version,
+                finalFindings, finalImpression, reviewer, amendments, new Study(s.studyInstanceUid(), s.accessionNumber(),
+                        s.studyDate(), s.studyDescription(), s.patientId(), s.issuerOfPatientId(), s.instances(), name));
     }
 
     record Instance(String seriesInstanceUid, String sopInstanceUid, String sopClassUid, String modality,
@@ -49,7 +58,7 @@ record StoredDraft(long id, long studyId, String state, String findings, String 
                         List.of(new Instance("1.2.826.0.1.3680043.10.1.1.1", "1.2.826.0.1.3680043.10.1.1.1.1",
                                         "1.2.840.10008.5.1.4.1.1.1", "CR", "PA"),
                                 new Instance("1.2.826.0.1.3680043.10.1.1.2", "1.2.826.0.1.3680043.10.1.1.2.1",
-                                        "1.2.840.10008.5.1.4.1.1.1", "CR", "LL"))));
+                                        "1.2.840.10008.5.1.4.1.1.1", "CR", "LL")), "EXAMPLE^Pat"));
     }
 
     /** The draft {@code draftId}, or null when there is none. */
@@ -134,6 +143,6 @@ record StoredDraft(long id, long studyId, String state, String findings, String 
                 }
             }
         }
-        return new Study(uid, accession, date, description, patientId, issuer, List.copyOf(instances));
+        return new Study(uid, accession, date, description, patientId, issuer, List.copyOf(instances), null);
     }
 }

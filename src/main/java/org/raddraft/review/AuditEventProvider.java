@@ -131,7 +131,8 @@ public final class AuditEventProvider implements IResourceProvider {
         if (action.startsWith("user-")) {
             return new Coding(DCM, "110137", "User Security Attributes Changed");
         }
-        if (action.equals(ImageReadAudit.LIST) || action.equals(ImageReadAudit.IMAGE)) {
+        if (action.equals(ImageReadAudit.LIST) || action.equals(ImageReadAudit.IMAGE)
+                || action.equals(ImageReadAudit.HEADER)) {
             return new Coding(DCM, "110103", "DICOM Instances Accessed");
         }
         return new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest", "RESTful Operation");
@@ -141,7 +142,8 @@ public final class AuditEventProvider implements IResourceProvider {
         return switch (action) {
             case "approve", "reject", "user-disable", "user-credential" -> AuditEvent.AuditEventAction.U;
             case "user-add" -> AuditEvent.AuditEventAction.C;
-            case "read", "vread", "history-instance", "history-type", ImageReadAudit.LIST, ImageReadAudit.IMAGE ->
+            case "read", "vread", "history-instance", "history-type", ImageReadAudit.LIST, ImageReadAudit.IMAGE,
+                    ImageReadAudit.HEADER ->
                     AuditEvent.AuditEventAction.R;
             default -> AuditEvent.AuditEventAction.E;
         };

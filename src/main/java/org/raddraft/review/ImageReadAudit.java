@@ -24,6 +24,8 @@ public final class ImageReadAudit {
 
     /** The instance list ({@code GET /ui/studies/{uid}/instances}). */
     public static final String LIST = "study-instances";
+    /** The patient and indication of the review page's header ({@code GET /ui/studies/{uid}/header}). */
+    public static final String HEADER = "study-header";
     /** A rendered image ({@code .../instances/{sop}/rendered}). */
     public static final String IMAGE = "study-image";
     /** One row covers this long: the default idle timeout, the span of one sitting on a study. */

@@ -10,16 +10,26 @@ import org.h2.jdbcx.JdbcConnectionPool;
 public final class Database implements AutoCloseable {
 
     private final JdbcConnectionPool pool;
+    private final Runnable onClose;
 
-    private Database(JdbcConnectionPool pool) {
+    private Database(JdbcConnectionPool pool, Runnable onClose) {
         this.pool = pool;
+        this.onClose = onClose;
     }
 
     public static Database open(String jdbcUrl, String user, String password) {
         JdbcConnectionPool pool = JdbcConnectionPool.create(jdbcUrl, user, password);
         pool.setMaxConnections(32);
         Flyway.configure().dataSource(pool).load().migrate();
-        return new Database(pool);
+        return new Database(pool, () -> { });
+    }
+
+    /** This database, with {@code action} run after the pool is closed (e.g. stopping a server that serves it). */
+    Database onClose(Runnable action) {
+        return new Database(pool, () -> {
+            onClose.run();
+            action.run();
+        });
     }
 
     public DataSource dataSource() {
@@ -42,5 +52,6 @@ public final class Database implements AutoCloseable {
     @Override
     public void close() {
         pool.dispose();
+        onClose.run();
     }
 }

@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
  * The images of a study for the review page, read-only, behind the same authentication as /fhir and
  * its own role check ({@link ServletGuard}, first thing of every request):
  * <ul>
+ *   <li>{@code GET /ui/studies/{StudyInstanceUID}/header}: JSON of the patient and the study's
+ *       indication for the page's header ({@link StudyHeaderJson});</li>
  *   <li>{@code GET /ui/studies/{StudyInstanceUID}/instances}: JSON list of the study's images
  *       (SOP Instance UID, view position, rows, columns), frontal views first;</li>
  *   <li>{@code GET /ui/studies/{StudyInstanceUID}/instances/{SOPInstanceUID}/rendered}: the image as
@@ -54,6 +56,8 @@ public final class StudyImagesServlet extends HttpServlet {
     private static final Logger log = LoggerFactory.getLogger(StudyImagesServlet.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern PATH = Pattern.compile("/([0-9.]{1,64})/instances(?:/([0-9.]{1,64})/rendered)?");
+    /** {@code /{StudyInstanceUID}/header}: whose study it is and why it was done ({@link StudyHeaderJson}). */
+    private static final Pattern HEADER = Pattern.compile("/([0-9.]{1,64})/header");
     static final int DEFAULT_SIZE = 1024;
     /** Decoded frames kept while a reviewer tries windows and zoom (a 2k x 2k frame is 16 MiB). */
     private static final int CACHED_FRAMES = 6;
@@ -89,6 +93,15 @@ public final class StudyImagesServlet extends HttpServlet {
         if (!guard.allows(req, resp, AccessPolicy.STUDY_IMAGES)) {
             return;
         }
+        Matcher h = HEADER.matcher(req.getPathInfo() == null ? "" : req.getPathInfo());
+        if (h.matches()) {
+            try {
+                header(h.group(1), req, resp);
+            } catch (SQLException e) {
+                throw new IOException("study header: database error", e);
+            }
+            return;
+        }
         Matcher m = PATH.matcher(req.getPathInfo() == null ? "" : req.getPathInfo());
         if (!m.matches()) {
             resp.sendError(404, "use /ui/studies/{StudyInstanceUID}/instances[/{SOPInstanceUID}/rendered]");
@@ -116,6 +129,41 @@ public final class StudyImagesServlet extends HttpServlet {
         }
         resp.setContentType("application/json");
         JSON.writeValue(resp.getOutputStream(), list);
+    }
+
+    /**
+     * The patient and the study's indication for the review page's header, read from the study's first
+     * instance; audited like the images (its own kind of read). Nothing of it is logged.
+     */
+    private void header(String studyUid, HttpServletRequest req, HttpServletResponse resp)
+            throws SQLException, IOException {
+        long studyId;
+        String relative;
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("""
+                SELECT s.id, i.path FROM study s JOIN instance i ON i.study_id = s.id
+                WHERE s.study_instance_uid = ? ORDER BY i.id LIMIT 1""")) {
+            ps.setString(1, studyUid);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    resp.sendError(404, "no study " + studyUid);
+                    return;
+                }
+                studyId = rs.getLong(1);
+                relative = rs.getString(2);
+            }
+        }
+        org.raddraft.dicom.StudyHeader header;
+        try {
+            header = org.raddraft.dicom.StudyHeader.read(spool.resolve(relative));
+        } catch (DicomFormatException e) {
+            log.warn("review page: cannot read the header of study {} (its first instance)", studyId);
+            audited(req, ImageReadAudit.HEADER, studyId, AuditEntry.SERIOUS_FAILURE, "the study's header cannot be read");
+            resp.sendError(422, "the study's header cannot be read");
+            return;
+        }
+        audited(req, ImageReadAudit.HEADER, studyId, AuditEntry.SUCCESS, null);
+        resp.setContentType("application/json");
+        JSON.writeValue(resp.getOutputStream(), StudyHeaderJson.of(header));
     }
 
     /** The audit row (when due) before anything is sent: a failed write fails the request. */

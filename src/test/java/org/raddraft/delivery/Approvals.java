@@ -44,7 +44,7 @@ final class Approvals {
     }
 
     Connection connect() throws SQLException {
-        return DriverManager.getConnection(daemon.jdbcUrl(), "raddraft", "");
+        return daemon.db();
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.raddraft.delivery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -73,7 +74,7 @@ class DeliveryQueueTest {
         enqueue(true);
         List<OutboxItem> due = queue.claimDue();
         assertEquals(List.of(1), due.stream().map(OutboxItem::revision).toList());
-        queue.failed(due.get(0), new IOException("Connection refused"));
+        queue.failed(due.get(0), new java.net.ConnectException("Connection refused"));
         clock.advance(Duration.ofSeconds(3600));
         due = queue.claimDue();
         assertEquals(List.of(1), due.stream().map(OutboxItem::revision).toList(), "revision 1 again, not 2");
@@ -85,21 +86,55 @@ class DeliveryQueueTest {
     void failedAttemptsBackOffExponentiallyThenTheRowIsDead() throws SQLException {
         enqueue(false);
         OutboxItem item = queue.claimDue().get(0);
-        queue.failed(item, new IOException("Connection refused"));
+        queue.failed(item, new java.net.ConnectException("Connection refused"));
         assertEquals("RETRYING", state(item.id()));
         assertEquals(List.of(), queue.claimDue(), "not before the backoff");
         clock.advance(Duration.ofSeconds(35));  // 30 s +- 15 %
         item = queue.claimDue().get(0);
         assertEquals(2, item.attempts());
-        queue.failed(item, new IOException("Connection refused"));
+        queue.failed(item, new java.net.ConnectException("Connection refused"));
         clock.advance(Duration.ofSeconds(50));
         assertEquals(List.of(), queue.claimDue(), "the second wait is about 60 s");
         clock.advance(Duration.ofSeconds(20));
         item = queue.claimDue().get(0);
-        queue.failed(item, new IOException("Connection refused"));
+        queue.failed(item, new java.net.ConnectException("Connection refused"));
         assertEquals("DEAD", state(item.id()), "after max-attempts (3)");
         String error = OutboxListing.rows(db).get(0).last_error();
-        assertTrue(error.startsWith("gave up after 3 attempts: IOException: Connection refused"), error);
+        assertTrue(error.startsWith("gave up after 3 attempts: ConnectException: Connection refused"), error);
+    }
+
+    /**
+     * Issue 21 #6: HAPI refused a birth date with the value in its message, and that message went to
+     * the log and to last_error. A library's exception is now named by its class only, in both.
+     */
+    @Test
+    void aLibrarysMessageWithPatientDataReachesNeitherLastErrorNorTheLog() throws SQLException {
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log =
+                new ch.qos.logback.core.read.ListAppender<>();
+        log.start();
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(DeliveryQueue.class);
+        logger.addAppender(log);
+        try {
+            enqueue(false);
+            OutboxItem item = queue.claimDue().get(0);
+            Exception hapi = new org.apache.camel.CamelExecutionException("bean failed", null,
+                    new ca.uhn.hl7v2.model.DataTypeException("Failed validation rule for value \"1980-02-03\""));
+            queue.failed(item, hapi);
+            String retrying = OutboxListing.rows(db).get(0).last_error();
+            assertEquals("DataTypeException", retrying);
+            clock.advance(Duration.ofSeconds(35));
+            queue.dead(queue.claimDue().get(0), new IllegalStateException("PID-7: 1980-02-03"));
+            String dead = OutboxListing.rows(db).get(0).last_error();
+            assertEquals("refused: IllegalStateException", dead);
+            assertEquals(2, log.list.size());
+            for (var e : log.list) {
+                assertFalse(e.getFormattedMessage().contains("1980"), e.getFormattedMessage());
+                assertTrue(e.getThrowableProxy() == null, "no stack trace with the library's message in the log");
+            }
+        } finally {
+            logger.detachAppender(log);
+        }
     }
 
     @Test

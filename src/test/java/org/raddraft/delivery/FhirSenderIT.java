@@ -191,6 +191,31 @@ class FhirSenderIT {
         assertEquals("Small left pleural effusion.", dr.getConclusion());
     }
 
+    /**
+     * Issue 21 #8: report 17 of accession 12345 is keyed {@code 12345-17}; an accession {@code 12345-17,X}
+     * made draft 18's conditional URL {@code identifier=<system>|12345-17,X-18}, which FHIR reads as
+     * "12345-17 OR X-18": the PUT overwrote the other patient's report. Escaped, it is a report of its own.
+     */
+    @Test
+    void anAccessionWithSearchSeparatorsNeverMatchesAnotherReport() throws Exception {
+        publish(17, 2, "12345", "Lungs clear.", "Report of patient one.");
+        String first = sender(TOKEN).send(report(17, "12345", false));
+        publish(18, 2, "12345-17,X", "Right lower lobe opacity.", "Report of patient two.");
+        String second = sender(TOKEN).send(report(18, "12345-17,X", false));
+        assertFalse(first.substring(0, first.indexOf("/_history")).equals(second.substring(0, second.indexOf("/_history"))),
+                "the second report was written over the first: " + first + " / " + second);
+        Bundle one = reportsByAccession(java.net.URLEncoder.encode(SYSTEM + "|12345-17", java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(1, one.getTotal());
+        assertEquals("Report of patient one.", ((DiagnosticReport) one.getEntryFirstRep().getResource()).getConclusion());
+        Bundle two = reportsByAccession(java.net.URLEncoder.encode(SYSTEM + "|12345-17\\,X-18",
+                java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(1, two.getTotal(), "the comma is part of the identifier on the server");
+        assertEquals("Report of patient two.", ((DiagnosticReport) two.getEntryFirstRep().getResource()).getConclusion());
+        // and delivering it again (a retry) updates the same report, not a third one
+        String again = sender(TOKEN).send(report(18, "12345-17,X", false));
+        assertEquals(second.substring(0, second.indexOf("/_history")), again.substring(0, again.indexOf("/_history")));
+    }
+
     @Test
     void a422IsPermanentWithTheServersReason() throws Exception {
         publish(12, 2, "A-REFUSED", "Lungs clear.", "Normal.");

@@ -153,6 +153,65 @@ class Hl7SenderTest {
         assertInstanceOf(ConnectException.class, e);
     }
 
+    static FinalReport withPatient(long outboxId, PatientModule p, String studyDate) {
+        FinalReport r = report(outboxId, false);
+        return new FinalReport(r.outboxId(), r.draftId(), r.revision(), r.correction(), r.studyId(), r.studyInstanceUid(),
+                r.accessionNumber(), studyDate, r.singleView(), p, r.findings(), r.impression(), r.reviewer(),
+                r.reviewerName(), r.reviewedAt(), r.modelName(), r.modelVersion(), r.notForClinicalUse());
+    }
+
+    /**
+     * Issue 21 #6: a birth date written {@code 1980-02-03} made HAPI throw with the value in its message
+     * (logged, stored, retried ~50 times). It is sent as DICOM means it; a date that is none is left out.
+     */
+    @Test
+    void aNonConformantBirthDateIsSentRewrittenAndAnInvalidDateLeftOut() throws Exception {
+        PatientModule iso = new PatientModule("PHANTOM^Ann", "PH-1", "RADDRAFT-PHANTOM", "1980-02-03", "F");
+        assertEquals("RD47", sender.send(withPatient(47, iso, "2024-02-06")));
+        ORU_R01 m = ris.received().get(0).message();
+        assertEquals("19800203", m.getPATIENT_RESULT().getPATIENT().getPID().getDateTimeOfBirth().getTime().getValue());
+        assertEquals("20240206", m.getPATIENT_RESULT().getORDER_OBSERVATION().getOBR().getObservationDateTime()
+                .getTime().getValue());
+
+        PatientModule none = new PatientModule("PHANTOM^Ann", "PH-1", "RADDRAFT-PHANTOM", "1980-02-30", "F");
+        assertEquals("RD48", sender.send(withPatient(48, none, "yesterday")));
+        m = ris.received().get(1).message();
+        assertEquals(null, m.getPATIENT_RESULT().getPATIENT().getPID().getDateTimeOfBirth().getTime().getValue());
+        assertEquals(null, m.getPATIENT_RESULT().getORDER_OBSERVATION().getOBR().getObservationDateTime()
+                .getTime().getValue());
+    }
+
+    /**
+     * Issue 21 #9: HAPI escapes the delimiters and CR but passes LF, which interface engines turn into a
+     * segment break: a Patient ID {@code X<LF>OBX|9|TX|...} would add an observation. Every value on the
+     * wire is free of control characters.
+     */
+    @Test
+    void controlCharactersInDicomValuesCannotInjectASegment() throws Exception {
+        PatientModule evil = new PatientModule("EVIL^Ann\nOBX|9|TX|x^^LN||injected name", "PH-1\nOBX|9|TX|x^^LN||injected id",
+                "ISSUER\u000b\u0085", "19800203", "F\r\nZZZ|1");
+        FinalReport r = withPatient(49, evil, "20240206");
+        r = new FinalReport(r.outboxId(), r.draftId(), r.revision(), r.correction(), r.studyId(), r.studyInstanceUid(),
+                "ACC\n1", r.studyDate(), r.singleView(), evil, "Line one\u2028OBX|9|TX|x^^LN||injected text",
+                r.impression(), r.reviewer(), r.reviewerName(), r.reviewedAt(), r.modelName(), r.modelVersion(),
+                r.notForClinicalUse());
+        String wire = new ca.uhn.hl7v2.DefaultHapiContext().getPipeParser()
+                .encode(new OruMessage(HEADER, Clock.systemUTC()).build(r));
+        for (String segment : wire.split("\r")) {
+            for (char c : segment.toCharArray()) {
+                assertTrue(c >= 0x20 && (c < 0x7f || c > 0x9f) && c != 0x2028 && c != 0x2029,
+                        "control character " + (int) c + " in " + segment);
+            }
+        }
+        List<String> names = new ArrayList<>();
+        for (String segment : wire.split("[\r\n\u000b\u0085\u2028\u2029]")) {
+            names.add(segment.length() >= 3 ? segment.substring(0, 3) : segment);
+        }
+        assertFalse(names.contains("ZZZ"), wire);
+        assertEquals(List.of("MSH", "PID", "ORC", "OBR", "NTE", "OBX", "OBX", "OBX"), names, wire);
+        assertEquals("RD49", sender.send(r), "and the RIS accepts it");
+    }
+
     @Test
     void thePatientModuleIsReadFromTheDicomFile() throws Exception {
         Path file;

@@ -149,6 +149,28 @@ class StructuredReportWriterTest {
         assertValidIod(sr);
     }
 
+    /**
+     * Issue 21 #6: a source whose dates and times are not DICOM's (ISO, ACR-NEMA) gives an SR that
+     * writes them as DICOM does, and one that is no date at all is left empty (Type 2), never copied on.
+     */
+    @Test
+    void nonConformantDatesOfTheSourceAreRewrittenOrLeftEmpty() throws Exception {
+        Path source = tmp.resolve("odd-dates.dcm");
+        java.nio.file.Files.copy(PA, source);
+        Dcmtk.ok("dcmodify", "-nb", "-m", "(0010,0030)=1980-02-03", "-m", "(0008,0030)=10:30:00",
+                "-m", "(0008,0020)=2024-02-30", source);
+        ReportSr odd = new ReportSr("The lungs are clear.", "No acute cardiopulmonary abnormality.", "Smith^Jane",
+                APPROVED, "St Elsewhere Radiology", "raddraft-reference-cxr", "2.2.0", true, source,
+                List.of(reference(PA), reference(LATERAL)), List.of());
+        Path sr = write(odd, "odd-dates-sr.dcm");
+        assertEquals("19800203", Dcmtk.tag(sr, "0010,0030"), "Patient's Birth Date");
+        assertEquals("103000", Dcmtk.tag(sr, "0008,0030"), "Study Time");
+        String studyDate = Dcmtk.ok("dcmdump", "-q", "+P", "0008,0020", sr).output();
+        assertTrue(studyDate.contains("(no value available)"), "Study Date: no 30 February, empty as Type 2 allows: "
+                + studyDate);
+        assertValidIod(sr);
+    }
+
     @Test
     void reportWithoutTextOrRadiologistIsRefused() throws Exception {
         List<SopReference> evidence = new ArrayList<>(List.of(reference(PA)));

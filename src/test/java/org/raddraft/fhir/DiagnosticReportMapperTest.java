@@ -62,6 +62,18 @@ class DiagnosticReportMapperTest {
         assertEquals(List.of(), validator.errors(rs));
     }
 
+    /** Issue 21, review page: the worklist names the patient, from the report's subject display. */
+    @Test
+    void theSubjectNamesThePatientWhenTheNameIsKnown() {
+        DiagnosticReport named = (DiagnosticReport) mapper.map(StoredDraft.example("DRAFTED", FLAGS, CLASSIFIER)
+                .withPatientName("DOE^Jane^Q^^"), 1, new Date()).get(0);
+        assertEquals("DOE, Jane Q", named.getSubject().getDisplay());
+        assertEquals("EX-1", named.getSubject().getIdentifier().getValue(), "still by Patient ID");
+        DiagnosticReport unnamed = (DiagnosticReport) mapper.map(StoredDraft.example("DRAFTED", FLAGS, CLASSIFIER)
+                .withPatientName(null), 1, new Date()).get(0);
+        assertEquals(null, unnamed.getSubject().getDisplay());
+    }
+
     @Test
     void theDeviceSaysWhatTheDraftingModelMayBeUsedFor() {
         assertEquals("reference model, synthetic training data, not for clinical use",

@@ -116,7 +116,7 @@ class FhirIT {
 
     /** A draft's stored column (what the flags stage wrote), read from the daemon's database. */
     static String column(long draftId, String column) throws Exception {
-        try (Connection c = DriverManager.getConnection(daemon.jdbcUrl(), "raddraft", "");
+        try (Connection c = daemon.db();
                 ResultSet rs = c.createStatement().executeQuery("SELECT " + column + " FROM draft WHERE id = " + draftId)) {
             rs.next();
             return rs.getString(1);
@@ -199,7 +199,7 @@ class FhirIT {
             // The reference model's draft of this phantom need not state the effusion as large (then the
             // flags stage stores it as flagged, not critical): make it critical as that stage would store
             // it, bumping the version as every change of a served report does; the daemon republishes it.
-            try (Connection c = DriverManager.getConnection(daemon.jdbcUrl(), "raddraft", "");
+            try (Connection c = daemon.db();
                     PreparedStatement ps = c.prepareStatement(
                             "UPDATE draft SET priority = 2, version = version + 1 WHERE id = ?")) {
                 ps.setLong(1, criticalId);
@@ -271,7 +271,7 @@ class FhirIT {
     }
 
     static long count(DaemonProcess d, String sql) throws Exception {
-        try (Connection c = DriverManager.getConnection(d.jdbcUrl(), "raddraft", "");
+        try (Connection c = d.db();
                 ResultSet rs = c.createStatement().executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);

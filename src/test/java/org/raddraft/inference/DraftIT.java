@@ -60,7 +60,7 @@ class DraftIT {
 
     static List<String> drafts(String studyUid) throws Exception {
         List<String> texts = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection(daemon.jdbcUrl(), "raddraft", "");
+        try (Connection c = daemon.db();
                 var ps = c.prepareStatement("""
                         SELECT d.state, d.findings, d.impression, d.missing_view, d.token_logprobs
                         FROM draft d JOIN study s ON s.id = d.study_id WHERE s.study_instance_uid = ? ORDER BY d.id""")) {
@@ -130,7 +130,7 @@ class DraftIT {
         var retry = daemon.admin("retry", "--study", badUid);
         assertEquals(0, retry.exitCode(), retry.output());
         assertTrue(retry.output().contains("study " + failed.get("id").asText() + " re-queued for drafting"), retry.output());
-        try (Connection c = DriverManager.getConnection(daemon.jdbcUrl(), "raddraft", "");
+        try (Connection c = daemon.db();
                 var ps = c.prepareStatement("SELECT user_name, role FROM audit_event WHERE action = 'retry' AND study_id = ?")) {
             ps.setLong(1, failed.get("id").asLong());
             try (ResultSet rs = ps.executeQuery()) {

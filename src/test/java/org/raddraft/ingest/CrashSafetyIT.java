@@ -76,7 +76,7 @@ class CrashSafetyIT {
                 "the kill landed mid-transfer: " + acked.size() + " acknowledged");
 
         try (DaemonProcess d = new DaemonProcess(home, Map.of()).start();
-                Connection c = DriverManager.getConnection(d.jdbcUrl(), "raddraft", "")) {
+                Connection c = d.db()) {
             Map<String, String> pathBySop = new HashMap<>();
             try (ResultSet rs = c.createStatement().executeQuery("SELECT sop_instance_uid, path FROM instance")) {
                 while (rs.next()) {

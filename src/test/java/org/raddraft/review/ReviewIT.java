@@ -113,7 +113,7 @@ class ReviewIT {
     }
 
     static Connection db() throws Exception {
-        return DriverManager.getConnection(daemon.jdbcUrl(), "raddraft", "");
+        return daemon.db();
     }
 
     static Object column(String sql, Object... args) throws Exception {

@@ -202,7 +202,7 @@ public final class DaemonProcess implements AutoCloseable {
         return Files.exists(log) ? Files.readString(log) : "";
     }
 
-    /** The process id, for /proc/{pid} (thread and file-descriptor counts). */
+    /** The daemon JVM's process id (for /proc: its sockets, threads and file descriptors). */
     public long pid() {
         return process.pid();
     }
@@ -211,8 +211,28 @@ public final class DaemonProcess implements AutoCloseable {
         return home;
     }
 
+    /**
+     * The daemon's database: through its loopback-only H2 server while it runs (the way admin commands
+     * reach it), else the file itself.
+     */
     public String jdbcUrl() {
-        return "jdbc:h2:file:" + home.resolve("db/raddraft") + ";AUTO_SERVER=TRUE";
+        try {
+            String running = org.raddraft.store.EmbeddedH2.runningUrl(home.resolve("db"));
+            return running != null ? running : org.raddraft.store.EmbeddedH2.fileUrl(home.resolve("db"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A connection to the daemon's database as its service user, with the password it generated. */
+    public java.sql.Connection db() throws java.sql.SQLException {
+        String password;
+        try {
+            password = java.nio.file.Files.readString(home.resolve("db/raddraft.password")).strip();
+        } catch (java.io.IOException e) {
+            throw new java.sql.SQLException("no database password in " + home.resolve("db"), e);
+        }
+        return java.sql.DriverManager.getConnection(jdbcUrl(), "raddraft", password);
     }
 
     // --- the HTTP API with accounts (review) ---------------------------------------------------------

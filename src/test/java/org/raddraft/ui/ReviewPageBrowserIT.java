@@ -178,7 +178,7 @@ class ReviewPageBrowserIT {
         // the model cannot be made to write markup, so the test writes it into the stored draft (as an odd
         // model could) and bumps its version, which makes the FHIR stage publish it again
         String markup = "<script>window.__xss = 1</script><img src=x onerror=\"window.__xss = 2\"><b>bold</b>";
-        try (Connection c = DriverManager.getConnection(daemon.jdbcUrl(), "raddraft", "");
+        try (Connection c = daemon.db();
              PreparedStatement ps = c.prepareStatement(
                      "UPDATE draft SET findings = ?, impression = ?, version = version + 1 WHERE id = ? AND state = 'DRAFTED'")) {
             ps.setString(1, "Findings " + markup);
@@ -232,7 +232,7 @@ class ReviewPageBrowserIT {
         // this is the server's limit, e.g. for a laptop that slept): the next worklist poll is refused
         String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(
                 browser.driver.manage().getCookieNamed("raddraft_session").getValue().getBytes()));
-        try (Connection c = DriverManager.getConnection(daemon.jdbcUrl(), "raddraft", "");
+        try (Connection c = daemon.db();
              PreparedStatement ps = c.prepareStatement(
                      "UPDATE app_session SET last_used_at = DATEADD('MINUTE', -16, last_used_at) WHERE token_hash = ?")) {
             ps.setString(1, hash);
@@ -241,7 +241,7 @@ class ReviewPageBrowserIT {
         browser.waitUpTo(Duration.ofSeconds(30)).until(d -> d.findElement(By.id("username")).isDisplayed());
         assertEquals("The session expired after 15 minutes of inactivity: log in again.",
                 browser.driver.findElement(By.id("message")).getText());
-        try (Connection c = DriverManager.getConnection(daemon.jdbcUrl(), "raddraft", "");
+        try (Connection c = daemon.db();
              PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM app_session WHERE token_hash = ?")) {
             ps.setString(1, hash);
             var rs = ps.executeQuery();
