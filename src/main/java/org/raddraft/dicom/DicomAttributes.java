@@ -196,17 +196,11 @@ public record DicomAttributes(String studyInstanceUid, String seriesInstanceUid,
                 list.read(din, stopAt);
             }
         } catch (IOException | DicomException | RuntimeException e) {
-            throw new DicomFormatException("cannot parse data set: " + reason(e), e);
+            throw DicomFormatException.unreadable("cannot parse data set", e);
         } catch (StackOverflowError | OutOfMemoryError e) {
             throw DicomLimitException.exhausted("data set", e);
         }
         return list;
-    }
-
-    private static String reason(Exception e) {
-        String m = e.getMessage();
-        String name = e.getClass().getSimpleName();
-        return m == null || m.isBlank() ? name : name + " " + m;
     }
 
     private static void require(String value, String what) throws DicomFormatException {

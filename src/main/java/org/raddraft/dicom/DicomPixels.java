@@ -73,7 +73,7 @@ public final class DicomPixels {
              DicomInputStream din = new DicomInputStream(in)) {
             list.read(din);
         } catch (IOException | DicomException | RuntimeException e) {
-            throw new DicomFormatException("cannot decode pixel data: " + e.getMessage(), e);
+            throw DicomFormatException.unreadable("cannot decode pixel data", e);
         } catch (StackOverflowError | OutOfMemoryError e) {
             throw DicomLimitException.exhausted(decompress ? "pixel data" : "data set", e);
         }
@@ -124,9 +124,16 @@ public final class DicomPixels {
     }
 
     /** The first frame's samples from RadDraft's own decoders, or null when PixelMed has to decompress it. */
-    static int[] ownDecoders(AttributeList list) throws DicomLimitException {
-        if (!(list.get(TagFromName.PixelData) instanceof OtherByteAttributeMultipleCompressedFrames encapsulated)
-                || Attribute.getSingleIntegerValueOrDefault(list, TagFromName.SamplesPerPixel, 1) != 1) {
+    static int[] ownDecoders(AttributeList list) throws DicomFormatException {
+        if (!(list.get(TagFromName.PixelData) instanceof OtherByteAttributeMultipleCompressedFrames encapsulated)) {
+            return null;
+        }
+        byte[][] frames = encapsulated.getFrames();
+        if (frames == null || frames.length == 0 || frames[0] == null) {
+            // PixelMed leaves no frames for an item list without fragments (issue 24 fuzzing: a NullPointerException)
+            throw new DicomFormatException("encapsulated Pixel Data (7FE0,0010) holds no frame");
+        }
+        if (Attribute.getSingleIntegerValueOrDefault(list, TagFromName.SamplesPerPixel, 1) != 1) {
             return null;
         }
         String ts = Attribute.getSingleStringValueOrEmptyString(list, TagFromName.TransferSyntaxUID);
@@ -134,7 +141,7 @@ public final class DicomPixels {
         int columns = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.Columns, 0);
         int bitsAllocated = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.BitsAllocated, 0);
         try {
-            byte[] frame = encapsulated.getFrames()[0];
+            byte[] frame = frames[0];
             if (JPEG_LOSSLESS.contains(ts)) {
                 int[] samples = JpegLosslessDecoder.decode(frame, rows, columns);
                 if (samples.length != rows * columns) {
@@ -234,7 +241,7 @@ public final class DicomPixels {
                 }
             }
         } catch (DicomException e) {
-            throw new DicomFormatException("cannot read pixel values: " + e.getMessage(), e);
+            throw DicomFormatException.unreadable("cannot read pixel values", e);
         }
         return out;
     }

@@ -22,7 +22,7 @@ public record FileMetaHeader(String transferSyntaxUid, String sourceAeTitle) {
         try {
             meta.readOnlyMetaInformationHeader(part10File.toFile());
         } catch (IOException | DicomException | RuntimeException e) {
-            throw new DicomFormatException("no readable Part 10 meta header: " + e.getMessage());
+            throw DicomFormatException.unreadable("no readable Part 10 meta header", e);
         } catch (StackOverflowError | OutOfMemoryError e) {
             throw DicomLimitException.exhausted("Part 10 meta header", e);
         }

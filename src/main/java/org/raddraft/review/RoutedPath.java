@@ -34,6 +34,7 @@ public final class RoutedPath {
         }
         String raw = req.getRequestURI();
         checkRaw(raw);
+        checkQuery(req.getQueryString());
         String path = req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo());
         for (int i = 0; i < path.length(); i++) {
             char ch = path.charAt(i);
@@ -83,6 +84,23 @@ public final class RoutedPath {
                     throw refused("'%" + hex + "' (double encoding, NUL or an encoded ';') is not accepted");
                 }
                 i += 2;
+            }
+        }
+    }
+
+    /**
+     * A query string's '%' must start a percent-encoded byte: Jetty fails such a query only when a
+     * servlet asks for its parameters, and HAPI turned that into a 500 quoting the decoder (issue 24,
+     * found by FuzzIT: {@code POST /fhir/DiagnosticReport?status=%ZZ}).
+     */
+    static void checkQuery(String query) throws AccessDenied {
+        if (query == null) {
+            return;
+        }
+        for (int i = query.indexOf('%'); i >= 0; i = query.indexOf('%', i + 1)) {
+            if (i + 2 >= query.length() || Character.digit(query.charAt(i + 1), 16) < 0
+                    || Character.digit(query.charAt(i + 2), 16) < 0) {
+                throw new AccessDenied(400, "query string refused: '%' must start a percent-encoded byte (%XX)");
             }
         }
     }

@@ -20,8 +20,38 @@ public final class Database implements AutoCloseable {
     public static Database open(String jdbcUrl, String user, String password) {
         JdbcConnectionPool pool = JdbcConnectionPool.create(jdbcUrl, user, password);
         pool.setMaxConnections(32);
-        Flyway.configure().dataSource(pool).load().migrate();
+        try {
+            Flyway.configure().dataSource(pool).load().migrate();
+        } catch (RuntimeException e) {
+            pool.dispose();
+            throw trouble(jdbcUrl, e);
+        }
         return new Database(pool, () -> { });
+    }
+
+    /**
+     * A database RadDraft cannot open, in RadDraft's words: which file, and what to do (issue 24). H2's own
+     * advice ("use the server mode", "use the recovery tool") is not what an administrator of RadDraft
+     * should do; nothing is ever re-initialised.
+     */
+    static RuntimeException trouble(String jdbcUrl, RuntimeException e) {
+        String file = jdbcUrl.replaceFirst("^jdbc:h2:(file:)?", "").replaceAll(";.*", "") + ".mv.db";
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                String what = switch (sql.getErrorCode()) {
+                    case 90020 -> "is in use by another process (another RadDraft on the same raddraft.home?): stop it, "
+                            + "then start RadDraft again";
+                    case 90030 -> "is corrupt; RadDraft does not re-initialise it: stop RadDraft, keep a copy of the file, "
+                            + "restore the last backup (or recover it with H2's Recover tool), then start again";
+                    case 90097 -> "is read-only: give the service user write access to it and its directory";
+                    default -> null;
+                };
+                if (what != null) {
+                    return new IllegalStateException("database " + file + " " + what, e);
+                }
+            }
+        }
+        return e;
     }
 
     /** This database, with {@code action} run after the pool is closed (e.g. stopping a server that serves it). */

@@ -52,6 +52,11 @@ final class Approvals {
      * {@code prefix}01..), pushed with storescu and drafted by the daemon.
      */
     List<Study> drafted(String prefix, int n) throws Exception {
+        return drafted(prefix, n, new String[0]);
+    }
+
+    /** The same, each copy also modified by dcmodify {@code -m} with these {@code (gggg,eeee)=value} arguments. */
+    List<Study> drafted(String prefix, int n, String... modifications) throws Exception {
         Path template = DaemonProcess.APP.resolve("testdata/demo/dicom/ph-23-000034/1-PA.dcm");
         List<Path> files = new ArrayList<>();
         List<String> accessions = new ArrayList<>();
@@ -60,6 +65,9 @@ final class Approvals {
             Path f = Files.createDirectories(dir.resolve("studies")).resolve(accession + ".dcm");
             Files.copy(template, f);
             Dcmtk.ok("dcmodify", "-nb", "-gst", "-gse", "-gin", "-m", "(0008,0050)=" + accession, f);
+            for (String m : modifications) {
+                Dcmtk.ok("dcmodify", "-nb", "-i", m, f);
+            }
             files.add(f);
             accessions.add(accession);
         }

@@ -382,6 +382,11 @@ class DicomAttackIT {
 
     /** C-ECHO as the PACS and GET /health answer, and the process runs. */
     static void assertAlive() throws Exception {
+        assertAlive(daemon);
+    }
+
+    /** C-ECHO as the PACS and GET /health answer on this daemon (FuzzIT's check after every batch too). */
+    static void assertAlive(DaemonProcess daemon) throws Exception {
         try (RawScu scu = RawScu.associate(daemon.dicomPort, null, "PACS", "RADDRAFT", 10_000)) {
             assertEquals(0, scu.echo().status(), "C-ECHO");
             scu.release();
@@ -392,6 +397,10 @@ class DicomAttackIT {
     }
 
     static List<Path> partFiles() throws IOException {
+        return partFiles(daemon);
+    }
+
+    static List<Path> partFiles(DaemonProcess daemon) throws IOException {
         Path tmpDir = daemon.home().resolve("spool/tmp");
         if (!Files.isDirectory(tmpDir)) {
             return List.of();

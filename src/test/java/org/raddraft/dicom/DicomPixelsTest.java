@@ -78,4 +78,22 @@ class DicomPixelsTest {
         DicomLimitException e = assertThrows(DicomLimitException.class, () -> JpegLosslessDecoder.decode(jpeg, 16, 16));
         assertEquals("the lossless JPEG frame is 65535 x 65535, Columns x Rows is 16 x 16", e.getMessage());
     }
+
+    @Test
+    void encapsulatedPixelDataWithoutAFrameIsRefusedInRadDraftsWords(@TempDir Path dir) throws Exception {
+        // found by DicomParserFuzzTest (issue 24): encapsulated Pixel Data in a file whose transfer syntax is not
+        // encapsulated leaves PixelMed with no frames, and ownDecoders failed with a NullPointerException instead of a reason
+        HostileDicom.Uids uids = HostileDicom.Uids.fresh(1);
+        byte[] plain = HostileDicom.plain(uids);
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        b.write(plain, 0, plain.length - 520); // the plain image's Pixel Data is its last element: 8 + 512 bytes
+        b.writeBytes(new byte[] {(byte) 0xE0, 0x7F, 0x10, 0x00, -1, -1, -1, -1}); // (7FE0,0010), undefined length
+        b.writeBytes(new byte[] {(byte) 0xFE, -1, 0x00, (byte) 0xE0, 0, 0, 0, 0}); // empty offset table item
+        b.writeBytes(new byte[] {(byte) 0xFE, -1, 0x00, (byte) 0xE0, 0x72, 0x01, 0, 0}); // one fragment of 370 bytes
+        b.writeBytes(new byte[370]);
+        b.writeBytes(new byte[] {(byte) 0xFE, -1, (byte) 0xDD, (byte) 0xE0, 0, 0, 0, 0}); // sequence delimiter
+        Path f = file(dir, "no-frame.dcm", b.toByteArray(), uids);
+        DicomFormatException e = assertThrows(DicomFormatException.class, () -> DicomPixels.decode(f));
+        assertEquals("encapsulated Pixel Data (7FE0,0010) holds no frame", e.getMessage());
+    }
 }

@@ -13,11 +13,11 @@ import java.util.Arrays;
  * encode them, and DCMTK's storescu crashes on deep nesting). Proposes CR Image Storage (context 1)
  * and Verification (context 3), both in Implicit VR Little Endian. Built on {@link Pdus}.
  */
-final class RawScu implements AutoCloseable {
+public final class RawScu implements AutoCloseable {
 
     /** A C-STORE or C-ECHO response: status and Error Comment (null when none). */
-    record Answer(int status, String errorComment) {
-        String statusHex() {
+    public record Answer(int status, String errorComment) {
+        public String statusHex() {
             return String.format("%04X", status);
         }
     }
@@ -37,7 +37,7 @@ final class RawScu implements AutoCloseable {
      * @throws IOException when the association is rejected (the message says A-ASSOCIATE-RJ) or the
      *                     connection closed
      */
-    static RawScu associate(int port, InetAddress local, String callingAe, String calledAe, int timeoutMs)
+    public static RawScu associate(int port, InetAddress local, String callingAe, String calledAe, int timeoutMs)
             throws IOException {
         Socket s = connect(port, local, timeoutMs);
         RawScu scu = new RawScu(s);
@@ -68,7 +68,7 @@ final class RawScu implements AutoCloseable {
     }
 
     /** Sends the data set in P-DATA-TF PDUs of {@code fragment} bytes and reads the C-STORE-RSP. */
-    Answer store(String sopInstanceUid, byte[] dataSet, int fragment) throws IOException {
+    public Answer store(String sopInstanceUid, byte[] dataSet, int fragment) throws IOException {
         int id = ++messageId;
         socket.getOutputStream().write(Pdus.pData(new Pdus.Pdv(1, true, true,
                 Pdus.cStoreRq(id, Pdus.CR_IMAGE_STORAGE, sopInstanceUid))));
@@ -81,13 +81,13 @@ final class RawScu implements AutoCloseable {
         return response();
     }
 
-    Answer echo() throws IOException {
+    public Answer echo() throws IOException {
         socket.getOutputStream().write(Pdus.pData(new Pdus.Pdv(3, true, true, Pdus.cEchoRq(++messageId))));
         return response();
     }
 
     /** A-RELEASE-RQ, then waits for the A-RELEASE-RP. */
-    void release() throws IOException {
+    public void release() throws IOException {
         socket.getOutputStream().write(Pdus.releaseRequest());
         byte[] rp = readPdu();
         if (rp[0] != 0x06) {

@@ -132,6 +132,13 @@ class AccessLayersTest {
             assertTrue(r.status() == 400 || r.status() == 403, variant + " -> " + r.status() + " " + r.body());
             assertEquals("OperationOutcome", JSON.readTree(r.body()).path("resourceType").asText(), variant + ": " + r.body());
         }
+        // a query with a broken escape: 400 in RadDraft's words (was 500 "400: Bad query" from HAPI, issue 24 FuzzIT)
+        for (String method : List.of("GET", "POST")) {
+            RawHttp.Response r = client.send(method, "/fhir/DiagnosticReport?status=%ZZ", Map.of("Authorization",
+                    "Bearer " + ris, "Content-Type", "application/fhir+json"), method.equals("POST") ? "{}" : null);
+            assertEquals(400, r.status(), method + ": " + r.body());
+            assertTrue(r.body().contains("query string refused"), r.body());
+        }
         // the routed path, not a prefix of the raw one: /fhir/auditevent is still the admin's AuditEvent row
         assertEquals(403, client.send("GET", "/fhir/auditevent", bearer, null).status());
         assertEquals(405, client.send("TRACE", "/fhir/metadata", bearer, null).status());

@@ -202,7 +202,7 @@ public final class DaemonProcess implements AutoCloseable {
         return Files.exists(log) ? Files.readString(log) : "";
     }
 
-    /** The daemon JVM's process id (for /proc: its sockets). */
+    /** The daemon JVM's process id (for /proc: its sockets, threads and file descriptors). */
     public long pid() {
         return process.pid();
     }

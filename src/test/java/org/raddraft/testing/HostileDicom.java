@@ -113,11 +113,16 @@ public final class HostileDicom {
 
     /** Preamble, "DICM", group 0002 (Explicit VR LE) and the Implicit VR LE data set. */
     public static byte[] part10(byte[] dataSet, String sopInstance) {
+        return part10(dataSet, sopInstance, IMPLICIT_VR_LE);
+    }
+
+    /** The same with any Transfer Syntax UID in the meta header, true or not (the fuzzer's lie). */
+    public static byte[] part10(byte[] dataSet, String sopInstance, String transferSyntax) {
         HostileDicom meta = new HostileDicom();
         meta.explicit(0x00020001, "OB", new byte[] {0, 1});
         meta.explicit(0x00020002, "UI", uid(CR_IMAGE_STORAGE));
         meta.explicit(0x00020003, "UI", uid(sopInstance));
-        meta.explicit(0x00020010, "UI", uid(IMPLICIT_VR_LE));
+        meta.explicit(0x00020010, "UI", uid(transferSyntax));
         byte[] group = meta.out.toByteArray();
         HostileDicom file = new HostileDicom();
         file.out.writeBytes(new byte[128]);

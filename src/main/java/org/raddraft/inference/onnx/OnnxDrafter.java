@@ -185,9 +185,14 @@ public final class OnnxDrafter implements Drafter {
                 ok.add(i);
                 prepared.add(new Prepared(px, s.lateral() == null && runtime.views() > 1 ? "lateral" : null,
                         (System.nanoTime() - t0) / 1_000_000));
-            } catch (DicomFormatException | RuntimeException e) {
+            } catch (DicomFormatException e) {
                 LOG.warn("study {}: cannot preprocess: {}", s.studyId(), e.getMessage());
                 out[i] = DraftOutcome.failed(s.studyId(), "cannot preprocess images: " + e.getMessage());
+            } catch (RuntimeException e) {
+                // not RadDraft's message: it could quote the image file; the type is enough to find the cause
+                String why = "unexpected " + e.getClass().getSimpleName() + " while reading the image";
+                LOG.warn("study {}: cannot preprocess: {}", s.studyId(), why);
+                out[i] = DraftOutcome.failed(s.studyId(), "cannot preprocess images: " + why);
             } catch (StackOverflowError | OutOfMemoryError e) {
                 // one study's image must not take the batch, or the daemon, with it
                 String why = e instanceof StackOverflowError ? "image file nested too deeply to parse"
