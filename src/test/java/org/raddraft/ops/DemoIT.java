@@ -63,14 +63,7 @@ class DemoIT {
             assertEquals(200, client.send(metadata.header("Authorization", "Bearer " + token).build(),
                     java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode());
             // the demo prints where its draft is served; curl of that URL returns the DiagnosticReport
-            java.util.regex.Matcher url = await().atMost(180, SECONDS).pollInterval(1, SECONDS).until(() ->
-                    java.util.regex.Pattern.compile("demo: draft report at (http://\\S+/fhir/DiagnosticReport/\\d+)"
-                            + " - curl -H 'Authorization: Bearer (\\S+)'").matcher(Files.readString(log)),
-                    java.util.regex.Matcher::find);
-            Process curl = new ProcessBuilder("curl", "-s", "-H", "Accept: application/fhir+json", "-H",
-                    "Authorization: Bearer " + url.group(2), url.group(1)).redirectErrorStream(true).start();
-            JsonNode report = new ObjectMapper().readTree(curl.getInputStream());
-            assertEquals(0, curl.waitFor());
+            JsonNode report = servedDraft(log, 180);
             assertEquals("DiagnosticReport", report.path("resourceType").asText(), report.toString());
             assertEquals("preliminary", report.path("status").asText(), report.toString());
         } finally {
@@ -99,14 +92,7 @@ class DemoIT {
                     "--backend", "remote", "--endpoints", peer.baseUrl()))
                     .directory(cwd.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             try {
-                java.util.regex.Matcher url = await().atMost(300, SECONDS).pollInterval(1, SECONDS).until(() ->
-                        java.util.regex.Pattern.compile("demo: draft report at (http://\\S+/fhir/DiagnosticReport/\\d+)"
-                                + " - curl -H 'Authorization: Bearer (\\S+)'").matcher(Files.readString(log)),
-                        java.util.regex.Matcher::find);
-                Process curl = new ProcessBuilder("curl", "-s", "-H", "Accept: application/fhir+json", "-H",
-                        "Authorization: Bearer " + url.group(2), url.group(1)).redirectErrorStream(true).start();
-                JsonNode report = new ObjectMapper().readTree(curl.getInputStream());
-                assertEquals(0, curl.waitFor());
+                JsonNode report = servedDraft(log, 300);
                 assertEquals("preliminary", report.path("status").asText(), report.toString());
                 assertTrue(report.path("conclusion").asText().length() > 0, report.toString());
                 // drafted by the remote model, through the engine: its answers are the draft
@@ -137,5 +123,18 @@ class DemoIT {
                 demo.waitFor();
             }
         }
+    }
+
+    /** The draft the demo says it serves ("demo: draft report at URL - curl ..."), fetched as it says with curl. */
+    private static JsonNode servedDraft(Path log, int seconds) throws Exception {
+        java.util.regex.Matcher url = await().atMost(seconds, SECONDS).pollInterval(1, SECONDS).until(() ->
+                java.util.regex.Pattern.compile("demo: draft report at (http://\\S+/fhir/DiagnosticReport/\\d+)"
+                        + " - curl -H 'Authorization: Bearer (\\S+)'").matcher(Files.readString(log)),
+                java.util.regex.Matcher::find);
+        Process curl = new ProcessBuilder("curl", "-s", "-H", "Accept: application/fhir+json", "-H",
+                "Authorization: Bearer " + url.group(2), url.group(1)).redirectErrorStream(true).start();
+        JsonNode report = new ObjectMapper().readTree(curl.getInputStream());
+        assertEquals(0, curl.waitFor());
+        return report;
     }
 }
