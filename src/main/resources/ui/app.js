@@ -168,6 +168,11 @@
     }));
   }
 
+  // flags the draft has no value for (flag-unavailable): absence of such a flag is "not assessed", not "no doubt"
+  function unavailableOf(report) {
+    return extension(report, 'flag-unavailable').map((e) => ({ code: sub(e, 'code'), reason: sub(e, 'reason') }));
+  }
+
   function priorityOf(report) {
     const p = extension(report, 'worklist-priority')[0];
     return p && typeof p.valueInteger === 'number' ? p.valueInteger : 0;
@@ -290,6 +295,12 @@
       if (f.finding) li.append(el('span', 'flag-finding', ' \u2014 ' + f.finding));
       li.append(el('div', 'flag-explanation', FLAG_EXPLANATIONS[f.code] || ''));
       if (f.detail) li.append(el('div', 'flag-detail muted', f.detail));
+      list.append(li);
+    }
+    for (const u of unavailableOf(d.report)) {
+      const li = el('li', 'unavailable muted');
+      li.append(el('span', 'flag-code', u.code + ' not assessed'));
+      li.append(el('div', 'flag-detail', u.reason || 'not computed for this model'));
       list.append(li);
     }
     renderPatient();

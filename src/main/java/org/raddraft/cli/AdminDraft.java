@@ -49,7 +49,11 @@ final class AdminDraft implements App.Command {
                 }
             }
             if (!d.unavailable().isEmpty()) {
-                System.out.println("not computed for this model: " + String.join(", ", d.unavailable()));
+                System.out.println("not computed for this draft:");
+                for (String code : d.unavailable()) {
+                    String why = d.unavailable_reasons().get(code);
+                    System.out.printf(Locale.ROOT, "  %-22s %s%n", code, why == null ? "not computed for this model" : why);
+                }
             }
         }
         return 0;

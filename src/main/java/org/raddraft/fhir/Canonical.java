@@ -33,6 +33,10 @@ record Canonical(String base) {
         return structureDefinition("confidence-flag");
     }
 
+    String flagUnavailableExtension() {
+        return structureDefinition("flag-unavailable");
+    }
+
     String riskScoreExtension() {
         return structureDefinition("risk-score");
     }

@@ -186,6 +186,16 @@ final class DiagnosticReportMapper {
             e.addExtension("detail", new StringType(f.detail()));
             r.addExtension(e);
         }
+        Map<String, String> reasons = unavailableReasons(d.unavailableReasons());
+        for (String code : unavailable(d.unavailable(), reasons)) {
+            Extension e = new Extension(canonical.flagUnavailableExtension());
+            e.addExtension("code", new Coding(canonical.flagCodes(), code, null));
+            String reason = reasons.get(code);
+            if (reason != null && !reason.isBlank()) {
+                e.addExtension("reason", new StringType(reason));
+            }
+            r.addExtension(e);
+        }
         if (d.riskScore() != null && Double.isFinite(d.riskScore())) {
             r.addExtension(canonical.riskScoreExtension(), new DecimalType(round(d.riskScore())));
         }
@@ -217,6 +227,33 @@ final class DiagnosticReportMapper {
             return JSON.readValue(json, new TypeReference<List<Flag>>() { });
         } catch (java.io.IOException e) {
             throw new IllegalStateException("draft.flags is not a JSON array of flags: " + e.getMessage(), e);
+        }
+    }
+
+    /** draft.unavailable's codes, then any code only the reasons name, each once, in that order. */
+    static List<String> unavailable(String codes, Map<String, String> reasons) {
+        java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>();
+        if (codes != null) {
+            for (String c : codes.split(",")) {
+                if (!c.isBlank()) {
+                    all.add(c.strip());
+                }
+            }
+        }
+        all.addAll(reasons.keySet());
+        return List.copyOf(all);
+    }
+
+    /** draft.unavailable_reasons as stored by the remote backend (flag code -> why); NULL is none. */
+    static Map<String, String> unavailableReasons(String json) {
+        if (json == null || json.isBlank()) {
+            return Map.of();
+        }
+        try {
+            return JSON.readValue(json, new TypeReference<LinkedHashMap<String, String>>() { });
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("draft.unavailable_reasons is not a JSON object of reasons: "
+                    + e.getOriginalMessage(), e);
         }
     }
 

@@ -32,7 +32,8 @@ final class ResourceValidator {
 
     /** The files of docs/fhir/, loaded into the validator. */
     static final List<String> PUBLISHED = List.of("StructureDefinition-raddraft-diagnosticreport.json",
-            "StructureDefinition-confidence-flag.json", "StructureDefinition-risk-score.json",
+            "StructureDefinition-confidence-flag.json", "StructureDefinition-flag-unavailable.json",
+            "StructureDefinition-risk-score.json",
             "StructureDefinition-worklist-priority.json", "StructureDefinition-model-probability.json",
             "StructureDefinition-superseded-by.json", "StructureDefinition-supersedes.json",
             "CodeSystem-observation.json", "CodeSystem-finding-status.json", "CodeSystem-flag-code.json",

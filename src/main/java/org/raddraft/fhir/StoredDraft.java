@@ -24,11 +24,14 @@ import java.util.Set;
  * @param finalFindings, finalImpression the reviewed text once approved (review's columns; null before)
  * @param reviewer     the radiologist's account name once the draft is approved or rejected, else null
  * @param amendments   how many times the approved text was corrected (review's column; 0 before)
+ * @param unavailable  draft.unavailable: flag codes not computed for this draft (comma-separated), null = none
+ * @param unavailableReasons draft.unavailable_reasons JSON (flag code -> why), null when none were recorded
  */
 record StoredDraft(long id, long studyId, String state, String findings, String impression, String missingView,
         String modelName, String modelVersion, String modelIntendedUse, Instant draftedAt, String flags, Double riskScore, int priority,
         String classifier, Long supersededBy, Long supersedes, int version, String finalFindings,
-        String finalImpression, String reviewer, int amendments, Study study) {
+        String finalImpression, String reviewer, int amendments, String unavailable, String unavailableReasons,
+        Study study) {
 
     /** The study as its instances describe it (values of the first instance that has them). */
     record Study(String studyInstanceUid, String accessionNumber, String studyDate, String studyDescription,
@@ -40,7 +43,7 @@ record StoredDraft(long id, long studyId, String state, String findings, String 
         Study s = study;
         return new StoredDraft(id, studyId, state, findings, impression, missingView, modelName, modelVersion,
                 modelIntendedUse, draftedAt, flags, riskScore, priority, classifier, supersededBy, supersedes, version,
-                finalFindings, finalImpression, reviewer, amendments, new Study(s.studyInstanceUid(), s.accessionNumber(),
+                finalFindings, finalImpression, reviewer, amendments, unavailable, unavailableReasons, new Study(s.studyInstanceUid(), s.accessionNumber(),
                         s.studyDate(), s.studyDescription(), s.patientId(), s.issuerOfPatientId(), s.instances(), name));
     }
 
@@ -54,6 +57,8 @@ record StoredDraft(long id, long studyId, String state, String findings, String 
                 "Mild cardiomegaly.", null, "example-model", "1.0.0", "Synthetic; NOT FOR CLINICAL USE.", Instant.parse("2026-01-02T03:04:05Z"), flags,
                 flags == null ? null : 0.5, 0, classifier, null, null, 0, null, null,
                 state.startsWith("APPROVED") || state.equals("REJECTED") ? "dr.example" : null, 0,
+                flags == null ? null : "NOT_IMAGE_GROUNDED,OUT_OF_DISTRIBUTION",
+                flags == null ? null : "{\"NOT_IMAGE_GROUNDED\":\"the engine cannot score prompts\"}",
                 new Study("1.2.826.0.1.3680043.10.1.1", "A0001", "20260102", "XR CHEST 2 VIEWS", "EX-1", "EXAMPLE",
                         List.of(new Instance("1.2.826.0.1.3680043.10.1.1.1", "1.2.826.0.1.3680043.10.1.1.1.1",
                                         "1.2.840.10008.5.1.4.1.1.1", "CR", "PA"),
@@ -86,6 +91,7 @@ record StoredDraft(long id, long studyId, String state, String findings, String 
                         optional(rs, columns, "final_findings"), optional(rs, columns, "final_impression"),
                         reviewer(c, optional(rs, columns, "reviewer_id")),
                         columns.contains("amendments") ? rs.getInt("amendments") : 0,
+                        optional(rs, columns, "unavailable"), optional(rs, columns, "unavailable_reasons"),
                         study(c, studyId, rs.getString("study_instance_uid")));
             }
         }

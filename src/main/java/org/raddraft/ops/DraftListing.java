@@ -10,6 +10,7 @@ import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.raddraft.flags.Flag;
 import org.raddraft.store.Database;
 
@@ -25,11 +26,13 @@ public final class DraftListing {
      * @param risk_score  0..1, null when the model had no flag calibration
      * @param classifier  observation -> probability, null without a classifier
      * @param unavailable flag codes the model could not compute
+     * @param unavailable_reasons per code, why it could not be computed for this draft (remote backend; empty
+     *                            where none was recorded)
      */
     public record DraftRow(long id, long study_id, String study_instance_uid, String state, String findings,
                            String impression, String model_name, String model_version, String drafted_at,
                            Double risk_score, int priority, List<Flag> flags, Map<String, Double> classifier,
-                           List<String> unavailable, String missing_view) {
+                           List<String> unavailable, Map<String, String> unavailable_reasons, String missing_view) {
     }
 
     private DraftListing() {
@@ -40,7 +43,7 @@ public final class DraftListing {
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("""
                 SELECT d.id, s.id, s.study_instance_uid, d.state, d.findings, d.impression, d.model_name,
                        d.model_version, d.drafted_at, d.risk_score, d.priority, d.flags, d.classifier, d.unavailable,
-                       d.missing_view
+                       d.missing_view, d.unavailable_reasons
                 FROM draft d JOIN study s ON s.id = d.study_id WHERE s.study_instance_uid = ?
                 ORDER BY CASE WHEN d.state = 'DRAFTED' THEN 0 ELSE 1 END, d.id DESC LIMIT 1""")) {
             ps.setString(1, studyInstanceUid);
@@ -51,6 +54,7 @@ public final class DraftListing {
                 String flags = rs.getString(12);
                 String clf = rs.getString(13);
                 String un = rs.getString(14);
+                String why = rs.getString(16);
                 try {
                     return new DraftRow(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
                             rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
@@ -58,9 +62,11 @@ public final class DraftListing {
                             rs.getObject(10) == null ? null : rs.getDouble(10), rs.getInt(11),
                             flags == null ? List.of() : JSON.readValue(flags, new TypeReference<List<Flag>>() { }),
                             clf == null ? null : JSON.readValue(clf, new TypeReference<Map<String, Double>>() { }),
-                            un == null || un.isBlank() ? List.of() : Arrays.asList(un.split(",")), rs.getString(15));
+                            un == null || un.isBlank() ? List.of() : Arrays.asList(un.split(",")),
+                            why == null ? Map.of() : JSON.readValue(why, new TypeReference<TreeMap<String, String>>() { }),
+                            rs.getString(15));
                 } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                    throw new SQLException("draft " + rs.getLong(1) + ": flags or classifier column is not valid JSON: "
+                    throw new SQLException("draft " + rs.getLong(1) + ": flags, classifier or unavailable_reasons column is not valid JSON: "
                             + e.getOriginalMessage(), e);
                 }
             }

@@ -53,13 +53,31 @@ class DiagnosticReportMapperTest {
         StoredDraft e = StoredDraft.example("APPROVED", FLAGS, CLASSIFIER);
         StoredDraft amended = new StoredDraft(e.id(), e.studyId(), e.state(), e.findings(), e.impression(),
                 e.missingView(), e.modelName(), e.modelVersion(), e.modelIntendedUse(), e.draftedAt(), e.flags(), e.riskScore(), e.priority(),
-                e.classifier(), null, null, 3, "Corrected findings.", "Corrected impression.", "dr.example", 1, e.study());
+                e.classifier(), null, null, 3, "Corrected findings.", "Corrected impression.", "dr.example", 1,
+                e.unavailable(), e.unavailableReasons(), e.study());
         List<Resource> rs = mapper.map(amended, 3, new Date());
         DiagnosticReport r = (DiagnosticReport) rs.get(0);
         assertEquals("corrected", r.getStatus().toCode());
         assertEquals("Corrected impression.", r.getConclusion());
         assertEquals("dr.example", r.getResultsInterpreterFirstRep().getIdentifier().getValue());
         assertEquals(List.of(), validator.errors(rs));
+    }
+
+    /** Issue 22: the flags a draft has no value for are stated on the report, with why where known, and validate. */
+    @Test
+    void theUnavailableFlagsAreStatedWithTheirReasons() {
+        List<Resource> rs = mapper.map(StoredDraft.example("DRAFTED", FLAGS, CLASSIFIER), 1, new Date());
+        DiagnosticReport r = (DiagnosticReport) rs.get(0);
+        List<org.hl7.fhir.r4.model.Extension> un = r.getExtensionsByUrl(EXT + "flag-unavailable");
+        assertEquals(List.of("NOT_IMAGE_GROUNDED", "OUT_OF_DISTRIBUTION"), un.stream()
+                .map(e -> ((org.hl7.fhir.r4.model.Coding) e.getExtensionByUrl("code").getValue()).getCode()).toList());
+        assertEquals("the engine cannot score prompts",
+                un.get(0).getExtensionByUrl("reason").getValue().primitiveValue());
+        assertEquals(null, un.get(1).getExtensionByUrl("reason"), "no reason recorded: none made up");
+        assertEquals(List.of(), validator.errors(rs));
+        // the published definition is what validates it: a stated flag without its code is refused
+        un.get(0).getExtension().removeIf(e -> e.getUrl().equals("code"));
+        assertFalse(validator.errors(rs).isEmpty(), "flag-unavailable without a code must not validate");
     }
 
     /** Issue 21, review page: the worklist names the patient, from the report's subject display. */

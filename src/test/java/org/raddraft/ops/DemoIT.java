@@ -63,19 +63,78 @@ class DemoIT {
             assertEquals(200, client.send(metadata.header("Authorization", "Bearer " + token).build(),
                     java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode());
             // the demo prints where its draft is served; curl of that URL returns the DiagnosticReport
-            java.util.regex.Matcher url = await().atMost(180, SECONDS).pollInterval(1, SECONDS).until(() ->
-                    java.util.regex.Pattern.compile("demo: draft report at (http://\\S+/fhir/DiagnosticReport/\\d+)"
-                            + " - curl -H 'Authorization: Bearer (\\S+)'").matcher(Files.readString(log)),
-                    java.util.regex.Matcher::find);
-            Process curl = new ProcessBuilder("curl", "-s", "-H", "Accept: application/fhir+json", "-H",
-                    "Authorization: Bearer " + url.group(2), url.group(1)).redirectErrorStream(true).start();
-            JsonNode report = new ObjectMapper().readTree(curl.getInputStream());
-            assertEquals(0, curl.waitFor());
+            JsonNode report = servedDraft(log, 180);
             assertEquals("DiagnosticReport", report.path("resourceType").asText(), report.toString());
             assertEquals("preliminary", report.path("status").asText(), report.toString());
         } finally {
             demo.destroy();
             demo.waitFor();
         }
+    }
+
+    /**
+     * Issue 22: `raddraft demo --backend remote --endpoints URL` drafts the demo study through an
+     * OpenAI-compatible engine: here the vLLM stand-in (OpenAiPeer, test code: no engine can run on
+     * this machine) as its own process, recording every request it gets.
+     */
+    @Test
+    void demoDraftsThroughTheRemoteEngine(@TempDir Path cwd) throws Exception {
+        int dicom = DaemonProcess.freePort();
+        int http = DaemonProcess.freePort();
+        Path log = cwd.resolve("demo.log");
+        Path recorded = Files.createDirectories(cwd.resolve("requests"));
+        try (org.raddraft.testing.OpenAiPeer.Launched peer = org.raddraft.testing.OpenAiPeer.launch(
+                cwd.resolve("peer.log"), "--port", "0", "--model",
+                org.raddraft.testing.OpenAiPeer.referenceModel().toString(),
+                "--served-model-name", "google/medgemma-4b-it", "--record", recorded.toString())) {
+            Process demo = new ProcessBuilder(DaemonProcess.javaCommand(
+                    Map.of("dicom.port", String.valueOf(dicom), "http.port", String.valueOf(http)), "demo",
+                    "--backend", "remote", "--endpoints", peer.baseUrl()))
+                    .directory(cwd.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            try {
+                JsonNode report = servedDraft(log, 300);
+                assertEquals("preliminary", report.path("status").asText(), report.toString());
+                assertTrue(report.path("conclusion").asText().length() > 0, report.toString());
+                // drafted by the remote model, through the engine: its answers are the draft
+                Path config = cwd.resolve("admin.properties");
+                Files.writeString(config, "raddraft.home=" + cwd.resolve("var") + "\n");
+                Process admin = new ProcessBuilder(DaemonProcess.javaCommand("admin", "draft", "--study",
+                        report.path("imagingStudy").get(0).path("identifier").path("value").asText()
+                                .replaceFirst("^urn:oid:", ""), "--json", "--config", config.toString()))
+                        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                String out = new String(admin.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertEquals(0, admin.waitFor(), out);
+                JsonNode draft = new ObjectMapper().readTree(out);
+                assertEquals("medgemma-4b-it", draft.path("model_name").asText(), out);
+                assertEquals(report.path("conclusion").asText(), draft.path("impression").asText(), out);
+                long chats;
+                try (java.util.stream.Stream<Path> files = Files.list(recorded)) {
+                    chats = files.filter(f -> {
+                        try {
+                            return Files.readString(f).contains("/v1/chat/completions");
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }).count();
+                }
+                assertTrue(chats >= 1, "the engine was asked for the draft");
+            } finally {
+                demo.destroy();
+                demo.waitFor();
+            }
+        }
+    }
+
+    /** The draft the demo says it serves ("demo: draft report at URL - curl ..."), fetched as it says with curl. */
+    private static JsonNode servedDraft(Path log, int seconds) throws Exception {
+        java.util.regex.Matcher url = await().atMost(seconds, SECONDS).pollInterval(1, SECONDS).until(() ->
+                java.util.regex.Pattern.compile("demo: draft report at (http://\\S+/fhir/DiagnosticReport/\\d+)"
+                        + " - curl -H 'Authorization: Bearer (\\S+)'").matcher(Files.readString(log)),
+                java.util.regex.Matcher::find);
+        Process curl = new ProcessBuilder("curl", "-s", "-H", "Accept: application/fhir+json", "-H",
+                "Authorization: Bearer " + url.group(2), url.group(1)).redirectErrorStream(true).start();
+        JsonNode report = new ObjectMapper().readTree(curl.getInputStream());
+        assertEquals(0, curl.waitFor());
+        return report;
     }
 }

@@ -207,6 +207,38 @@ class RemoteDraftIT {
         assertNotNull(provenance, bundle.toString());
         assertEquals("preliminary", report.path("status").asText());
         assertEquals("AIAST", report.path("meta").path("security").get(0).path("code").asText());
+        // the flags it has no value for are stated on the report, each with the reason the draft recorded
+        Map<String, String> stated = new java.util.TreeMap<>();
+        for (JsonNode x : report.path("extension")) {
+            if (x.path("url").asText().endsWith("/StructureDefinition/flag-unavailable")) {
+                String code = null;
+                String reason = null;
+                for (JsonNode part : x.path("extension")) {
+                    if (part.path("url").asText().equals("code")) {
+                        code = part.path("valueCoding").path("code").asText();
+                    } else if (part.path("url").asText().equals("reason")) {
+                        reason = part.path("valueString").asText();
+                    }
+                }
+                stated.put(code, reason);
+            }
+        }
+        Map<String, String> recorded = new java.util.TreeMap<>();
+        for (String code : d.get("unavailable").split(",")) {
+            recorded.put(code, reasons.path(code).asText());
+        }
+        assertFalse(recorded.isEmpty(), "the peer cannot score every flag: some are unavailable");
+        assertEquals(recorded, stated, report.toString());
+        // and raddraft admin draft names them with their reasons (text and --json)
+        JsonNode listed = daemon.adminJson("draft", "--study", uid(current));
+        for (Map.Entry<String, String> e : recorded.entrySet()) {
+            assertEquals(e.getValue(), listed.path("unavailable_reasons").path(e.getKey()).asText(), listed.toString());
+        }
+        Dcmtk.Result text = daemon.admin("draft", "--study", uid(current));
+        assertEquals(0, text.exitCode(), text.output());
+        for (String reason : recorded.values()) {
+            assertTrue(text.output().contains(reason), text.output());
+        }
         JsonNode device = fhir("/fhir/" + provenance.path("agent").get(0).path("who").path("reference").asText());
         assertEquals("medgemma-4b-it", device.path("deviceName").get(0).path("name").asText());
         // the review page's worklist (preliminary reports) and image list show it
