@@ -19,7 +19,6 @@ import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
 import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.IResourceProvider;
-import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.sql.SQLException;
@@ -76,7 +75,7 @@ public final class DiagnosticReportProvider implements IResourceProvider {
         try {
             rs = id.hasVersionIdPart() ? versions.version(draftId, versionOf(id)) : versions.latest(draftId);
         } catch (SQLException e) {
-            throw new InternalErrorException("database: " + e.getMessage(), e);
+            throw DatabaseError.of(e);
         }
         if (rs == null) {
             throw new ResourceNotFoundException(id.hasVersionIdPart()
@@ -102,7 +101,7 @@ public final class DiagnosticReportProvider implements IResourceProvider {
         try {
             versions.history(draftId).forEach(v -> all.add((DiagnosticReport) v.get(0)));
         } catch (SQLException e) {
-            throw new InternalErrorException("database: " + e.getMessage(), e);
+            throw DatabaseError.of(e);
         }
         if (all.isEmpty()) {
             throw new ResourceNotFoundException("DiagnosticReport/" + draftId + " does not exist");
@@ -143,7 +142,7 @@ public final class DiagnosticReportProvider implements IResourceProvider {
                 ids = ids.stream().filter(i -> String.valueOf(i).equals(reportId.getValue())).toList();
             }
         } catch (SQLException e) {
-            throw new InternalErrorException("database: " + e.getMessage(), e);
+            throw DatabaseError.of(e);
         }
         return new Page(ids, count, include, revInclude);
     }
@@ -225,7 +224,7 @@ public final class DiagnosticReportProvider implements IResourceProvider {
                 try {
                     page.addAll(versions.latestReports(pageIds));
                 } catch (SQLException e) {
-                    throw new InternalErrorException("database: " + e.getMessage(), e);
+                    throw DatabaseError.of(e);
                 }
                 return page;
             }
@@ -234,7 +233,7 @@ public final class DiagnosticReportProvider implements IResourceProvider {
                 try {
                     rs = versions.latest(id);
                 } catch (SQLException e) {
-                    throw new InternalErrorException("database: " + e.getMessage(), e);
+                    throw DatabaseError.of(e);
                 }
                 page.add(rs.get(0));
                 for (Resource r : rs.subList(1, rs.size())) {

@@ -3,7 +3,6 @@ package org.raddraft.fhir;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Read;
 import ca.uhn.fhir.rest.server.IResourceProvider;
-import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.sql.SQLException;
 import java.util.List;
@@ -56,7 +55,7 @@ final class PublishedResourceProvider<T extends Resource> implements IResourcePr
                 }
             }
         } catch (SQLException e) {
-            throw new InternalErrorException("database: " + e.getMessage(), e);
+            throw DatabaseError.of(e);
         }
         throw new ResourceNotFoundException(name + "/" + part + " does not exist; the resources of a report are"
                 + " listed by DiagnosticReport?_id=<report>&_include=DiagnosticReport:result&_revinclude=Provenance:target");
