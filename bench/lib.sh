@@ -14,6 +14,8 @@ dicom.port=$rd_port
 dicom.allowed-peers=PACS@127.0.0.1
 http.port=$rd_http
 storage.min-free-mb=64
+dicom.max-associations=40
+dicom.max-associations-per-host=40
 study.quiet-seconds=$2
 EOF2
   "$app/bin/raddraft" run --config "$work/raddraft.properties" > "$work/raddraft.log" 2>&1 &
