@@ -193,6 +193,8 @@ public final class OpenAiPeer implements AutoCloseable {
     private final List<Recorded> recorded = new CopyOnWriteArrayList<>();
     private final AtomicInteger recordSeq = new AtomicInteger();
     private final Map<Fault, AtomicInteger> served = new EnumMap<>(Fault.class);
+    /** Time from receipt to the answer's hand-over to Jetty, each 200 chat answer (delay included): the engine's share. */
+    private final java.util.Queue<Long> chatNanos = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicLong created = new AtomicLong(System.currentTimeMillis() / 1000);
 
     private volatile Fault steady = Fault.NONE;
@@ -347,9 +349,21 @@ public final class OpenAiPeer implements AutoCloseable {
         recorded.clear();
     }
 
-    /** Sets every {@link #served} counter back to 0. */
+    /** Sets every {@link #served} counter back to 0 and forgets the answer times. */
     public void clearCounters() {
         served.values().forEach(n -> n.set(0));
+        chatNanos.clear();
+    }
+
+    /**
+     * Milliseconds from receipt until the answer is written, for every 200 chat completion so far
+     * (delay included), oldest first: the engine's share of a draft, which a bench subtracts to get the
+     * client's own overhead.
+     */
+    public List<Double> chatMillis() {
+        List<Double> out = new ArrayList<>();
+        chatNanos.forEach(n -> out.add(n / 1e6));
+        return out;
     }
 
     private Fault take(boolean chat) {
@@ -428,7 +442,11 @@ public final class OpenAiPeer implements AutoCloseable {
                 return true;
             }
             byte[] out = JSON.writeValueAsBytes(answer);
+            // counted and timed before the answer leaves, so a client that has it sees both
             served.get(fault).incrementAndGet();
+            if (chat) {
+                chatNanos.add(System.nanoTime() - t0);
+            }
             if (fault == Fault.DROP_CONNECTION) {
                 status = 200;
                 drop(request, response, out);
@@ -453,8 +471,9 @@ public final class OpenAiPeer implements AutoCloseable {
             }
             return false;
         } finally {
+            long took = System.nanoTime() - t0;
             LOG.info("openai-peer {} {} -> {} fault={} {} ms", method, path, status, fault,
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+                    TimeUnit.NANOSECONDS.toMillis(took));
         }
     }
 
@@ -610,7 +629,22 @@ public final class OpenAiPeer implements AutoCloseable {
         ObjectNode counts = s.putObject("served");
         served.forEach((f, n) -> counts.put(f.name(), n.get()));
         s.put("requests", recorded.size());
+        List<Double> ms = chatMillis();
+        ms.sort(null);
+        s.put("chat_answered", ms.size());
+        s.put("chat_ms_sum", ms.stream().mapToDouble(Double::doubleValue).sum());
+        s.put("chat_ms_p50", percentile(ms, 50));
+        s.put("chat_ms_p95", percentile(ms, 95));
         return s;
+    }
+
+    /** Nearest-rank percentile of sorted values; 0 when empty. */
+    private static double percentile(List<Double> sorted, int p) {
+        if (sorted.isEmpty()) {
+            return 0;
+        }
+        int rank = (int) Math.ceil(p / 100.0 * sorted.size());
+        return sorted.get(Math.max(0, rank - 1));
     }
 
     // ---------------------------------------------------------------- /v1/models
@@ -902,7 +936,8 @@ public final class OpenAiPeer implements AutoCloseable {
      * {@code openai-peer listening on http://127.0.0.1:PORT model=NAME} when ready, runs until killed.
      * Faults change at run time through {@code POST /_peer/mode} with
      * {@code {"fault":"STATUS_503","delay_ms":0,"fail_next":3,"fail_next_fault":"STATUS_429","retry_after_s":2,"error_style":"VLLM"}};
-     * {@code GET /_peer/state} shows the mode and the per-mode counters; {@code POST /_peer/reset} clears
+     * {@code GET /_peer/state} shows the mode, the per-mode counters and the chat answer times
+     * ({@code chat_answered}, {@code chat_ms_sum}, {@code chat_ms_p50}, {@code chat_ms_p95}); {@code POST /_peer/reset} clears
      * the mode, {@code POST /_peer/clear} the counters and recorded requests.
      */
     public static void main(String[] args) throws Exception {

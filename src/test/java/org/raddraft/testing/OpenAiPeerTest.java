@@ -407,6 +407,9 @@ class OpenAiPeerTest {
 
     @Test
     void slowAnswersOutlastAClientTimeout() throws Exception {
+        peer.delay(Duration.ofMillis(400));
+        assertEquals(200, post(peer, request(png(PHANTOMS.resolve("ph-23-000000_frontal.png")))).statusCode());
+        assertTrue(peer.chatMillis().get(0) >= 400, "the delay is part of the engine's time: " + peer.chatMillis());
         peer.delay(Duration.ofMillis(1500));
         HttpRequest r = HttpRequest.newBuilder(URI.create(peer.baseUrl() + "/v1/models")).timeout(Duration.ofMillis(300)).build();
         assertThrows(HttpTimeoutException.class, () -> HTTP.send(r, HttpResponse.BodyHandlers.ofString()));
@@ -441,6 +444,9 @@ class OpenAiPeerTest {
                 HttpResponse.BodyHandlers.ofString()).body());
         assertEquals(1, state.path("served").path("STATUS_429").asInt());
         assertEquals(1, state.path("served").path("NONE").asInt());
+        assertEquals(1, state.path("chat_answered").asInt(), "only the 200 answer is timed");
+        assertEquals(peer.chatMillis().get(0), state.path("chat_ms_p95").asDouble(), 1e-9);
+        assertTrue(state.path("chat_ms_sum").asDouble() > 0);
         HttpResponse<String> unknown = HTTP.send(HttpRequest.newBuilder(URI.create(peer.baseUrl() + "/_peer/mode"))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"fault\":\"EXPLODE\"}")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(400, unknown.statusCode());
