@@ -62,16 +62,20 @@ import java.util.concurrent.atomic.AtomicLong;
  * request's images, so the same study gives the same draft as the in-process backend, blank images
  * give a different draft, and {@code prompt_logprobs} score a given draft against given images.
  *
+ * What it cannot be: the reference model reads no prompt text (instructions, indication and prior
+ * report are recorded, not used) and takes two views (first image frontal, second lateral).
+ *
  * <p>Faults, set from a test ({@link #fault}, {@link #delay}, {@link #failNext}) or, for the
  * separate-process form ({@link #main}), by {@code POST /_peer/mode}: be slow, refuse (429 with
  * Retry-After, 500, 503 with an error body), answer malformed JSON or no choice, drop the connection
- * in the middle of the answer or close it without one, omit {@code logprobs} or {@code prompt_logprobs}; fail the next K
- * requests, then recover. Every request is recorded (headers and raw body) in memory and, when
- * asked, to a directory, so a de-identification test can search what left RadDraft.
+ * in the middle of the answer or close it without one, omit {@code logprobs} or
+ * {@code prompt_logprobs}; fail the next K requests, then recover. Every request is recorded
+ * (headers and raw body) in memory and, when asked, to a directory, so a de-identification test can
+ * search what left RadDraft.
  *
  * <p>Served by Jetty (the daemon's own HTTP server, whose core API can close the socket in the middle
  * of an answer) on 127.0.0.1 only. Not implemented (answered 400, saying so): {@code stream},
- * {@code n > 1}, tools, remote image URLs.
+ * {@code n > 1}, remote image URLs; {@code tools} and other sampling fields are ignored.
  */
 public final class OpenAiPeer implements AutoCloseable {
 
@@ -222,6 +226,8 @@ public final class OpenAiPeer implements AutoCloseable {
         this.connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
         connector.setPort(options.port());
+        // a "slow engine" may hold a request for minutes: Jetty's 30 s default would cut it first
+        connector.setIdleTimeout(TimeUnit.MINUTES.toMillis(10));
         server.addConnector(connector);
         server.setHandler(new Handler.Abstract() {
             @Override
@@ -238,6 +244,11 @@ public final class OpenAiPeer implements AutoCloseable {
         try {
             server.start();
         } catch (Exception e) {
+            try {
+                server.stop();
+            } catch (Exception ignored) {
+                // not started: nothing to stop
+            }
             throw new IOException("openai-peer cannot listen on 127.0.0.1:" + options.port() + ": " + e.getMessage(), e);
         }
     }
