@@ -226,7 +226,7 @@ public final class OpenAiPeer implements AutoCloseable {
         this.connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
         connector.setPort(options.port());
-        // a "slow engine" may hold a request for minutes: Jetty's 30 s default would cut it first
+        // a "slow engine" may hold a request for minutes; Jetty's 30 s idle timeout must not be what ends it
         connector.setIdleTimeout(TimeUnit.MINUTES.toMillis(10));
         server.addConnector(connector);
         server.setHandler(new Handler.Abstract() {
