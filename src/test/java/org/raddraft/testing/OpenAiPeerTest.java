@@ -222,6 +222,29 @@ class OpenAiPeerTest {
         assertEquals(peer.servedModelName(), r.path("data").get(0).path("id").asText());
     }
 
+    /** The shape comparison the tests above rely on does catch a missing field, a wrong type and a lost token-id key. */
+    @Test
+    void shapeCheckCatchesWhatItShould() throws Exception {
+        JsonNode fixture = JSON.readTree(FIXTURES.resolve("openai-chat-logprobs-response.json").toFile());
+        ObjectNode broken = fixture.deepCopy();
+        ObjectNode token = (ObjectNode) broken.path("choices").get(0).path("logprobs").path("content").get(0);
+        token.remove("top_logprobs");
+        token.put("logprob", "-0.3");
+        List<String> problems = new ArrayList<>();
+        sameShape("", fixture, broken, problems);
+        assertEquals(List.of(".choices[0].logprobs.content[0].logprob: NUMBER expected, got STRING",
+                ".choices[0].logprobs.content[0].top_logprobs: missing"), problems);
+
+        JsonNode vllm = JSON.readTree(FIXTURES.resolve("vllm-chat-prompt-logprobs-response.json").toFile());
+        ObjectNode renamed = vllm.deepCopy();
+        ObjectNode position = (ObjectNode) renamed.path("prompt_logprobs").get(1);
+        position.removeAll();
+        position.putObject("token").put("logprob", -1.0);
+        problems.clear();
+        sameShape("", vllm, renamed, problems);
+        assertEquals(List.of(".prompt_logprobs[1]: token-id keys expected"), problems);
+    }
+
     // ---------------------------------------------------------------- prompt_logprobs
 
     /**
