@@ -62,16 +62,20 @@ import java.util.concurrent.atomic.AtomicLong;
  * request's images, so the same study gives the same draft as the in-process backend, blank images
  * give a different draft, and {@code prompt_logprobs} score a given draft against given images.
  *
+ * What it cannot be: the reference model reads no prompt text (instructions, indication and prior
+ * report are recorded, not used) and takes two views (first image frontal, second lateral).
+ *
  * <p>Faults, set from a test ({@link #fault}, {@link #delay}, {@link #failNext}) or, for the
  * separate-process form ({@link #main}), by {@code POST /_peer/mode}: be slow, refuse (429 with
  * Retry-After, 500, 503 with an error body), answer malformed JSON or no choice, drop the connection
- * in the middle of the answer or close it without one, omit {@code logprobs} or {@code prompt_logprobs}; fail the next K
- * requests, then recover. Every request is recorded (headers and raw body) in memory and, when
- * asked, to a directory, so a de-identification test can search what left RadDraft.
+ * in the middle of the answer or close it without one, omit {@code logprobs} or
+ * {@code prompt_logprobs}; fail the next K requests, then recover. Every request is recorded
+ * (headers and raw body) in memory and, when asked, to a directory, so a de-identification test can
+ * search what left RadDraft.
  *
  * <p>Served by Jetty (the daemon's own HTTP server, whose core API can close the socket in the middle
  * of an answer) on 127.0.0.1 only. Not implemented (answered 400, saying so): {@code stream},
- * {@code n > 1}, tools, remote image URLs.
+ * {@code n > 1}, remote image URLs; {@code tools} and other sampling fields are ignored.
  */
 public final class OpenAiPeer implements AutoCloseable {
 
@@ -193,6 +197,8 @@ public final class OpenAiPeer implements AutoCloseable {
     private final List<Recorded> recorded = new CopyOnWriteArrayList<>();
     private final AtomicInteger recordSeq = new AtomicInteger();
     private final Map<Fault, AtomicInteger> served = new EnumMap<>(Fault.class);
+    /** Time from receipt to the answer's hand-over to Jetty, each 200 chat answer (delay included): the engine's share. */
+    private final java.util.Queue<Long> chatNanos = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicLong created = new AtomicLong(System.currentTimeMillis() / 1000);
 
     private volatile Fault steady = Fault.NONE;
@@ -220,6 +226,8 @@ public final class OpenAiPeer implements AutoCloseable {
         this.connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
         connector.setPort(options.port());
+        // a "slow engine" may hold a request for minutes; Jetty's 30 s idle timeout must not be what ends it
+        connector.setIdleTimeout(TimeUnit.MINUTES.toMillis(10));
         server.addConnector(connector);
         server.setHandler(new Handler.Abstract() {
             @Override
@@ -236,6 +244,11 @@ public final class OpenAiPeer implements AutoCloseable {
         try {
             server.start();
         } catch (Exception e) {
+            try {
+                server.stop();
+            } catch (Exception ignored) {
+                // not started: nothing to stop
+            }
             throw new IOException("openai-peer cannot listen on 127.0.0.1:" + options.port() + ": " + e.getMessage(), e);
         }
     }
@@ -347,9 +360,21 @@ public final class OpenAiPeer implements AutoCloseable {
         recorded.clear();
     }
 
-    /** Sets every {@link #served} counter back to 0. */
+    /** Sets every {@link #served} counter back to 0 and forgets the answer times. */
     public void clearCounters() {
         served.values().forEach(n -> n.set(0));
+        chatNanos.clear();
+    }
+
+    /**
+     * Milliseconds from receipt until the answer is written, for every 200 chat completion so far
+     * (delay included), oldest first: the engine's share of a draft, which a bench subtracts to get the
+     * client's own overhead.
+     */
+    public List<Double> chatMillis() {
+        List<Double> out = new ArrayList<>();
+        chatNanos.forEach(n -> out.add(n / 1e6));
+        return out;
     }
 
     private Fault take(boolean chat) {
@@ -428,7 +453,11 @@ public final class OpenAiPeer implements AutoCloseable {
                 return true;
             }
             byte[] out = JSON.writeValueAsBytes(answer);
+            // counted and timed before the answer leaves, so a client that has it sees both
             served.get(fault).incrementAndGet();
+            if (chat) {
+                chatNanos.add(System.nanoTime() - t0);
+            }
             if (fault == Fault.DROP_CONNECTION) {
                 status = 200;
                 drop(request, response, out);
@@ -453,8 +482,9 @@ public final class OpenAiPeer implements AutoCloseable {
             }
             return false;
         } finally {
+            long took = System.nanoTime() - t0;
             LOG.info("openai-peer {} {} -> {} fault={} {} ms", method, path, status, fault,
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+                    TimeUnit.NANOSECONDS.toMillis(took));
         }
     }
 
@@ -610,7 +640,22 @@ public final class OpenAiPeer implements AutoCloseable {
         ObjectNode counts = s.putObject("served");
         served.forEach((f, n) -> counts.put(f.name(), n.get()));
         s.put("requests", recorded.size());
+        List<Double> ms = chatMillis();
+        ms.sort(null);
+        s.put("chat_answered", ms.size());
+        s.put("chat_ms_sum", ms.stream().mapToDouble(Double::doubleValue).sum());
+        s.put("chat_ms_p50", percentile(ms, 50));
+        s.put("chat_ms_p95", percentile(ms, 95));
         return s;
+    }
+
+    /** Nearest-rank percentile of sorted values; 0 when empty. */
+    private static double percentile(List<Double> sorted, int p) {
+        if (sorted.isEmpty()) {
+            return 0;
+        }
+        int rank = (int) Math.ceil(p / 100.0 * sorted.size());
+        return sorted.get(Math.max(0, rank - 1));
     }
 
     // ---------------------------------------------------------------- /v1/models
@@ -902,7 +947,8 @@ public final class OpenAiPeer implements AutoCloseable {
      * {@code openai-peer listening on http://127.0.0.1:PORT model=NAME} when ready, runs until killed.
      * Faults change at run time through {@code POST /_peer/mode} with
      * {@code {"fault":"STATUS_503","delay_ms":0,"fail_next":3,"fail_next_fault":"STATUS_429","retry_after_s":2,"error_style":"VLLM"}};
-     * {@code GET /_peer/state} shows the mode and the per-mode counters; {@code POST /_peer/reset} clears
+     * {@code GET /_peer/state} shows the mode, the per-mode counters and the chat answer times
+     * ({@code chat_answered}, {@code chat_ms_sum}, {@code chat_ms_p50}, {@code chat_ms_p95}); {@code POST /_peer/reset} clears
      * the mode, {@code POST /_peer/clear} the counters and recorded requests.
      */
     public static void main(String[] args) throws Exception {

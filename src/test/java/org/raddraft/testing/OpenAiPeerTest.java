@@ -222,6 +222,29 @@ class OpenAiPeerTest {
         assertEquals(peer.servedModelName(), r.path("data").get(0).path("id").asText());
     }
 
+    /** The shape comparison the tests above rely on does catch a missing field, a wrong type and a lost token-id key. */
+    @Test
+    void shapeCheckCatchesWhatItShould() throws Exception {
+        JsonNode fixture = JSON.readTree(FIXTURES.resolve("openai-chat-logprobs-response.json").toFile());
+        ObjectNode broken = fixture.deepCopy();
+        ObjectNode token = (ObjectNode) broken.path("choices").get(0).path("logprobs").path("content").get(0);
+        token.remove("top_logprobs");
+        token.put("logprob", "-0.3");
+        List<String> problems = new ArrayList<>();
+        sameShape("", fixture, broken, problems);
+        assertEquals(List.of(".choices[0].logprobs.content[0].logprob: NUMBER expected, got STRING",
+                ".choices[0].logprobs.content[0].top_logprobs: missing"), problems);
+
+        JsonNode vllm = JSON.readTree(FIXTURES.resolve("vllm-chat-prompt-logprobs-response.json").toFile());
+        ObjectNode renamed = vllm.deepCopy();
+        ObjectNode position = (ObjectNode) renamed.path("prompt_logprobs").get(1);
+        position.removeAll();
+        position.putObject("token").put("logprob", -1.0);
+        problems.clear();
+        sameShape("", vllm, renamed, problems);
+        assertEquals(List.of(".prompt_logprobs[1]: token-id keys expected"), problems);
+    }
+
     // ---------------------------------------------------------------- prompt_logprobs
 
     /**
@@ -407,6 +430,9 @@ class OpenAiPeerTest {
 
     @Test
     void slowAnswersOutlastAClientTimeout() throws Exception {
+        peer.delay(Duration.ofMillis(400));
+        assertEquals(200, post(peer, request(png(PHANTOMS.resolve("ph-23-000000_frontal.png")))).statusCode());
+        assertTrue(peer.chatMillis().get(0) >= 400, "the delay is part of the engine's time: " + peer.chatMillis());
         peer.delay(Duration.ofMillis(1500));
         HttpRequest r = HttpRequest.newBuilder(URI.create(peer.baseUrl() + "/v1/models")).timeout(Duration.ofMillis(300)).build();
         assertThrows(HttpTimeoutException.class, () -> HTTP.send(r, HttpResponse.BodyHandlers.ofString()));
@@ -441,6 +467,9 @@ class OpenAiPeerTest {
                 HttpResponse.BodyHandlers.ofString()).body());
         assertEquals(1, state.path("served").path("STATUS_429").asInt());
         assertEquals(1, state.path("served").path("NONE").asInt());
+        assertEquals(1, state.path("chat_answered").asInt(), "only the 200 answer is timed");
+        assertEquals(peer.chatMillis().get(0), state.path("chat_ms_p95").asDouble(), 1e-9);
+        assertTrue(state.path("chat_ms_sum").asDouble() > 0);
         HttpResponse<String> unknown = HTTP.send(HttpRequest.newBuilder(URI.create(peer.baseUrl() + "/_peer/mode"))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"fault\":\"EXPLODE\"}")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(400, unknown.statusCode());
