@@ -21,7 +21,7 @@ import org.h2.tools.Server;
 
 /**
  * The embedded H2 database under raddraft.home/db, opened in-process by the daemon; nothing of it
- * listens on the network (issue 21 #7: {@code AUTO_SERVER=TRUE} had started an H2 TCP server on all
+ * listens on the network (issue 21 #7: H2's automatic mixed mode had started an H2 TCP server on all
  * interfaces, and whoever held the key in the lock file got SQL, and with {@code CREATE ALIAS} code
  * execution as the service user).
  *
