@@ -3,10 +3,8 @@ package org.raddraft.dicom;
 import com.pixelmed.dicom.Attribute;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.AttributeTag;
-import com.pixelmed.dicom.SequenceAttribute;
 import com.pixelmed.dicom.TagFromName;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -15,10 +13,10 @@ import java.util.Set;
  * What a drafting model may read from an image's header besides its pixels, and what must never
  * leave the machine with it. Patient data: never log any of it.
  *
- * @param indication  the reason for the study, free text: Reason for the Requested Procedure
- *                    (0040,1002), Reason for Study (0032,1030) and Admitting Diagnoses Description
- *                    (0008,1080), top level or in the Request Attributes Sequence, distinct values
- *                    joined with "; " (null when none). It can carry identifiers: scrub before use.
+ * @param indication  the reason for the study, free text: the reasons the review page's header shows
+ *                    ({@link StudyHeader#indications}: (0040,1002), also in the Request Attributes
+ *                    Sequence, (0032,1030), each value of (0008,1080)) joined with "; " (null when
+ *                    none). It can carry identifiers: scrub before use.
  * @param burnedIn    Burned In Annotation (0028,0301) is YES: the pixels show text (names, dates)
  * @param identifiers values that identify the patient or the study and must not leave the machine:
  *                    Patient's Name and its components, Patient ID, Other Patient IDs, Issuer, Birth
@@ -27,8 +25,6 @@ import java.util.Set;
  */
 public record DraftingContext(String indication, boolean burnedIn, List<String> identifiers) {
 
-    private static final AttributeTag[] INDICATION = {TagFromName.ReasonForTheRequestedProcedure,
-            TagFromName.ReasonForStudy, TagFromName.AdmittingDiagnosesDescription};
     private static final AttributeTag[] IDS = {TagFromName.PatientID, TagFromName.OtherPatientIDs,
             TagFromName.IssuerOfPatientID, TagFromName.PatientBirthDate, TagFromName.AccessionNumber,
             TagFromName.StudyID, TagFromName.StudyDate, TagFromName.InstitutionName};
@@ -41,22 +37,7 @@ public record DraftingContext(String indication, boolean burnedIn, List<String> 
     /** Reads the header of a Part 10 file of the spool, up to (not including) Pixel Data. */
     public static DraftingContext read(Path part10File) throws DicomFormatException {
         AttributeList list = DicomAttributes.parse(part10File, TagFromName.PixelData);
-        Set<String> reasons = new LinkedHashSet<>();
-        List<AttributeList> requests = new ArrayList<>();
-        requests.add(list);
-        if (list.get(TagFromName.RequestAttributesSequence) instanceof SequenceAttribute seq) {
-            for (int i = 0; i < seq.getNumberOfItems(); i++) {
-                requests.add(seq.getItem(i).getAttributeList());
-            }
-        }
-        for (AttributeList l : requests) {
-            for (AttributeTag t : INDICATION) {
-                String v = Attribute.getSingleStringValueOrNull(l, t);
-                if (v != null && !v.isBlank()) {
-                    reasons.add(v.strip());
-                }
-            }
-        }
+        List<String> reasons = StudyHeader.indications(list);
         Set<String> ids = new LinkedHashSet<>();
         for (AttributeTag t : IDS) {
             Attribute a = list.get(t);

@@ -37,6 +37,18 @@ public record StudyHeader(PatientModule patient, String birthDate, String patien
         PatientModule patient = new PatientModule(value(list, TagFromName.PatientName), value(list, TagFromName.PatientID),
                 value(list, TagFromName.IssuerOfPatientID), value(list, TagFromName.PatientBirthDate),
                 value(list, TagFromName.PatientSex));
+        return new StudyHeader(patient, DicomDateTime.date(patient.birthDate()), value(list, TagFromName.PatientAge),
+                DicomDateTime.date(value(list, TagFromName.StudyDate)), value(list, TagFromName.StudyDescription),
+                indications(list));
+    }
+
+    /**
+     * The reasons for the study in {@code list}, in this order and without repeats: (0040,1002), also
+     * from each item of the Request Attributes Sequence (0040,0275), (0032,1030), then each value of
+     * (0008,1080). The one reading of the indication: the review page's header shows what a drafting
+     * model is given ({@link DraftingContext}).
+     */
+    static List<String> indications(AttributeList list) {
         List<String> reasons = new ArrayList<>();
         add(reasons, value(list, REASON_FOR_REQUESTED_PROCEDURE));
         Attribute requests = list.get(REQUEST_ATTRIBUTES_SEQUENCE);
@@ -52,9 +64,7 @@ public record StudyHeader(PatientModule patient, String birthDate, String patien
                 add(reasons, v.isBlank() ? null : v.trim());
             }
         }
-        return new StudyHeader(patient, DicomDateTime.date(patient.birthDate()), value(list, TagFromName.PatientAge),
-                DicomDateTime.date(value(list, TagFromName.StudyDate)), value(list, TagFromName.StudyDescription),
-                List.copyOf(reasons));
+        return List.copyOf(reasons);
     }
 
     private static void add(List<String> reasons, String v) {

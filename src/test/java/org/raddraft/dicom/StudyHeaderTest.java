@@ -35,6 +35,8 @@ class StudyHeaderTest {
         assertEquals("XR CHEST PA AND LAT", h.studyDescription());
         assertEquals(List.of("Fever and cough, r/o pneumonia", "Dyspnoea", "COPD"), h.indications(),
                 "(0040,1002) from the request, then (0032,1030), then (0008,1080), each once");
+        assertEquals("Fever and cough, r/o pneumonia; Dyspnoea; COPD", DraftingContext.read(f).indication(),
+                "a drafting model is given the indication the radiologist sees in the header, no more, no less");
     }
 
     @Test
