@@ -148,12 +148,9 @@ def _ensure_input(path, name, elem_type, dims):
         onnx.save(m, path)
 
 
-def export_all(ckpt, out):
-    cfg, vocab, drafter, clf = load_models(ckpt)
-    os.makedirs(out, exist_ok=True)
-    n_layers, heads, d = cfg["dec_layers"], cfg["heads"], cfg["d_model"]
-    hd = d // heads
-    size = cfg["size"]
+def export_drafter(drafter, size, n_layers, heads, d, out, compress=True):
+    """The drafter's three ONNX files (Optimum names) into out; returns the encoder sequence length.
+    compress: store the weights as float16 (export_all does it for all four files at the end)."""
     px = torch.randn(2, len(VIEWS), size, size)
     with torch.no_grad():
         enc = drafter.encoder(px)
@@ -199,6 +196,21 @@ def export_all(ckpt, out):
                       output_names=out_names, dynamic_axes=dyn, opset_version=OPSET, do_constant_folding=True)
     _ensure_input(p, "encoder_hidden_states", onnx.TensorProto.FLOAT, ["batch_size", "encoder_sequence_length", d])
 
+    if compress:
+        for f in ("encoder_model.onnx", "decoder_model.onnx", "decoder_with_past_model.onnx"):
+            _fp16_storage(os.path.join(out, f))
+            onnx.checker.check_model(onnx.load(os.path.join(out, f)))
+    return s_len
+
+
+def export_all(ckpt, out):
+    cfg, vocab, drafter, clf = load_models(ckpt)
+    os.makedirs(out, exist_ok=True)
+    n_layers, heads, d = cfg["dec_layers"], cfg["heads"], cfg["d_model"]
+    size = cfg["size"]
+    s_len = export_drafter(drafter, size, n_layers, heads, d, out, compress=False)
+    px = torch.randn(2, len(VIEWS), size, size)
+    hd = d // heads
     torch.onnx.export(ClassifierWrap(clf), (px,), os.path.join(out, "classifier.onnx"),
                       input_names=["pixel_values"], output_names=["logits", "probabilities"],
                       dynamic_axes={"pixel_values": {0: "batch_size"}, "logits": {0: "batch_size"},
