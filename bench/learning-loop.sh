@@ -42,8 +42,20 @@ mkdir -p "$work/home"
 export MODEL_DIR="$model"   # the daemon reads model.dir from the environment
 start_raddraft "$work/home" 1
 pid=$rd_pid; wait_ready
-storescu -aet PACS -aec RADDRAFT -R 127.0.0.1 "$rd_port" +sd +r "$work/fresh/dicom" > "$work/push.log" 2>&1 \
-  || { echo "learning-loop: storescu failed (see $work/push.log)" >&2; exit 1; }
+# as a PACS sends them: each file in its own transfer syntax, one association per syntax (storescu -R + option)
+for f in "$work"/fresh/dicom/*/*.dcm; do
+  echo "$(dcmdump -q -M -Un +P 0002,0010 "$f" | sed 's/.*\[\(.*\)\].*/\1/' | tr -d '\0 ') $f"
+done > "$work/by-syntax.txt"
+for ts in $(cut -d' ' -f1 "$work/by-syntax.txt" | sort -u); do
+  case "$ts" in
+    1.2.840.10008.1.2) x=-xi ;; 1.2.840.10008.1.2.1) x=-xe ;; 1.2.840.10008.1.2.4.50) x=-xy ;;
+    1.2.840.10008.1.2.4.70) x=-xs ;; 1.2.840.10008.1.2.5) x=-xr ;; 1.2.840.10008.1.2.4.90) x=-xv ;;
+    1.2.840.10008.1.2.4.91) x=-xw ;; 1.2.840.10008.1.2.2) x=-xb ;; 1.2.840.10008.1.2.1.99) x=-xd ;;
+    *) echo "learning-loop: no storescu option for transfer syntax $ts" >&2; exit 1 ;;
+  esac
+  grep "^$ts " "$work/by-syntax.txt" | cut -d' ' -f2 | xargs storescu -aet PACS -aec RADDRAFT -R "$x" 127.0.0.1 "$rd_port" \
+    >> "$work/push.log" 2>&1 || { echo "learning-loop: storescu failed (see $work/push.log)" >&2; exit 1; }
+done
 h2() { java -cp "$cp_" org.h2.tools.Shell -url "$(h2_url "$work/home")" -user raddraft -password "$(h2_password "$work/home")" -sql "$1" | sed -n 2p | tr -d ' '; }
 drafted=0
 for _ in $(seq 1 "$(( n * 4 + 120 ))"); do   # up to ~4 s a study on 2 shared cores

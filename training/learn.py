@@ -199,14 +199,14 @@ def grpo(drafter, ref, clf, tok, sft, images, clf_thresholds, steps, group, per_
         z, ids = sample(drafter, x, max_len, temperature, gen)
         with torch.no_grad():
             judge = (torch.sigmoid(clf(x)) >= thr).float()
-        rewards, texts = [], []
+        rewards, f1s = [], []
         for r in range(len(x)):
             toks = [t for t in ids[r, 1:].tolist() if t != PAD_ID]
             text = tb.detokenize(tok.decode(toks))
-            texts.append(text)
             lab = positive_labels(text)
             agree = float((torch.tensor(lab) == judge[r]).float().mean())
-            rewards.append(f1(lab, truth[r // group]) + judge_weight * agree)
+            f1s.append(f1(lab, truth[r // group]))
+            rewards.append(f1s[-1] + judge_weight * agree)
         rw = torch.tensor(rewards).reshape(-1, group)
         adv = ((rw - rw.mean(1, keepdim=True)) / (rw.std(1, keepdim=True) + 1e-4)).reshape(-1)
         ids = ids[:, :max_len]
@@ -222,8 +222,7 @@ def grpo(drafter, ref, clf, tok, sft, images, clf_thresholds, steps, group, per_
         loss.backward()
         torch.nn.utils.clip_grad_norm_(drafter.parameters(), 1.0)
         opt.step()
-        log(f"GRPO step {step + 1}/{steps}: reward {rw.mean():.3f} (F1 part {np.mean([r - judge_weight * 0 for r in rewards]):.3f}), "
-            f"KL {float(kl.mean()):.4f}")
+        log(f"GRPO step {step + 1}/{steps}: reward {rw.mean():.3f} (label-F1 {np.mean(f1s):.3f}), KL {float(kl.mean()):.4f}")
 
 
 def main():
