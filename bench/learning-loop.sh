@@ -67,7 +67,7 @@ say "$drafted of $n drafted"
 say "simulated radiologist reviews through FHIR"
 token=$(rd admin users add --config "$work/raddraft.properties" --name sim-ris --role integration | grep -o 'rdk_[A-Za-z0-9_-]*')
 printf '%s\n' "simulated-radiologist-pw" | rd admin users add --config "$work/raddraft.properties" --name sim-radiologist --role radiologist >/dev/null
-python3 "$app/bench/simulated_radiologist.py" --base "http://127.0.0.1:$rd_http" --token "$token" \
+/usr/bin/python3 "$app/bench/simulated_radiologist.py" --base "http://127.0.0.1:$rd_http" --token "$token" \
   --acting-for sim-radiologist --phantoms "$work/fresh" --log "$work/reviews.jsonl" | tee "$work/reviews.txt"
 
 say "export"

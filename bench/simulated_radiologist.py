@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Simulated radiologist -- a STAND-IN for a person reviewing drafts in the RIS.  It exists only for
 phantom studies, whose ground truth is known (`raddraft phantoms` writes it to phantoms.jsonl), so
 that the learning loop (issue 26, docs/learning-export.md) runs end to end through the daemon.

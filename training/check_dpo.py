@@ -19,9 +19,9 @@ import tokenizer_build as tb
 
 def mean_margin(model, tok, items, max_len):
     with torch.no_grad():
-        lc, lr, _ = learn._pair_logp(model, tok, items, max_len)
+        hc, tc, hr, tr, _ = learn._pair_logp(model, tok, items, max_len)
         w = torch.tensor([i[4] for i in items])
-        return float((w * (lc - lr)).sum() / w.sum())
+        return float((w * ((hc + tc) - (hr + tr))).sum() / w.sum())
 
 
 def main():
@@ -45,7 +45,7 @@ def main():
     items = items[:8]
     max_len = info["max_positions"]
     before = mean_margin(drafter, tok, items, max_len)
-    learn.dpo(drafter, ref, tok, items, a.steps, beta=0.1, sft_weight=0.0, lr=3e-4, batch=len(items),
+    learn.dpo(drafter, ref, tok, items, a.steps, beta=0.1, head_beta=1.0, sft_weight=0.0, lr=3e-4, batch=len(items),
               max_len=max_len, gen=gen)
     after = mean_margin(drafter, tok, items, max_len)
     unchanged = mean_margin(ref, tok, items, max_len)

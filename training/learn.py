@@ -116,43 +116,46 @@ def dpo_items(export_dir, images, gen):
     return items
 
 
-def dpo(drafter, ref, tok, items, epochs, beta, sft_weight, lr, batch, max_len, gen):
+def dpo(drafter, ref, tok, items, epochs, beta, head_beta, sft_weight, lr, batch, max_len, gen):
+    """Relevance-weighted DPO, one preference term per stage of the policy: the finding tokens (head) and
+    the text given them. One term over their sum would let the text term, tens of nats wide, settle the
+    preference alone and leave the finding head, where the errors are, almost untouched."""
     opt = torch.optim.AdamW([p for p in drafter.parameters() if p.requires_grad], lr=lr, weight_decay=0.0)
     # the reference model's log-probabilities, once
     ref_lp = []
     with torch.no_grad():
         for i in range(0, len(items), batch):
-            ref_lp.append(_pair_logp(ref, tok, items[i:i + batch], max_len)[:2])
+            ref_lp.append(_pair_logp(ref, tok, items[i:i + batch], max_len))
     for ep in range(epochs):
         order = torch.randperm(len(items), generator=gen).tolist()
         tot, acc, n = 0.0, 0.0, 0
         for i in range(0, len(order), batch):
             idx = order[i:i + batch]
             chunk = [items[k] for k in idx]
-            lc, lr_, tc = _pair_logp(drafter, tok, chunk, max_len)
-            rc = torch.cat([ref_lp[k // batch][0][k % batch:k % batch + 1] for k in idx])
-            rr = torch.cat([ref_lp[k // batch][1][k % batch:k % batch + 1] for k in idx])
+            cur = _pair_logp(drafter, tok, chunk, max_len)
+            r = [torch.cat([ref_lp[k // batch][j][k % batch:k % batch + 1] for k in idx]) for j in range(4)]
             w = torch.tensor([c[4] for c in chunk], dtype=torch.float32)
-            margin = beta * ((lc - rc) - (lr_ - rr))
-            loss = (w * -F.logsigmoid(margin)).sum() / w.sum().clamp(min=1e-6)
-            loss = loss + sft_weight * (-(lc / tc)).mean()
+            m_head = head_beta * ((cur[0] - r[0]) - (cur[2] - r[2]))
+            m_text = beta * ((cur[1] - r[1]) - (cur[3] - r[3]))
+            loss = (w * (-F.logsigmoid(m_head) - F.logsigmoid(m_text))).sum() / w.sum().clamp(min=1e-6)
+            loss = loss + sft_weight * (-((cur[0] + cur[1]) / cur[4])).mean()
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(drafter.parameters(), 1.0)
             opt.step()
-            tot += float(loss) * len(idx); acc += float((margin > 0).float().sum()); n += len(idx)
+            tot += float(loss) * len(idx); acc += float((m_head + m_text > 0).float().sum()); n += len(idx)
         log(f"DPO epoch {ep + 1}/{epochs}: loss {tot / n:.4f}, pairs ranked right {acc / n:.3f} ({n} pairs)")
 
 
 def _pair_logp(model, tok, chunk, max_len):
-    """log pi(chosen | image), log pi(rejected | image of the rejected), chosen token counts."""
+    """(head, text) log pi of the chosen | image and of the rejected | image of the rejected, and the
+    chosen texts' token counts."""
     texts = [c[1] for c in chunk] + [c[2] for c in chunk]
     x = torch.stack([c[0] for c in chunk] + [c[3] for c in chunk])
     z = torch.tensor([positive_labels(t) for t in texts])
     head, text, count = sequence_logp(model, x, encode_texts(tok, texts, max_len), z)
-    total = head + text
     b = len(chunk)
-    return total[:b], total[b:], count[:b]
+    return head[:b], text[:b], head[b:], text[b:], count[:b]
 
 
 @torch.no_grad()
@@ -232,7 +235,8 @@ def main():
     ap.add_argument("--out", required=True, help="new model directory")
     ap.add_argument("--version", required=True)
     ap.add_argument("--dpo-epochs", type=int, default=3)
-    ap.add_argument("--beta", type=float, default=0.1)
+    ap.add_argument("--beta", type=float, default=0.1, help="DPO beta of the text term")
+    ap.add_argument("--head-beta", type=float, default=1.0, help="DPO beta of the finding-token term")
     ap.add_argument("--sft-weight", type=float, default=0.05)
     ap.add_argument("--lr", type=float, default=2e-5)
     ap.add_argument("--batch", type=int, default=16)
@@ -269,7 +273,7 @@ def main():
     log(f"export {a.export}: {len(sft)} sft, {len(items)} preference pairs {kinds}")
     max_len = info["max_positions"]
     if items and a.dpo_epochs:
-        dpo(drafter, ref, tok, items, a.dpo_epochs, a.beta, a.sft_weight, a.lr, a.batch, max_len, gen)
+        dpo(drafter, ref, tok, items, a.dpo_epochs, a.beta, a.head_beta, a.sft_weight, a.lr, a.batch, max_len, gen)
     if sft and a.grpo_steps:
         grpo(drafter, ref, clf, tok, sft, images, manifest["thresholds"]["classifier"], a.grpo_steps, a.group,
              a.per_step, a.judge_weight, a.kl, a.grpo_lr, max_len, a.temperature, gen)
@@ -295,7 +299,7 @@ def export_model(a, drafter, info, manifest, n_sft, kinds, seconds):
         "statement": "fine-tuned from %s %s on radiologists' feedback exported by `raddraft admin feedback --learning`"
                      % (manifest["name"], json.load(open(os.path.join(a.model, "raddraft-model.json")))["version"]),
         "reviewed_drafts": n_sft, "preference_pairs": kinds,
-        "rounds": {"dpo": {"epochs": a.dpo_epochs, "beta": a.beta, "sft_weight": a.sft_weight, "lr": a.lr},
+        "rounds": {"dpo": {"epochs": a.dpo_epochs, "beta": a.beta, "head_beta": a.head_beta, "sft_weight": a.sft_weight, "lr": a.lr},
                    "grpo": {"steps": a.grpo_steps, "group": a.group, "images_per_step": a.per_step,
                             "reward": "labeller F1 vs final text + %.2f x classifier agreement" % a.judge_weight,
                             "kl": a.kl, "lr": a.grpo_lr}},
