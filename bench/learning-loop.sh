@@ -83,8 +83,8 @@ rd calibrate --model "$out" --studies "$calib_n" > "$work/calibrate.txt" 2>"$wor
 tail -3 "$work/calibrate.txt"
 
 say "held-out evaluation before / after"
-rd eval --model "$model" --data "$work/eval" --json > "$work/before.json" 2>"$work/eval-before.err"
-rd eval --model "$out" --data "$work/eval" --json > "$work/after.json" 2>"$work/eval-after.err"
+rd eval --model "$model" --data "$work/eval" --studies "$eval_n" --json > "$work/before.json" 2>"$work/eval-before.err"
+rd eval --model "$out" --data "$work/eval" --studies "$eval_n" --json > "$work/after.json" 2>"$work/eval-after.err"
 python3 "$app/bench/learning_table.py" "$work/before.json" "$work/after.json" "$(grep -o 'reviewed=.*' "$work/reviews.txt")"
 say "done; work files in $work$([ -n "${KEEP:-}" ] || echo ' (removed; KEEP=1 keeps them)')"
 python3 "$app/bench/learning_table.py" --last-line "$work/before.json" "$work/after.json"

@@ -101,13 +101,18 @@ def sequence_logp(drafter, x, ids, z):
     return head, (lp * mask).sum(1), mask.sum(1)
 
 
-def dpo_items(export_dir, images, gen):
-    """(image, chosen text, rejected text, image of the rejected, weight, kind) for every pair and negative."""
+def dpo_items(export_dir, images, gen, max_negatives=None):
+    """(image, chosen text, rejected text, image of the rejected, weight, kind) for every review pair and
+    the generated negatives (a random max_negatives of them, when given: CPU time)."""
     items = []
     for p in read_jsonl(os.path.join(export_dir, "pairs.jsonl")):
         x = images.get(p["images"])
         items.append((x, p["chosen"], p["rejected"], x, p["weight"], "review"))
-    for n in read_jsonl(os.path.join(export_dir, "negatives.jsonl")):
+    negatives = read_jsonl(os.path.join(export_dir, "negatives.jsonl"))
+    if max_negatives is not None and len(negatives) > max_negatives:
+        keep = sorted(torch.randperm(len(negatives), generator=gen)[:max_negatives].tolist())
+        negatives = [negatives[k] for k in keep]
+    for n in negatives:
         x = images.get(n["images"])
         if n["kind"] == "image_region_noised":
             items.append((x, n["text"], n["text"], noised(x, n["region"]["box"], gen), n["weight"], n["kind"]))
@@ -235,6 +240,7 @@ def main():
     ap.add_argument("--out", required=True, help="new model directory")
     ap.add_argument("--version", required=True)
     ap.add_argument("--dpo-epochs", type=int, default=3)
+    ap.add_argument("--max-negatives", type=int, default=600, help="generated negatives used (a random subset; CPU time)")
     ap.add_argument("--beta", type=float, default=0.1, help="DPO beta of the text term")
     ap.add_argument("--head-beta", type=float, default=1.0, help="DPO beta of the finding-token term")
     ap.add_argument("--sft-weight", type=float, default=0.05)
@@ -265,7 +271,7 @@ def main():
     with open(os.path.join(a.model, "raddraft-model.json"), encoding="utf-8") as f:
         manifest = json.load(f)
     images = Images(a.export, info["size"], info["image_mean"][0], info["image_std"][0])
-    items = dpo_items(a.export, images, gen)
+    items = dpo_items(a.export, images, gen, a.max_negatives)
     sft = read_jsonl(os.path.join(a.export, "sft.jsonl"))
     kinds = {}
     for it in items:
@@ -299,7 +305,7 @@ def export_model(a, drafter, info, manifest, n_sft, kinds, seconds):
         "statement": "fine-tuned from %s %s on radiologists' feedback exported by `raddraft admin feedback --learning`"
                      % (manifest["name"], json.load(open(os.path.join(a.model, "raddraft-model.json")))["version"]),
         "reviewed_drafts": n_sft, "preference_pairs": kinds,
-        "rounds": {"dpo": {"epochs": a.dpo_epochs, "beta": a.beta, "head_beta": a.head_beta, "sft_weight": a.sft_weight, "lr": a.lr},
+        "rounds": {"dpo": {"epochs": a.dpo_epochs, "max_negatives": a.max_negatives, "beta": a.beta, "head_beta": a.head_beta, "sft_weight": a.sft_weight, "lr": a.lr},
                    "grpo": {"steps": a.grpo_steps, "group": a.group, "images_per_step": a.per_step,
                             "reward": "labeller F1 vs final text + %.2f x classifier agreement" % a.judge_weight,
                             "kl": a.kl, "lr": a.grpo_lr}},
