@@ -92,9 +92,10 @@ def encode_texts(tok, texts, max_len):
 
 
 def sequence_logp(drafter, x, ids, z):
-    """(log p(z|x) from the finding head, per-sequence sum of log p(y_t|...), token count) with finding tokens z."""
+    """(log p(z_j|x) per finding token [B, 14] from the finding head, per-sequence sum of log p(y_t|...), token
+    count) with finding tokens z."""
     enc, logits_f = drafter.encoder.encode(x, z, torch.ones(len(x), dtype=torch.bool))
-    head = -F.binary_cross_entropy_with_logits(logits_f - drafter.encoder.token_threshold, z, reduction="none").sum(1)
+    head = -F.binary_cross_entropy_with_logits(logits_f - drafter.encoder.token_threshold, z, reduction="none")
     logits, _ = drafter.decoder(ids[:, :-1], enc, drafter.decoder.cross_kv(enc))
     lp = torch.log_softmax(logits, -1).gather(2, ids[:, 1:, None])[..., 0]
     mask = (ids[:, 1:] != PAD_ID).float()
@@ -107,7 +108,7 @@ def dpo_items(export_dir, images, gen, max_negatives=None):
     items = []
     for p in read_jsonl(os.path.join(export_dir, "pairs.jsonl")):
         x = images.get(p["images"])
-        items.append((x, p["chosen"], p["rejected"], x, p["weight"], "review"))
+        items.append((x, p["chosen"], p["rejected"], x, p["weight"], "review", None))
     negatives = read_jsonl(os.path.join(export_dir, "negatives.jsonl"))
     if max_negatives is not None and len(negatives) > max_negatives:
         keep = sorted(torch.randperm(len(negatives), generator=gen)[:max_negatives].tolist())
@@ -115,9 +116,11 @@ def dpo_items(export_dir, images, gen, max_negatives=None):
     for n in negatives:
         x = images.get(n["images"])
         if n["kind"] == "image_region_noised":
-            items.append((x, n["text"], n["text"], noised(x, n["region"]["box"], gen), n["weight"], n["kind"]))
+            # only the noised finding's token is compared: the image lost its evidence, not the others'
+            only = [1.0 if o == n["observation"] else 0.0 for o in OBSERVATIONS]
+            items.append((x, n["text"], n["text"], noised(x, n["region"]["box"], gen), n["weight"], n["kind"], only))
         else:
-            items.append((x, n["chosen"], n["rejected"], x, n["weight"], n["kind"]))
+            items.append((x, n["chosen"], n["rejected"], x, n["weight"], n["kind"], None))
     return items
 
 
@@ -154,11 +157,14 @@ def dpo(drafter, ref, tok, items, epochs, beta, head_beta, sft_weight, lr, batch
 
 def _pair_logp(model, tok, chunk, max_len):
     """(head, text) log pi of the chosen | image and of the rejected | image of the rejected, and the
-    chosen texts' token counts."""
+    chosen texts' token counts. The head term sums the finding tokens the item compares (all, or the one
+    whose region an image-side negative noised)."""
     texts = [c[1] for c in chunk] + [c[2] for c in chunk]
     x = torch.stack([c[0] for c in chunk] + [c[3] for c in chunk])
     z = torch.tensor([positive_labels(t) for t in texts])
     head, text, count = sequence_logp(model, x, encode_texts(tok, texts, max_len), z)
+    mask = torch.tensor([c[6] if c[6] is not None else [1.0] * len(OBSERVATIONS) for c in chunk] * 2)
+    head = (head * mask).sum(1)
     b = len(chunk)
     return head[:b], text[:b], head[b:], text[b:], count[:b]
 
@@ -221,6 +227,7 @@ def grpo(drafter, ref, clf, tok, sft, images, clf_thresholds, steps, group, per_
         head, text, count = sequence_logp(drafter, x, ids, z)
         with torch.no_grad():
             rhead, rtext, _ = sequence_logp(ref, x, ids, z)
+        head, rhead = head.sum(1), rhead.sum(1)
         logp = head + text
         # k3 estimator of KL(pi || pi_ref) on the sampled trajectory, per token
         d = (rhead + rtext) - logp
