@@ -42,7 +42,8 @@ final class AdminFeedback implements App.Command {
                 try (Connection c = db.connection()) {
                     LearningExport.Counts k = new LearningExport(weights, spool).write(c, Path.of(learning));
                     System.out.println("learning set in " + learning + ": " + k.sft() + " sft, " + k.pairs() + " pairs, "
-                            + k.rejected() + " rejected, " + k.negatives() + " negatives, " + k.images() + " images");
+                            + k.rejected() + " rejected, " + k.negatives() + " negatives, " + k.images() + " images"
+                            + (k.skipped() > 0 ? "; " + k.skipped() + " reviewed draft(s) left out: no readable frontal view in the spool" : ""));
                 }
             }
         }

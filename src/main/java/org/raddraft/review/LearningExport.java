@@ -60,8 +60,8 @@ public final class LearningExport {
     private final FlagCalibration weights;
     private final Path spool;
 
-    /** How many records of each file were written. */
-    public record Counts(int sft, int pairs, int rejected, int negatives, int images) {
+    /** How many records of each file were written; {@code skipped}: reviewed drafts left out (no readable frontal view). */
+    public record Counts(int sft, int pairs, int rejected, int negatives, int images, int skipped) {
     }
 
     public LearningExport(FlagCalibration weights, Path spool) {
@@ -77,6 +77,7 @@ public final class LearningExport {
         int rejected = 0;
         int negatives = 0;
         int images = 0;
+        int skipped = 0;
         try (Writer sftW = writer(dir, "sft.jsonl"); Writer pairW = writer(dir, "pairs.jsonl");
              Writer rejW = writer(dir, "rejected.jsonl"); Writer negW = writer(dir, "negatives.jsonl");
              PreparedStatement ps = c.prepareStatement("""
@@ -87,8 +88,9 @@ public final class LearningExport {
                 while (rs.next()) {
                     long draftId = rs.getLong("draft_id");
                     ObjectNode imgs = images(c, rs.getLong("study_id"), draftId, dir);
-                    if (imgs == null) {
-                        continue; // no readable frontal view any more (purged spool): nothing to learn from
+                    if (imgs == null) { // no readable frontal view any more (e.g. purged from the spool)
+                        skipped++;
+                        continue;
                     }
                     images += imgs.size();
                     Report draft = Report.of(rs.getString("draft_findings"), rs.getString("draft_impression"));
@@ -131,7 +133,7 @@ public final class LearningExport {
                 }
             }
         }
-        return new Counts(sft, pairs, rejected, negatives, images);
+        return new Counts(sft, pairs, rejected, negatives, images, skipped);
     }
 
     /**

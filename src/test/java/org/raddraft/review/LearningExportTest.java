@@ -146,7 +146,7 @@ class LearningExportTest {
         review.approve(a, null, dr, null, null);
         review.reject(b, null, dr, "3 findings wrong: Pneumothorax, Fracture, Edema");
         LearningExport.Counts k = export(dir.resolve("export"));
-        assertEquals(new LearningExport.Counts(1, 0, 1, 0, 4), k);
+        assertEquals(new LearningExport.Counts(1, 0, 1, 0, 4, 0), k);
         JsonNode rej = lines(dir.resolve("export/rejected.jsonl")).get(0);
         assertEquals(b, rej.get("draft_id").asLong());
         assertEquals("3 findings wrong: Pneumothorax, Fracture, Edema", rej.get("reason").asText());
@@ -177,6 +177,19 @@ class LearningExportTest {
         JsonNode moved = byKind.get("finding_side_swapped");
         assertTrue(moved.get("rejected").asText().contains("large left pneumothorax"), moved.toString());
         assertTrue(moved.get("rejected").asText().contains("Large left pneumothorax."), moved.toString());
+    }
+
+    @Test
+    void draftWhoseImagesAreGoneIsLeftOutAndCounted() throws Exception {
+        long a = draft("1.2.826.0.1.3680043.99.6", "Heart size is normal.", "Normal chest.");
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
+                "UPDATE instance SET path = 'purged/none.dcm' WHERE study_id = (SELECT study_id FROM draft WHERE id = ?)")) {
+            ps.setLong(1, a);
+            assertEquals(2, ps.executeUpdate());
+        }
+        review.approve(a, null, dr, null, null);
+        assertEquals(new LearningExport.Counts(0, 0, 0, 0, 0, 1), export(dir.resolve("export")));
+        assertEquals(0, Files.size(dir.resolve("export/sft.jsonl")));
     }
 
     @Test
