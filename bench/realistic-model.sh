@@ -17,13 +17,13 @@
 # excluded on both sides; eager runs on the first --eager-studies studies only and the ratio is of
 # per-study times); rss_mb: peak resident memory of the JVM that loaded the fp32 model and
 # drafted; flags_share: confidence-signal time / whole drafting time, fp32 batch 1.
-# usage: bench/realistic-model.sh [--studies N] [--batch B] [--threads T] [--model DIR] [--device cpu|cuda]
+# usage: bench/realistic-model.sh [--studies N] [--batch B (default 4: draft.batch-size)] [--threads T] [--model DIR] [--device cpu|cuda]
 #                                 [--eager-studies E]   (PyTorch eager on the first E studies only, default 3,
 #                                 no warm-up: Debian's torch with the reference BLAS takes minutes per study)
 #   builds models/realistic-cxr (~1.4 GB, a few minutes) and models/realistic-cxr-int8 when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-STUDIES=20; BATCH=8; THREADS=2; MODEL=models/realistic-cxr; DEVICE=cpu; EAGER=3
+STUDIES=20; BATCH=4; THREADS=2; MODEL=models/realistic-cxr; DEVICE=cpu; EAGER=3
 PY=${RADDRAFT_PYTHON:-/usr/bin/python3}
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -93,7 +93,7 @@ total = sum(max(len(x), len(y)) for x, y in zip(f1["tokens"], i1["tokens"]))
 same_eager = sum(x == y[:len(x)] for x, y in zip(f1["tokens"], e["tokens"]))
 print("tokens per study %.0f; int8 token agreement with fp32 %.3f (position by position); "
       "ONNX = eager tokens in %d/%d studies; rss loaded %.0f MB (fp32), %.0f MB (int8)"
-      % (sum(toks) / len(toks), agree / max(total, 1), same_eager, len(toks), f1["rss_mb_loaded"], i1["rss_mb_loaded"]))
+      % (sum(toks) / len(toks), agree / max(total, 1), same_eager, len(e["tokens"]), f1["rss_mb_loaded"], i1["rss_mb_loaded"]))
 s2s = [r for r in (rows["s2s-b1"], rows["s2s-bN"]) if r]
 if s2s:
     b = min(s2s, key=lambda r: r["total_ms"] / r["studies"])
