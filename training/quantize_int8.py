@@ -74,6 +74,9 @@ def quantize_dir(src, dst):
     for f in ONNX_FILES:
         n = quantize_model(os.path.join(src, f), os.path.join(dst, f))
         print("%s: %d MatMul -> DynamicQuantizeLinear + MatMulInteger (int8 weights)" % (f, n))
+    if os.path.exists(os.path.join(src, "decoder_model_merged.onnx")):
+        import realistic_model
+        realistic_model.merge(dst)
     mf = os.path.join(dst, "raddraft-model.json")
     m = json.load(open(mf))
     m["name"] = m["name"] + "-int8"

@@ -129,7 +129,7 @@ class Gpt2Block(nn.Module):
         b, n, _ = x.shape
         return x.view(b, n, self.heads, self.hd).transpose(1, 2)
 
-    def forward(self, x, enc, past_k, past_v, bias):
+    def forward(self, x, enc, past_k, past_v, bias, cross=None):
         b, t, d = x.shape
         q, k, v = self.c_attn(self.ln_1(x)).split(d, dim=2)
         q, k, v = self.split(q), self.split(k), self.split(v)
@@ -139,11 +139,13 @@ class Gpt2Block(nn.Module):
         a = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(self.hd) + bias, dim=-1)
         x = x + self.attn_proj((a @ v).transpose(1, 2).reshape(b, t, d))
         q = self.split(self.q_attn(self.ln_cross_attn(x)))
-        ck, cv = self.kv_attn(enc).split(d, dim=2)
-        a = torch.softmax(q @ self.split(ck).transpose(-1, -2) / math.sqrt(self.hd), dim=-1)
-        x = x + self.cross_proj((a @ self.split(cv)).transpose(1, 2).reshape(b, t, d))
+        if cross is None:
+            ck, cv = self.kv_attn(enc).split(d, dim=2)
+            cross = (self.split(ck), self.split(cv))
+        a = torch.softmax(q @ cross[0].transpose(-1, -2) / math.sqrt(self.hd), dim=-1)
+        x = x + self.cross_proj((a @ cross[1]).transpose(1, 2).reshape(b, t, d))
         x = x + self.mlp_proj(gelu_new(self.c_fc(self.ln_2(x))))
-        return x, k, v
+        return x, k, v, cross
 
 
 class Gpt2Decoder(nn.Module):
@@ -156,7 +158,9 @@ class Gpt2Decoder(nn.Module):
         nn.init.normal_(self.wte.weight, std=0.02)
         nn.init.normal_(self.wpe.weight, std=0.01)
 
-    def forward(self, input_ids, enc, past=None, attention_mask=None, position_ids=None):
+    def forward(self, input_ids, enc, past=None, attention_mask=None, position_ids=None, cross=None):
+        """cross: per layer the cross-attention (key, value) [B, heads, S, head_dim], computed from enc when None;
+        returns (logits, [(self key, self value)], [(cross key, cross value)])"""
         t = input_ids.shape[1]
         p = past[0][0].shape[2] if past is not None else 0
         if position_ids is None:
@@ -168,12 +172,13 @@ class Gpt2Decoder(nn.Module):
         bias = torch.where(kpos <= qpos, torch.zeros(()), torch.full((), -1e9))[None, None]
         if attention_mask is not None:
             bias = bias + (1.0 - attention_mask[:, None, None, :].to(torch.float32)) * -1e9
-        present = []
+        present, crosses = [], []
         for i, blk in enumerate(self.h):
             pk, pv = past[i] if past is not None else (None, None)
-            x, k, v = blk(x, enc, pk, pv, bias)
+            x, k, v, c = blk(x, enc, pk, pv, bias, cross[i] if cross is not None else None)
             present.append((k, v))
-        return self.ln_f(x) @ self.wte.weight.t(), present
+            crosses.append(c)
+        return self.ln_f(x) @ self.wte.weight.t(), present, crosses
 
 
 class Drafter(nn.Module):
@@ -193,9 +198,9 @@ class EncoderExport(nn.Module):
 
 
 class DecoderExport(nn.Module):
-    def __init__(self, m, layers, with_past, masks):
+    def __init__(self, m, layers, with_past, masks, seq2seq=False):
         super().__init__()
-        self.m, self.layers, self.with_past, self.masks = m, layers, with_past, masks
+        self.m, self.layers, self.with_past, self.masks, self.seq2seq = m, layers, with_past, masks, seq2seq
 
     def forward(self, input_ids, encoder_hidden_states, *rest):
         rest = list(rest)
@@ -203,17 +208,27 @@ class DecoderExport(nn.Module):
         if self.masks:
             attention_mask, position_ids = rest[0], rest[1]
             rest = rest[2:]
-        past = None
+        past = cross = None
+        per = 4 if self.seq2seq else 2
         if self.with_past:
-            past = [(rest[2 * i], rest[2 * i + 1]) for i in range(self.layers)]
-        logits, present = self.m.decoder(input_ids, encoder_hidden_states, past, attention_mask, position_ids)
+            past = [(rest[per * i], rest[per * i + 1]) for i in range(self.layers)]
+            if self.seq2seq:
+                cross = [(rest[per * i + 2], rest[per * i + 3]) for i in range(self.layers)]
+        logits, present, crosses = self.m.decoder(input_ids, encoder_hidden_states, past, attention_mask,
+                                                  position_ids, cross)
         out = [logits]
-        for k, v in present:
+        for (k, v), (ck, cv) in zip(present, crosses):
             out += [k, v]
+            if self.seq2seq and not self.with_past:
+                out += [ck, cv]
         return tuple(out)
 
 
-def names(layers, with_past, masks):
+def names(layers, with_past, masks, seq2seq=False):
+    """GPT-2 layout: past_key_values.{i}.key/value, present.{i}.key/value (self-attention only).
+    seq2seq layout (Optimum's OnnxSeq2SeqConfigWithPast, e.g. a TrOCR or MBart decoder):
+    past_key_values.{i}.decoder/encoder.key/value in, present.{i}.decoder.key/value out, and the
+    cross-attention present.{i}.encoder.key/value from decoder_model only (computed once per study)."""
     ins = ["input_ids", "encoder_hidden_states"] + (["attention_mask", "position_ids"] if masks else [])
     axes = {"input_ids": {0: "batch_size", 1: "decoder_sequence_length"},
             "encoder_hidden_states": {0: "batch_size", 1: "encoder_sequence_length"},
@@ -222,17 +237,22 @@ def names(layers, with_past, masks):
         axes["attention_mask"] = {0: "batch_size", 1: "past_sequence_length + sequence_length"}
         axes["position_ids"] = {0: "batch_size", 1: "decoder_sequence_length"}
     outs = ["logits"]
+    self_kv = [("decoder." if seq2seq else "") + kv for kv in ("key", "value")]
+    cross_kv = ["encoder.key", "encoder.value"] if seq2seq else []
     for i in range(layers):
-        for kv in ("key", "value"):
+        for kv in self_kv + cross_kv:
             if with_past:
                 ins.append(f"past_key_values.{i}.{kv}")
-                axes[ins[-1]] = {0: "batch_size", 2: "past_sequence_length"}
-            outs.append(f"present.{i}.{kv}")
-            axes[outs[-1]] = {0: "batch_size", 2: "past_sequence_length + 1"}
+                axes[ins[-1]] = {0: "batch_size", 2: "encoder_sequence_length_out" if kv.startswith("encoder")
+                                 else "past_sequence_length"}
+            if kv in self_kv or not with_past:
+                outs.append(f"present.{i}.{kv}")
+                axes[outs[-1]] = {0: "batch_size", 2: "encoder_sequence_length_out" if kv.startswith("encoder")
+                                  else "past_sequence_length + 1"}
     return ins, outs, axes
 
 
-def export(m, c, out, masks):
+def export(m, c, out, masks, seq2seq=False):
     m.eval()
     b, layers, h, hd = 1, c["dec_layers"], c["dec_heads"], c["dec_dim"] // c["dec_heads"]
     px = torch.randn(b, c["channels"], c["image"], c["image"])
@@ -250,9 +270,72 @@ def export(m, c, out, masks):
             if with_past:
                 for _ in range(layers):
                     args += [torch.randn(b, h, p, hd), torch.randn(b, h, p, hd)]
-            ins, outs, axes = names(layers, with_past, masks)
-            torch.onnx.export(DecoderExport(m, layers, with_past, masks), tuple(args), os.path.join(out, file),
-                              opset_version=14, input_names=ins, output_names=outs, dynamic_axes=axes)
+                    if seq2seq:
+                        args += [torch.randn(b, h, enc.shape[1], hd), torch.randn(b, h, enc.shape[1], hd)]
+            ins, outs, axes = names(layers, with_past, masks, seq2seq)
+            torch.onnx.export(DecoderExport(m, layers, with_past, masks, seq2seq), tuple(args),
+                              os.path.join(out, file), opset_version=14, input_names=ins, output_names=outs,
+                              dynamic_axes=axes)
+    merge(out)
+
+
+def merge(out):
+    """decoder_model_merged.onnx as Optimum's post-processing writes it (optimum/onnx/graph_transformations.py
+    merge_decoders): one If node on the bool[1] input `use_cache_branch` whose then-branch is
+    decoder_with_past_model's graph and else-branch decoder_model's, the union of both files' inputs, and
+    each distinct initializer once in the outer graph (both branches read it from there), so the decoder's
+    weights are held once instead of twice. Outputs missing from the with-past branch (the seq2seq
+    layout's present.{i}.encoder.*, which do not change) pass its past_key_values.{i}.encoder.* through."""
+    import hashlib
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    d = onnx.load(os.path.join(out, "decoder_model.onnx"))
+    p = onnx.load(os.path.join(out, "decoder_with_past_model.onnx"))
+    inits, by_content = [], {}
+    for g in (d.graph, p.graph):
+        rename = {}
+        for i in g.initializer:
+            data = i.raw_data if i.HasField("raw_data") else numpy_helper.to_array(i).tobytes()
+            key = (i.data_type, tuple(i.dims), hashlib.sha256(data).hexdigest())
+            if key not in by_content:
+                by_content[key] = "%s_merged_%d" % (i.name, len(inits))
+                c = TensorProto()
+                c.CopyFrom(i)
+                c.name = by_content[key]
+                inits.append(c)
+            rename[i.name] = by_content[key]
+        for n in g.node:
+            for k, x in enumerate(n.input):
+                if x in rename:
+                    n.input[k] = rename[x]
+        del g.initializer[:]
+    outs = [o.name for o in d.graph.output]
+    past_outs = {o.name for o in p.graph.output}
+    for o in outs:
+        if o not in past_outs:  # seq2seq: the cross-attention K/V do not change with the cache
+            p.graph.node.append(helper.make_node("Identity", [o.replace("present.", "past_key_values.")], [o],
+                                                 "passthrough_" + o))
+            p.graph.output.append([x for x in d.graph.output if x.name == o][0])
+    order = {o: k for k, o in enumerate(outs)}
+    with_past_outs = sorted(p.graph.output, key=lambda x: order[x.name])
+    del p.graph.output[:]
+    p.graph.output.extend(with_past_outs)
+    seen, inputs = set(), []
+    for g in (d.graph, p.graph):
+        for i in g.input:
+            if i.name not in seen:
+                seen.add(i.name)
+                inputs.append(i)
+    no_past = helper.make_graph(list(d.graph.node), "no_past", [], list(d.graph.output))
+    with_past = helper.make_graph(list(p.graph.node), "with_past", [], list(p.graph.output))
+    use_cache = helper.make_tensor_value_info("use_cache_branch", TensorProto.BOOL, [1])
+    node = helper.make_node("If", ["use_cache_branch"], outs, "optimum::if", then_branch=with_past, else_branch=no_past)
+    g = helper.make_graph([node], "merged", inputs + [use_cache], list(d.graph.output), inits)
+    m = helper.make_model(g, producer_name="optimum-onnx (training/realistic_model.py merge)",
+                          opset_imports=list(d.opset_import))
+    m.ir_version = d.ir_version
+    onnx.save(m, os.path.join(out, "decoder_model_merged.onnx"))
+    print("%s: decoder_model_merged.onnx, %d distinct initializers" % (out, len(inits)))
 
 
 def tokenizer(vocab_size, out):
@@ -276,7 +359,7 @@ def build(a):
     m = Drafter(c)
     params = sum(p.numel() for p in m.parameters())
     enc_params = sum(p.numel() for p in m.encoder.parameters())
-    export(m, c, a.out, a.masks)
+    export(m, c, a.out, a.masks, a.layout == "seq2seq")
     torch.save({"config": c, "state_dict": m.state_dict()}, os.path.join(a.out, "weights.pt"))
     gen = {"bos_token_id": 2, "eos_token_id": 3, "pad_token_id": 0, "decoder_start_token_id": 2,
            "max_length": a.max_length, "num_beams": 1}
@@ -300,8 +383,8 @@ def build(a):
                         "exported like Optimum image-to-text-with-past. Drafts are nonsense; NOT FOR CLINICAL USE.",
         "training_data": {"statement": "none: random weights (seed %d)" % a.seed},
         "architecture": {"drafter": "ViT encoder %d layers x %d + GPT-2 decoder %d layers x %d, %d heads, "
-                                    "cross-attention; %.1f M parameters (encoder %.1f M)"
-                                    % (c["enc_layers"], c["enc_dim"], c["dec_layers"], c["dec_dim"], c["dec_heads"],
+                                    "cross-attention, %s cache layout; %.1f M parameters (encoder %.1f M)"
+                                    % (c["enc_layers"], c["enc_dim"], c["dec_layers"], c["dec_dim"], c["dec_heads"], a.layout,
                                        params / 1e6, enc_params / 1e6)},
         "inputs": {"tensor": "pixel_values", "dtype": "float32", "layout": "[batch, channels, height, width]",
                    "image_size": c["image"],
@@ -327,11 +410,17 @@ def main():
     b.add_argument("out")
     b.add_argument("--tiny", action="store_true")
     b.add_argument("--masks", action="store_true", help="decoder inputs attention_mask and position_ids")
+    b.add_argument("--layout", choices=("gpt2", "seq2seq"), default="gpt2",
+                   help="decoder cache layout: gpt2 (Optimum's export of a GPT-2 decoder: self-attention cache "
+                        "only, cross-attention recomputed every token) or seq2seq (Optimum's export of a "
+                        "TrOCR/MBart-style decoder: the cross-attention keys/values cached once per study)")
     b.add_argument("--max-length", type=int, default=96)
     b.add_argument("--seed", type=int, default=23)
     q = sub.add_parser("quantize")
     q.add_argument("src")
     q.add_argument("dst")
+    g = sub.add_parser("merge", help="(re)write DIR/decoder_model_merged.onnx from DIR's two decoder files")
+    g.add_argument("dir")
     e = sub.add_parser("eager")
     e.add_argument("dir")
     e.add_argument("inputs")
@@ -343,6 +432,8 @@ def main():
     torch.set_num_threads(int(os.environ.get("TORCH_THREADS", "2")))
     if a.cmd == "build":
         build(a)
+    elif a.cmd == "merge":
+        merge(a.dir)
     elif a.cmd == "quantize":
         import quantize_int8
         quantize_int8.quantize_dir(a.src, a.dst)
@@ -385,7 +476,7 @@ def greedy(m, px, gen):
     ids = torch.full((b, 1), gen["decoder_start_token_id"], dtype=torch.long)
     past, out, done = None, [[] for _ in range(b)], [False] * b
     for _ in range(gen["max_length"] - 1):
-        logits, past = m.decoder(ids, enc, past)
+        logits, past, _ = m.decoder(ids, enc, past)
         nxt = logits[:, -1].argmax(-1)
         for r in range(b):
             if not done[r]:

@@ -24,9 +24,10 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The model's three ONNX Runtime sessions ({@code ai.onnxruntime}, no wrapper), created once and
- * shared by all threads ({@link OrtSession#run} is thread-safe). Checks the Optimum tensor names and
- * shapes when it loads.
+ * The model's ONNX Runtime sessions ({@code ai.onnxruntime}, no wrapper), created once and shared by
+ * all threads ({@link OrtSession#run} is thread-safe): the encoder and either Optimum's merged decoder
+ * ({@value #MERGED}, preferred when the directory has it: the decoder's weights once) or its two
+ * decoder files. Checks the Optimum tensor names and shapes when it loads.
  */
 final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
 
@@ -43,6 +44,14 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
      * {@code encoder_attention_mask [B, S]}; bit {@code i} of a file's mask = {@code OPTIONAL.get(i)}.
      */
     static final List<String> OPTIONAL = List.of("attention_mask", "position_ids", "encoder_attention_mask");
+    /**
+     * Optimum's post-processed decoder (written next to the two decoder files unless {@code --no-post-process}):
+     * one {@code If} on {@link #USE_CACHE_BRANCH} over both graphs, the initializers shared, so the
+     * decoder's weights are loaded once instead of twice.
+     */
+    static final String MERGED = "decoder_model_merged.onnx";
+    /** bool[1] input of {@link #MERGED}: false on the first step (zero-length past), true afterwards. */
+    static final String USE_CACHE_BRANCH = "use_cache_branch";
 
     /** Where the sessions run: "cpu", or "cuda" when asked for and available. */
     private final String device;
@@ -59,6 +68,13 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
     private final boolean gpt2;
     private final int decoderOptional;
     private final int pastOptional;
+    /** {@link #decoder} and {@link #decoderWithPast} are one merged session. */
+    private final boolean merged;
+    /** decoder_with_past lists encoder_hidden_states (seq2seq exports drop it: the cache holds the cross K/V). */
+    private final boolean pastTakesHidden;
+    /** Heads and head size of the cache, for the merged decoder's zero-length past on the first step. */
+    private final int heads;
+    private final int headDim;
 
     private OrtSeq2Seq(String device, OrtEnvironment env, OrtSession encoder, OrtSession decoder,
                        OrtSession decoderWithPast, int views, int[] shape) {
@@ -75,6 +91,10 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
         this.gpt2 = shape[4] == 1;
         this.decoderOptional = shape[5];
         this.pastOptional = shape[6];
+        this.merged = decoder == decoderWithPast;
+        this.pastTakesHidden = shape[7] == 1;
+        this.heads = shape[8];
+        this.headDim = shape[9];
     }
 
     /**
@@ -105,19 +125,26 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
             if (enc == null) {
                 enc = session(env, model, ModelDirectory.ENCODER, options(threads, false));
             }
-            dec = session(env, model, ModelDirectory.DECODER, options(threads, cuda));
-            past = session(env, model, ModelDirectory.DECODER_WITH_PAST, options(threads, cuda));
+            boolean merged = java.nio.file.Files.isRegularFile(model.file(MERGED));
+            if (merged) {
+                dec = session(env, model, MERGED, options(threads, cuda));
+                past = dec;
+            } else {
+                dec = session(env, model, ModelDirectory.DECODER, options(threads, cuda));
+                past = session(env, model, ModelDirectory.DECODER_WITH_PAST, options(threads, cuda));
+            }
             int[] shape = check(model, enc, dec, past);
-            LOG.info("model {} {} loaded from {}: device={} threads={} layers={} vocab={} input={}x{}x{} cache={}",
+            LOG.info("model {} {} loaded from {}: device={} threads={} layers={} vocab={} input={}x{}x{} cache={} decoder={}",
                     model.manifest().name(), model.manifest().version(), model.dir(), used,
                     threads == 0 ? "default" : threads, shape[0], shape[1], shape[2], shape[3], shape[3],
-                    shape[4] == 1 ? "self-attention only (GPT-2 layout)" : "self + cross attention");
+                    shape[4] == 1 ? "self-attention only (GPT-2 layout)" : "self + cross attention",
+                    merged ? MERGED : ModelDirectory.DECODER + " + " + ModelDirectory.DECODER_WITH_PAST);
             return new OrtSeq2Seq(used, env, enc, dec, past, model.manifest().views().size(), shape);
         } catch (InferenceException | RuntimeException e) {
-            closeAll(enc, dec, past);
+            closeAll(enc, dec, past == dec ? null : past);
             throw e;
         } catch (OrtException e) {
-            closeAll(enc, dec, past);
+            closeAll(enc, dec, past == dec ? null : past);
             throw new InferenceException("cannot create ONNX Runtime sessions for " + model.dir() + ": " + firstLine(e), e);
         }
     }
@@ -142,6 +169,9 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
         if (threads > 0) {
             o.setIntraOpNumThreads(threads);
         }
+        // no CPU arena: it keeps the transient allocations of loading (~450 MB for a 182 M-parameter model,
+        // measured in docs/benchmarks.md) for the life of the session; generation was not slower without it
+        o.setCPUArenaAllocator(false);
         if (cuda) {
             try {
                 o.addCUDA(0);
@@ -169,7 +199,8 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
                     + ModelDirectory.MANIFEST + " inputs)");
         }
         long[] hidden = shapeOf(model, ef, enc.getOutputInfo(), LAST_HIDDEN_STATE, "output", "[batch, sequence, hidden]");
-        String df = ModelDirectory.DECODER;
+        boolean merged = dec == past;
+        String df = merged ? MERGED : ModelDirectory.DECODER;
         shapeOf(model, df, dec.getInputInfo(), INPUT_IDS, "input", "[batch, sequence] int64");
         long[] ehs = shapeOf(model, df, dec.getInputInfo(), ENCODER_HIDDEN_STATES, "input", "[batch, sequence, hidden]");
         if (hidden.length == 3 && ehs.length == 3 && hidden[2] > 0 && ehs[2] > 0 && hidden[2] != ehs[2]) {
@@ -196,12 +227,25 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
                 shapeOf(model, df, dec.getOutputInfo(), "present." + i + "." + n, "output", "[batch, heads, sequence, head_dim]");
             }
         }
-        String pf = ModelDirectory.DECODER_WITH_PAST;
+        String pf = merged ? MERGED : ModelDirectory.DECODER_WITH_PAST;
         shapeOf(model, pf, past.getInputInfo(), INPUT_IDS, "input", "[batch, 1] int64");
-        shapeOf(model, pf, past.getInputInfo(), ENCODER_HIDDEN_STATES, "input", "[batch, sequence, hidden]");
+        boolean pastHidden = past.getInputInfo().containsKey(ENCODER_HIDDEN_STATES);
+        if (gpt2 || pastHidden) { // the seq2seq layout's with-past graph has the cross K/V instead (Optimum drops it)
+            shapeOf(model, pf, past.getInputInfo(), ENCODER_HIDDEN_STATES, "input", "[batch, sequence, hidden]");
+        }
+        if (merged) {
+            shapeOf(model, pf, past.getInputInfo(), USE_CACHE_BRANCH, "input", "[1] bool");
+        }
+        long[] kvShape = null;
         for (int i = 0; i < layers; i++) {
             for (String n : pastKv) {
-                shapeOf(model, pf, past.getInputInfo(), "past_key_values." + i + "." + n, "input", "[batch, heads, sequence, head_dim]");
+                kvShape = shapeOf(model, pf, past.getInputInfo(), "past_key_values." + i + "." + n, "input",
+                        "[batch, heads, sequence, head_dim]");
+                if (merged && (kvShape.length != 4 || kvShape[1] <= 0 || kvShape[3] <= 0)) {
+                    throw ModelDirectory.problem(model.dir(), pf + ": input 'past_key_values." + i + "." + n + "' has shape "
+                            + dims(kvShape) + ", expected [batch, heads, sequence, head_dim] with fixed heads and head_dim "
+                            + "(the first step feeds a zero-length past of that shape)");
+                }
             }
             for (String n : selfKv) {
                 shapeOf(model, pf, past.getOutputInfo(), "present." + i + "." + n, "output", "[batch, heads, sequence, head_dim]");
@@ -220,6 +264,9 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
             Set<String> extra = new java.util.TreeSet<>(s.getInputInfo().keySet());
             extra.remove(INPUT_IDS);
             extra.remove(ENCODER_HIDDEN_STATES);
+            if (merged) {
+                extra.remove(USE_CACHE_BRANCH);
+            }
             for (int o = 0; o < OPTIONAL.size(); o++) {
                 if (extra.remove(OPTIONAL.get(o))) {
                     optional[which] |= 1 << o;
@@ -235,7 +282,8 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
                         + (gpt2 ? "key/value" : "decoder/encoder.key/value") : "") + ")");
             }
         }
-        return new int[] {layers, (int) v, views, size, gpt2 ? 1 : 0, optional[0], optional[1]};
+        return new int[] {layers, (int) v, views, size, gpt2 ? 1 : 0, optional[0], optional[1], pastHidden ? 1 : 0,
+                (int) kvShape[1], (int) kvShape[3]};
     }
 
     private static long[] shapeOf(ModelDirectory model, String file, Map<String, NodeInfo> infos, String name,
@@ -344,8 +392,8 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
         try (OnnxTensor in = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {batch, len});
              OnnxTensor h = OnnxTensor.createTensor(env, FloatBuffer.wrap(enc.hidden()),
                      new long[] {batch, enc.seq(), enc.dim()});
-             OrtSession.Result r = decoder.run(withOptional(new HashMap<>(Map.of(INPUT_IDS, in, ENCODER_HIDDEN_STATES, h)),
-                     decoderOptional, batch, 0, len, enc.seq(), extras), Set.of(LOGITS))) {
+             OrtSession.Result r = decoder.run(firstStep(withOptional(new HashMap<>(Map.of(INPUT_IDS, in, ENCODER_HIDDEN_STATES, h)),
+                     decoderOptional, batch, 0, len, enc.seq(), extras), batch, extras), Set.of(LOGITS))) {
             FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
             float[] row = new float[vocab];
             float[][] out = new float[batch][];
@@ -391,6 +439,26 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
         return in;
     }
 
+    /**
+     * The merged decoder's no-cache branch: {@code use_cache_branch} false and every {@code past_key_values}
+     * input zero-length ({@code [batch, heads, 0, head_dim]}), as Optimum's and transformers.js's runtimes
+     * feed it. A no-op for the separate decoder file.
+     */
+    private Map<String, OnnxTensor> firstStep(Map<String, OnnxTensor> in, int batch, List<AutoCloseable> owned)
+            throws OrtException {
+        if (!merged) {
+            return in;
+        }
+        in.put(USE_CACHE_BRANCH, own(owned, OnnxTensor.createTensor(env, new boolean[] {false})));
+        OnnxTensor empty = own(owned, OnnxTensor.createTensor(env, FloatBuffer.allocate(0), new long[] {batch, heads, 0, headDim}));
+        for (int i = 0; i < layers; i++) {
+            for (String n : gpt2 ? List.of("key", "value") : List.of("decoder.key", "decoder.value", "encoder.key", "encoder.value")) {
+                in.put("past_key_values." + i + "." + n, empty);
+            }
+        }
+        return in;
+    }
+
     private static OnnxTensor own(List<AutoCloseable> owned, OnnxTensor t) {
         owned.add(t);
         return t;
@@ -414,7 +482,7 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
             in.put(INPUT_IDS, ids);
             in.put(ENCODER_HIDDEN_STATES, hidden);
             withOptional(in, decoderOptional, batch, 0, 1, (int) hidden.getInfo().getShape()[1], extras);
-            first = decoder.run(in);
+            first = decoder.run(firstStep(in, batch, extras));
             OnnxTensor[] crossK = new OnnxTensor[gpt2 ? 0 : layers];
             OnnxTensor[] crossV = new OnnxTensor[gpt2 ? 0 : layers];
             OnnxTensor[] selfK = new OnnxTensor[layers];
@@ -450,7 +518,12 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
         try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(tokens), new long[] {batch, 1})) {
             Map<String, OnnxTensor> in = new HashMap<>();
             in.put(INPUT_IDS, ids);
-            in.put(ENCODER_HIDDEN_STATES, cache.shared.hidden);
+            if (pastTakesHidden) {
+                in.put(ENCODER_HIDDEN_STATES, cache.shared.hidden);
+            }
+            if (merged) {
+                in.put(USE_CACHE_BRANCH, own(extras, OnnxTensor.createTensor(env, new boolean[] {true})));
+            }
             for (int i = 0; i < layers; i++) {
                 if (gpt2) {
                     in.put("past_key_values." + i + ".key", cache.selfK[i]);
@@ -579,7 +652,7 @@ final class OrtSeq2Seq implements Seq2SeqSteps<OrtSeq2Seq.Cache> {
 
     @Override
     public void close() {
-        closeAll(encoder, decoder, decoderWithPast);
+        closeAll(encoder, decoder, merged ? null : decoderWithPast);
     }
 
     /** Encoder hidden states and cross-attention K/V of one run, shared by its caches (reference counted). */

@@ -47,6 +47,7 @@ class RealisticModelTest {
     static Path plain;
     static Path masks;
     static Path int8;
+    static Path cross;
     static OnnxDrafter drafter;
     static Path study;
 
@@ -58,10 +59,14 @@ class RealisticModelTest {
         plain = root.resolve("tiny");
         masks = root.resolve("tiny-masks");
         int8 = root.resolve("tiny-int8");
+        cross = root.resolve("tiny-seq2seq");
         assertEquals(0, python(SCRIPT.toString(), "build", plain.toString(), "--tiny", "--max-length", "24"));
         // same seed, same weights; this decoder also asks for attention_mask and position_ids
         assertEquals(0, python(SCRIPT.toString(), "build", masks.toString(), "--tiny", "--max-length", "24", "--masks"));
         assertEquals(0, python(SCRIPT.toString(), "quantize", plain.toString(), int8.toString()));
+        // same seed, same weights, exported with the seq2seq cache layout (cross-attention K/V cached)
+        assertEquals(0, python(SCRIPT.toString(), "build", cross.toString(), "--tiny", "--max-length", "24",
+                "--layout", "seq2seq"));
         try (Stream<Path> s = Files.list(DicomPreprocessingTest.phantomTestdata().resolve("dicom"))) {
             study = s.sorted().findFirst().orElseThrow();
         }
@@ -184,6 +189,62 @@ class RealisticModelTest {
             // the log-probabilities move with any wrong position (random weights repeat tokens regardless)
             for (int i = 0; i < implicit.tokenLogProbs().size(); i++) {
                 assertEquals(implicit.tokenLogProbs().get(i), withMasks.tokenLogProbs().get(i), 1e-4, "token " + i);
+            }
+        }
+    }
+
+    /** A copy of {@code src} without Optimum's merged decoder: the two decoder files are loaded instead. */
+    static Path withoutMerged(Path src, String name) throws IOException {
+        Path dst = Files.createDirectories(root.resolve(name));
+        try (Stream<Path> s = Files.list(src)) {
+            for (Path f : (Iterable<Path>) s::iterator) {
+                if (!f.getFileName().toString().equals(OrtSeq2Seq.MERGED)) {
+                    Files.copy(f, dst.resolve(f.getFileName()));
+                }
+            }
+        }
+        return dst;
+    }
+
+    static void assertSameDraft(Draft expected, Draft actual, double tolerance) {
+        assertEquals(expected.tokenIds(), actual.tokenIds());
+        for (int i = 0; i < expected.tokenLogProbs().size(); i++) {
+            assertEquals(expected.tokenLogProbs().get(i), actual.tokenLogProbs().get(i), tolerance, "token " + i);
+        }
+    }
+
+    @Test
+    void mergedDecoderIsLoadedInsteadOfTheTwoFilesAndDraftsTheSame() throws Exception {
+        assertTrue(Files.isRegularFile(plain.resolve(OrtSeq2Seq.MERGED)), "the build writes Optimum's merged decoder");
+        Path separate = withoutMerged(plain, "tiny-separate");
+        // the merged file alone must carry the decoding: the two separate files are not even readable ONNX here
+        Path mergedOnly = withoutMerged(plain, "tiny-merged-only");
+        Files.copy(plain.resolve(OrtSeq2Seq.MERGED), mergedOnly.resolve(OrtSeq2Seq.MERGED));
+        Files.writeString(mergedOnly.resolve(org.raddraft.inference.ModelDirectory.DECODER), "not onnx");
+        Files.writeString(mergedOnly.resolve(org.raddraft.inference.ModelDirectory.DECODER_WITH_PAST), "not onnx");
+        List<StudyImages> studies = List.of(new StudyImages(1, view("1-"), null), new StudyImages(2, view("1-"), null));
+        try (OnnxDrafter two = OnnxDrafter.open(separate, OnnxDrafter.Options.defaults().withThreads(1).withBatchSize(2));
+             OnnxDrafter one = OnnxDrafter.open(mergedOnly, OnnxDrafter.Options.defaults().withThreads(1).withBatchSize(2))) {
+            List<DraftOutcome> a = two.draft(studies);
+            List<DraftOutcome> b = one.draft(studies);
+            for (int i = 0; i < studies.size(); i++) {
+                assertTrue(b.get(i).ok(), b.get(i).failure());
+                // teacher forcing (the noise signal) and every generation step go through the If node's two branches
+                assertSameDraft(a.get(i).draft(), b.get(i).draft(), 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void seq2seqCacheLayoutDraftsTheSameTextWithCrossAttentionComputedOnce() throws Exception {
+        StudyImages s = new StudyImages(1, view("1-"), null);
+        Draft gpt2 = drafter.draft(List.of(s)).get(0).draft();
+        // Optimum's seq2seq decoder_with_past (TrOCR/MBart-style) has no encoder_hidden_states input
+        Path separate = withoutMerged(cross, "tiny-seq2seq-separate");
+        for (Path dir : List.of(cross, separate)) {
+            try (OnnxDrafter m = OnnxDrafter.open(dir, OnnxDrafter.Options.defaults().withThreads(1).withBatchSize(2))) {
+                assertEquals(2, m.runtime().layers());
+                assertSameDraft(gpt2, m.draft(List.of(s)).get(0).draft(), 1e-4);
             }
         }
     }
