@@ -38,6 +38,8 @@ import org.raddraft.ingest.StudyAssembler;
 import org.raddraft.ops.Health;
 import org.raddraft.ops.HttpServer;
 import org.raddraft.ops.PrometheusMetrics;
+import org.raddraft.ops.ReviewMonitor;
+import org.raddraft.ui.MonitoringPage;
 import org.raddraft.report.ReportLabeller;
 import org.raddraft.review.AccessPolicy;
 import org.raddraft.review.AuditEventProvider;
@@ -139,6 +141,9 @@ public final class Daemon implements AutoCloseable {
         health.check("fhir_validator", fhir.publisher()::warm);
         fhir.publisher().warmUpInBackground();
         metrics = new PrometheusMetrics(db, settings.spoolDir());
+        ReviewMonitor monitor = new ReviewMonitor(db, clock, new ReviewMonitor.Config(settings.getInt("monitor.window-days"),
+                settings.getInt("monitor.max-groups"), Double.parseDouble(settings.get("monitor.alert-margin")),
+                settings.getInt("monitor.alert-min-count")), io.micrometer.core.instrument.Metrics.globalRegistry);
         Authenticator authenticator = new Authenticator(db, clock, oidc(settings),
                 Duration.ofHours(settings.getLong("auth.session-hours")),
                 Duration.ofMinutes(settings.getLong("auth.session-idle-minutes")));
@@ -163,6 +168,7 @@ public final class Daemon implements AutoCloseable {
         SessionCookie cookie = new SessionCookie(settings.getBoolean("http.cookie-secure"));
         http = HttpEndpoints.compose(settings, db, fhir.server(), health, metrics, new ImageReadAudit(db, audit, clock),
                 policy, guard)
+                .servlet("/ui/admin/*", guard.guard(new MonitoringPage(db, monitor), method -> AccessPolicy.ADMIN_PAGES))
                 .filter(new AuthFilter(authenticator, policy, new ClientAddress(settings.get("http.trusted-proxies")),
                         cookie), "/*")
                 .servlet("/auth/session", new SessionServlet(authenticator, cookie, guard,
@@ -179,6 +185,7 @@ public final class Daemon implements AutoCloseable {
         camel.bind("draftQueue", draftQueue);
         camel.bind("drafter", drafter);
         camel.bind("modelSlots", slots);
+        camel.bind("reviewMonitor", monitor);
         bindDelivery(settings, clock);
         camel.bind("fhirPublisher", fhir.publisher());
         log.info("RadDraft home {}", home);
