@@ -168,7 +168,7 @@ public final class Daemon implements AutoCloseable {
         SessionCookie cookie = new SessionCookie(settings.getBoolean("http.cookie-secure"));
         http = HttpEndpoints.compose(settings, db, fhir.server(), health, metrics, new ImageReadAudit(db, audit, clock),
                 policy, guard)
-                .servlet("/ui/admin/*", guard.guard(new MonitoringPage(db, monitor), method -> AccessPolicy.ADMIN_PAGES))
+                .servlet("/ui/admin/*", new MonitoringPage(db, monitor, guard))
                 .filter(new AuthFilter(authenticator, policy, new ClientAddress(settings.get("http.trusted-proxies")),
                         cookie), "/*")
                 .servlet("/auth/session", new SessionServlet(authenticator, cookie, guard,

@@ -11,14 +11,15 @@ import java.util.Locale;
 import java.util.Map;
 import org.raddraft.ops.ModelListing;
 import org.raddraft.ops.ReviewMonitor;
+import org.raddraft.review.AccessPolicy;
+import org.raddraft.review.ServletGuard;
 import org.raddraft.store.Database;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code /ui/admin/monitoring}: the review monitoring page for admins (behind
- * {@link org.raddraft.review.AccessPolicy#ADMIN_PAGES} on the routed path and again in its
- * {@link org.raddraft.review.ServletGuard}). Server-rendered HTML without script: the models with their
+ * {@code /ui/admin/monitoring}: the review monitoring page for admins ({@link AccessPolicy#ADMIN_PAGES},
+ * checked on the routed path by the AuthFilter and again here by the {@link ServletGuard}). Server-rendered HTML without script: the models with their
  * agreement figures, the subgroup alerts, and the figures overall, by week, by subgroup and by finding.
  * It shows group names (bands, manufacturers, calling AEs) and counts, never a patient or study.
  */
@@ -28,15 +29,20 @@ public final class MonitoringPage extends HttpServlet {
 
     private final transient Database db;
     private final transient ReviewMonitor monitor;
+    private final transient ServletGuard guard;
 
-    public MonitoringPage(Database db, ReviewMonitor monitor) {
+    public MonitoringPage(Database db, ReviewMonitor monitor, ServletGuard guard) {
         this.db = db;
         this.monitor = monitor;
+        this.guard = guard;
     }
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         UiServlet.securityHeaders(resp);
+        if (!guard.allows(req, resp, AccessPolicy.ADMIN_PAGES)) {
+            return; // refused (401/403) and audited before anything is read
+        }
         if (!"/monitoring".equals(req.getPathInfo())) {
             resp.sendError(HttpServletResponse.SC_NOT_FOUND, "no such admin page; see /ui/admin/monitoring");
             return;
