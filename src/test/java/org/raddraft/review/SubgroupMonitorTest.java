@@ -96,8 +96,8 @@ class SubgroupMonitorTest {
      * Reviews every study of the set in a fresh database: study {@code i} came from manufacturer
      * {@code manufacturers.get(i)}; the simulated radiologist approves with the phantom's true report.
      */
-    static ReviewMonitor reviewed(String name, List<PhantomStudy> studies, List<Draft> drafts, List<String> manufacturers)
-            throws Exception {
+    static ReviewMonitor reviewed(String name, List<PhantomStudy> studies, List<Draft> drafts, List<String> manufacturers,
+            SimpleMeterRegistry registry) throws Exception {
         Database db = ReviewDb.open(Files.createDirectories(tmp.resolve("db-" + name)));
         Users users = new Users(db, Clock.systemUTC());
         Users.User u = users.add(Actor.commandLine(), "dr-sim", Role.RADIOLOGIST, List.of(),
@@ -112,8 +112,7 @@ class SubgroupMonitorTest {
             instance(db, id, i, s.spec().dicom().patientSex(), manufacturers.get(i));
             review.approve(id, null, radiologist, s.report().findings(), s.report().impression());
         }
-        return new ReviewMonitor(db, Clock.systemUTC(), new ReviewMonitor.Config(28, 10, 0.10, 20),
-                new SimpleMeterRegistry());
+        return new ReviewMonitor(db, Clock.systemUTC(), new ReviewMonitor.Config(28, 10, 0.10, 20), registry);
     }
 
     /** The study's instance row as ingest writes it: sex, age, view, manufacturer, calling AE. */
@@ -146,12 +145,15 @@ class SubgroupMonitorTest {
             manufacturers.add(b ? HARD : "Vendor-A");
         }
         ListAppender<ILoggingEvent> logged = logged();
-        ReviewMonitor monitor = reviewed("skewed", studies, drafts, manufacturers);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        ReviewMonitor monitor = reviewed("skewed", studies, drafts, manufacturers, registry);
         ReviewMonitor.Snapshot s = monitor.refresh();
         figures("skewed", s);
         List<String> alerted = s.alerts().stream().map(a -> a.dimension() + "=" + a.group()).toList();
         assertTrue(alerted.contains("manufacturer=" + HARD), "alerts " + alerted + "; by manufacturer "
                 + s.byDimension().get("manufacturer"));
+        assertEquals(1.0, registry.get("raddraft.monitor.subgroup.alert").tags("dimension", "manufacturer", "group", HARD)
+                .gauge().value(), "the alert gauge is up");
         assertTrue(logged.list.stream().anyMatch(e -> e.getFormattedMessage().startsWith(
                 "monitor: subgroup alert manufacturer=" + HARD + " label agreement")), logged.list.toString());
         for (ILoggingEvent e : logged.list) {
@@ -167,12 +169,15 @@ class SubgroupMonitorTest {
         for (int i = 0; i < STUDIES; i++) {
             manufacturers.add(i % 2 == 1 ? HARD : "Vendor-A");
         }
-        ReviewMonitor monitor = reviewed("balanced", easy, easyDrafts, manufacturers);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        ReviewMonitor monitor = reviewed("balanced", easy, easyDrafts, manufacturers, registry);
         ReviewMonitor.Snapshot s = monitor.refresh();
         figures("balanced", s);
         assertEquals(List.of(), s.alerts(), "by manufacturer " + s.byDimension().get("manufacturer")
                 + "; by sex " + s.byDimension().get("sex") + "; by age " + s.byDimension().get("age_band"));
         assertEquals(STUDIES, s.overall().decisions());
+        assertEquals(0.0, registry.get("raddraft.monitor.subgroup.alert").tags("dimension", "manufacturer", "group", HARD)
+                .gauge().value(), "the alert gauge is down");
     }
 
     /** The figures by manufacturer, for the note (target/subgroup-monitor-*.txt). */
