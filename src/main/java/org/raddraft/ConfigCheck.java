@@ -60,6 +60,7 @@ public final class ConfigCheck {
         positive(s, "draft.batch-size", 1, 64, p);
         positive(s, "draft.max-attempts", 1, 100, p);
         positive(s, "draft.retry-seconds", 0, 86400, p);
+        shadowAndMonitor(s, p);
         if (!Set.of("cpu", "cuda").contains(s.get("model.device"))) {
             p.add("model.device: '" + s.get("model.device") + "' is not supported; write cpu or cuda");
         }
@@ -231,6 +232,25 @@ public final class ConfigCheck {
             return InetAddress.getByName(address).isLoopbackAddress();
         } catch (UnknownHostException e) {
             return true; // reported as a bad address already
+        }
+    }
+
+    /** Shadow drafting and review monitoring (issue 26). */
+    private static void shadowAndMonitor(Settings s, List<String> p) {
+        positive(s, "shadow.max-queue", 1, 1000, p);
+        positive(s, "shadow.max-delay-seconds", 1, 86400, p);
+        positive(s, "shadow.threads", 1, 256, p);
+        positive(s, "monitor.window-days", 1, 3650, p);
+        positive(s, "monitor.max-groups", 1, 100, p);
+        positive(s, "monitor.alert-min-count", 1, 1_000_000, p);
+        positive(s, "monitor.interval-seconds", 5, 86400, p);
+        try {
+            double m = Double.parseDouble(s.get("monitor.alert-margin"));
+            if (!(m >= 0 && m <= 1)) {
+                p.add("monitor.alert-margin: " + m + " is out of range; write a number from 0 to 1, e.g. 0.10");
+            }
+        } catch (NumberFormatException e) {
+            p.add("monitor.alert-margin: '" + s.get("monitor.alert-margin") + "' is not a number; write one from 0 to 1, e.g. 0.10");
         }
     }
 

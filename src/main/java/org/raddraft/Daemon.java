@@ -23,6 +23,8 @@ import org.raddraft.inference.DraftQueue;
 import org.raddraft.inference.Drafter;
 import org.raddraft.inference.ModelDirectory;
 import org.raddraft.inference.ModelRecords;
+import org.raddraft.inference.ModelSlots;
+import org.raddraft.inference.ShadowDrafting;
 import org.raddraft.inference.onnx.OnnxDrafter;
 import org.raddraft.inference.remote.EndpointPool;
 import org.raddraft.inference.remote.PriorReports;
@@ -36,6 +38,8 @@ import org.raddraft.ingest.StudyAssembler;
 import org.raddraft.ops.Health;
 import org.raddraft.ops.HttpServer;
 import org.raddraft.ops.PrometheusMetrics;
+import org.raddraft.ops.ReviewMonitor;
+import org.raddraft.ui.MonitoringPage;
 import org.raddraft.report.ReportLabeller;
 import org.raddraft.review.AccessPolicy;
 import org.raddraft.review.AuditEventProvider;
@@ -48,6 +52,7 @@ import org.raddraft.review.SessionCookie;
 import org.raddraft.review.Authenticator;
 import org.raddraft.review.ImageReadAudit;
 import org.raddraft.review.DraftReview;
+import org.raddraft.review.ModelAgreement;
 import org.raddraft.review.OidcVerifier;
 import org.raddraft.review.ReadAudit;
 import org.raddraft.review.ReviewOperations;
@@ -76,12 +81,7 @@ public final class Daemon implements AutoCloseable {
         // the model first: a wrong model directory stops start-up before anything listens
         boolean remote = ModelDirectory.OPENAI_CHAT.equals(ModelDirectory.backend(settings.modelDir()));
         RemoteModel remoteModel = remote ? RemoteModel.open(settings.modelDir()) : null;
-        OnnxDrafter onnx = remote ? null : OnnxDrafter.open(settings.modelDir(), OnnxDrafter.Options.defaults()
-                .withDevice(settings.get("model.device"))
-                .withThreads(settings.getInt("model.threads"))
-                .withBeams(settings.getInt("model.beams") == 0 ? null : settings.getInt("model.beams"))
-                .withBatchSize(settings.getInt("draft.batch-size"))
-                .withFlags(settings.getBoolean("flags.enabled")));
+        OnnxDrafter onnx = remote ? null : OnnxDrafter.open(settings.modelDir(), onnxOptions(settings, false));
         db = Databases.forDaemon(settings); // home, db/ and spool/ closed to other users first
         Files.createDirectories(settings.spoolDir().resolve("tmp"));
         DicomPixels.limitPixels(settings.getLong("image.max-pixels"));
@@ -94,10 +94,16 @@ public final class Daemon implements AutoCloseable {
             log.info("drafting with {} {} on {} remote endpoint(s) (model id {})", remoteModel.name(),
                     remoteModel.version(), rs.endpoints().size(), remoteDrafter.servedModel());
         }
-        drafter = remote ? remoteDrafter : onnx;
         String modelName = remote ? remoteModel.name() : onnx.model().manifest().name();
         String modelVersion = remote ? remoteModel.version() : onnx.model().manifest().version();
         Clock clock = Clock.systemUTC();
+        // the configured model drafts unless a promotion or rollback chose another (issue 26: shadow mode)
+        ModelSlots slots = new ModelSlots(db, clock, (dir, shadow) -> openModel(settings, dir, shadow, db),
+                new ModelSlots.Loaded(remote ? remoteDrafter : onnx, modelName, modelVersion,
+                        remote ? remoteModel.intendedUse() : onnx.model().manifest().json().path("intended_use").asText(null)),
+                settings.modelDir(), new ShadowDrafting(db, clock, settings.getInt("shadow.max-queue"),
+                        Duration.ofSeconds(settings.getLong("shadow.max-delay-seconds"))), Duration.ofSeconds(2));
+        drafter = slots;
         dirSyncer = new DirectorySyncer(Duration.ofMillis(200));
         InstanceIndex index = new InstanceIndex(db, settings.spoolDir(), clock, dirSyncer);
         index.recover();
@@ -135,13 +141,20 @@ public final class Daemon implements AutoCloseable {
         health.check("fhir_validator", fhir.publisher()::warm);
         fhir.publisher().warmUpInBackground();
         metrics = new PrometheusMetrics(db, settings.spoolDir());
+        ReviewMonitor monitor = new ReviewMonitor(db, clock, new ReviewMonitor.Config(settings.getInt("monitor.window-days"),
+                settings.getInt("monitor.max-groups"), Double.parseDouble(settings.get("monitor.alert-margin")),
+                settings.getInt("monitor.alert-min-count")), io.micrometer.core.instrument.Metrics.globalRegistry);
         Authenticator authenticator = new Authenticator(db, clock, oidc(settings),
                 Duration.ofHours(settings.getLong("auth.session-hours")),
                 Duration.ofMinutes(settings.getLong("auth.session-idle-minutes")));
         // a decision publishes the report's next version (final, or entered-in-error) in its own transaction
         DraftReview review = new DraftReview(db, clock, (c, draftId) -> fhir.publisher().publishVersion(c, draftId),
                 Outbox::enqueue,
-                ReportLabeller.withDefaultLexicon());
+                ReportLabeller.withDefaultLexicon(),
+                new ModelAgreement(ReportLabeller.withDefaultLexicon(), ModelAgreement.criticalOf(
+                        remote ? new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                                settings.modelDir().resolve(ModelDirectory.MANIFEST).toFile())
+                                : onnx.model().manifest().json())));
         fhir.server().registerProvider(new ReviewOperations(authenticator, review, fhir::report));
         fhir.server().registerProvider(new AuditEventProvider(db));
         AuditLog audit = new AuditLog(clock);
@@ -155,6 +168,7 @@ public final class Daemon implements AutoCloseable {
         SessionCookie cookie = new SessionCookie(settings.getBoolean("http.cookie-secure"));
         http = HttpEndpoints.compose(settings, db, fhir.server(), health, metrics, new ImageReadAudit(db, audit, clock),
                 policy, guard)
+                .servlet("/ui/admin/*", new MonitoringPage(db, monitor, guard))
                 .filter(new AuthFilter(authenticator, policy, new ClientAddress(settings.get("http.trusted-proxies")),
                         cookie), "/*")
                 .servlet("/auth/session", new SessionServlet(authenticator, cookie, guard,
@@ -170,9 +184,35 @@ public final class Daemon implements AutoCloseable {
         camel.bind("studyAssembler", assembler);
         camel.bind("draftQueue", draftQueue);
         camel.bind("drafter", drafter);
+        camel.bind("modelSlots", slots);
+        camel.bind("reviewMonitor", monitor);
         bindDelivery(settings, clock);
         camel.bind("fhirPublisher", fhir.publisher());
         log.info("RadDraft home {}", home);
+    }
+
+    /** The in-process model's options; a shadow model gets shadow.threads and no flags (its drafts are not shown). */
+    static OnnxDrafter.Options onnxOptions(Settings settings, boolean shadow) {
+        return OnnxDrafter.Options.defaults()
+                .withDevice(settings.get("model.device"))
+                .withThreads(shadow ? settings.getInt("shadow.threads") : settings.getInt("model.threads"))
+                .withBeams(settings.getInt("model.beams") == 0 ? null : settings.getInt("model.beams"))
+                .withBatchSize(settings.getInt("draft.batch-size"))
+                .withFlags(!shadow && settings.getBoolean("flags.enabled"));
+    }
+
+    /** A model directory named by a promotion, rollback or shadow assignment, opened by its backend. */
+    static ModelSlots.Loaded openModel(Settings settings, Path dir, boolean shadow, Database db) throws Exception {
+        if (ModelDirectory.OPENAI_CHAT.equals(ModelDirectory.backend(dir))) {
+            RemoteModel m = RemoteModel.open(dir);
+            RemoteSettings rs = RemoteConfig.of(settings);
+            boolean flags = !shadow && settings.getBoolean("flags.enabled");
+            return new ModelSlots.Loaded(new RemoteDrafter(m, rs, new EndpointPool(rs), new PriorReports(db),
+                    flags ? RemoteDrafter.calibration(m) : null, flags), m.name(), m.version(), m.intendedUse());
+        }
+        OnnxDrafter o = OnnxDrafter.open(dir, onnxOptions(settings, shadow));
+        ModelDirectory.Manifest m = o.model().manifest();
+        return new ModelSlots.Loaded(o, m.name(), m.version(), m.json().path("intended_use").asText(null));
     }
 
     /** The OIDC verifier when auth.oidc.issuer is set, else null (OIDC off). */

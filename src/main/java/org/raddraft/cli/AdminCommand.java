@@ -28,6 +28,7 @@ public final class AdminCommand implements App.Command {
         c.put("outbox", new AdminOutbox());
         c.put("backup", new AdminBackup());
         c.put("purge", new AdminPurge());
+        c.put("models", new AdminModels());
         return c;
     }
 

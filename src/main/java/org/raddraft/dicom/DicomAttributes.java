@@ -31,7 +31,20 @@ public record DicomAttributes(String studyInstanceUid, String seriesInstanceUid,
                               String studyDescription, String seriesDescription, String patientAge,
                               String patientBirthDate, String studyDate, String accessionNumber,
                               String photometricInterpretation, int rows, int columns, String patientId,
-                              String issuerOfPatientId, String patientName, String patientSex) {
+                              String issuerOfPatientId, String patientName, String patientSex,
+                              String manufacturer) {
+
+    /** Without the equipment's Manufacturer (0008,0070). */
+    public DicomAttributes(String studyInstanceUid, String seriesInstanceUid, String sopInstanceUid,
+                           String sopClassUid, String modality, String bodyPartExamined, String viewPosition,
+                           String studyDescription, String seriesDescription, String patientAge,
+                           String patientBirthDate, String studyDate, String accessionNumber,
+                           String photometricInterpretation, int rows, int columns, String patientId,
+                           String issuerOfPatientId, String patientName, String patientSex) {
+        this(studyInstanceUid, seriesInstanceUid, sopInstanceUid, sopClassUid, modality, bodyPartExamined, viewPosition,
+                studyDescription, seriesDescription, patientAge, patientBirthDate, studyDate, accessionNumber,
+                photometricInterpretation, rows, columns, patientId, issuerOfPatientId, patientName, patientSex, null);
+    }
 
     /** Without the patient's identity (tests and callers that have none). */
     public DicomAttributes(String studyInstanceUid, String seriesInstanceUid, String sopInstanceUid,
@@ -87,7 +100,7 @@ public record DicomAttributes(String studyInstanceUid, String seriesInstanceUid,
     // the attributes, as tags (group << 16 | element), in the order of the record's components
     private static final int[] STRING_TAGS = {0x0020000D, 0x0020000E, 0x00080018, 0x00080016, 0x00080060,
         0x00180015, 0x00185101, 0x00081030, 0x0008103E, 0x00101010, 0x00100030, 0x00080020, 0x00080050,
-        0x00280004, 0x00100020, 0x00100021, 0x00100010, 0x00100040};
+        0x00280004, 0x00100020, 0x00100021, 0x00100010, 0x00100040, 0x00080070};
     private static final int ROWS = 0x00280010;
     private static final int COLUMNS = 0x00280011;
     private static final int SPECIFIC_CHARACTER_SET = 0x00080005;
@@ -131,7 +144,7 @@ public record DicomAttributes(String studyInstanceUid, String seriesInstanceUid,
         }
         DicomAttributes a = new DicomAttributes(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10],
                 s[11], s[12], s[13], unsignedShort.applyAsInt(ROWS), unsignedShort.applyAsInt(COLUMNS), s[14], s[15],
-                s[16], s[17]);
+                s[16], s[17], s[18]);
         require(a.studyInstanceUid, "Study Instance UID (0020,000D)");
         require(a.seriesInstanceUid, "Series Instance UID (0020,000E)");
         require(a.sopInstanceUid, "SOP Instance UID (0008,0018)");

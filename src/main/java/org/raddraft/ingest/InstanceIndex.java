@@ -192,8 +192,8 @@ public class InstanceIndex {
                   transfer_syntax_uid, modality, body_part_examined, view_position, study_description,
                   series_description, patient_age, patient_birth_date, study_date, accession_number,
                   photometric, rows_count, columns_count, path, size_bytes, calling_ae, received_at,
-                  patient_id, issuer_of_patient_id, patient_name, patient_sex)
-                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""")) {
+                  patient_id, issuer_of_patient_id, patient_name, patient_sex, manufacturer)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""")) {
             int i = 0;
             ps.setLong(++i, studyId);
             ps.setString(++i, a.sopInstanceUid());
@@ -220,6 +220,7 @@ public class InstanceIndex {
             ps.setString(++i, cut(a.issuerOfPatientId(), 64));
             ps.setString(++i, cut(a.patientName(), 324));
             ps.setString(++i, cut(a.patientSex(), 16));
+            ps.setString(++i, cut(a.manufacturer(), 64));
             ps.executeUpdate();
         }
     }

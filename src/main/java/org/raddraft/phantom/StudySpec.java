@@ -24,6 +24,23 @@ public record StudySpec(long seed, int index, String studyId, String frontalView
                 difficulty, dicom, reportSeed);
     }
 
+    /**
+     * The same study taken on poorer equipment: quantum noise times {@code noiseFactor} and the displayed
+     * attenuation range widened by {@code flattening} (less contrast), both views. The subgroup monitor's
+     * test uses it to make one manufacturer's images harder to draft.
+     */
+    public StudySpec withPoorerAcquisition(double noiseFactor, double flattening) {
+        return new StudySpec(seed, index, studyId, frontalView, anatomy, poorer(frontal, noiseFactor, flattening),
+                poorer(lateral, noiseFactor, flattening), findings, difficulty, dicom, reportSeed);
+    }
+
+    private static Acquisition poorer(Acquisition a, double noiseFactor, double flattening) {
+        double mid = (a.lo() + a.hi()) / 2;
+        double half = (a.hi() - a.lo()) / 2 * flattening;
+        return new Acquisition(a.rotationDeg(), a.scale(), a.shiftX(), a.shiftY(), mid - half, mid + half, a.gamma(),
+                a.noise() * noiseFactor, a.textureSeed(), a.noiseSeed());
+    }
+
     boolean has(FindingType t) {
         return findings.stream().anyMatch(f -> f.type() == t);
     }

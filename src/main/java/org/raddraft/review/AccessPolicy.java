@@ -46,6 +46,8 @@ public final class AccessPolicy {
     private static final Rule CLINICAL = Rule.roles("clinical FHIR read", Role.RADIOLOGIST, Role.INTEGRATION);
     /** Study images of the review page: pixels are patient data. */
     public static final Rule STUDY_IMAGES = Rule.roles("study images", Role.RADIOLOGIST, Role.INTEGRATION);
+    /** The admin pages under /ui/admin/ (review monitoring): figures about models and subgroups, for admins only. */
+    public static final Rule ADMIN_PAGES = Rule.roles("admin pages", Role.ADMIN);
     private static final Set<String> DECISIONS = Set.of("$approve", "$reject", "$amend");
 
     private final boolean metricsAnonymous;
@@ -83,6 +85,9 @@ public final class AccessPolicy {
         }
         if (path.equals("/ui/studies") || path.startsWith("/ui/studies/")) {
             return STUDY_IMAGES;
+        }
+        if (path.equals("/ui/admin") || path.startsWith("/ui/admin/")) {
+            return ADMIN_PAGES;
         }
         if (path.equals("/ui") || path.startsWith("/ui/")) {
             // the page's own files (HTML, JS, CSS; no data): it must load to show the login form

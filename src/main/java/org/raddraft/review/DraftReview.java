@@ -64,12 +64,20 @@ public final class DraftReview {
     private final Publisher publisher;
     private final ReportLabeller labeller;
     private final AuditLog audit;
+    private final ModelAgreement agreement;
 
     public DraftReview(Database db, Clock clock, HandOver handOver, ReportLabeller labeller) {
         this(db, clock, Publisher.NONE, handOver, labeller);
     }
 
     public DraftReview(Database db, Clock clock, Publisher publisher, HandOver handOver, ReportLabeller labeller) {
+        this(db, clock, publisher, handOver, labeller, null);
+    }
+
+    /** @param agreement records each model's agreement with the decision (issue 26), or null for none */
+    public DraftReview(Database db, Clock clock, Publisher publisher, HandOver handOver, ReportLabeller labeller,
+            ModelAgreement agreement) {
+        this.agreement = agreement;
         this.db = db;
         this.clock = clock;
         this.publisher = publisher;
@@ -380,6 +388,11 @@ public final class DraftReview {
             ps.setLong(13, Math.max(0, Duration.between(d.draftedAt(), now).toSeconds()));
             ps.setObject(14, now.atOffset(ZoneOffset.UTC));
             ps.executeUpdate();
+        }
+        if (agreement != null) {
+            boolean flagged = d.flags() != null && !d.flags().isBlank() && !d.flags().strip().equals("[]");
+            agreement.record(c, d.id(), decision, d.findings(), d.impression(), d.modelName(), d.modelVersion(), flagged,
+                    findings, impression, now.atOffset(ZoneOffset.UTC));
         }
     }
 

@@ -267,4 +267,48 @@ class AccessLayersTest {
         assertEquals(401, get("/auth/session", null).status());
         assertEquals(401, client.send("DELETE", "/auth/session", Map.of(), null).status());
     }
+
+    // --- the admin monitoring page (issue 26) -------------------------------------------------------------
+
+    org.raddraft.ui.MonitoringPage monitoringPage() {
+        return new org.raddraft.ui.MonitoringPage(db, new org.raddraft.ops.ReviewMonitor(db, Clock.systemUTC(),
+                new org.raddraft.ops.ReviewMonitor.Config(28, 10, 0.1, 20),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry()), new ServletGuard(auth));
+    }
+
+    @Test
+    void monitoringPageChecksTheAdminRoleItselfEvenWithoutTheFilter() throws Exception {
+        start(new HttpServer("127.0.0.1", 0).servlet("/ui/admin/*", monitoringPage()).filter(new TestPrincipal(), "/*"));
+        assertEquals(401, get("/ui/admin/monitoring", null).status());
+        assertEquals(403, get("/ui/admin/monitoring", "dr-a").status());
+        assertEquals(403, get("/ui/admin/monitoring", "ris").status());
+        RawHttp.Response page = get("/ui/admin/monitoring", "adm");
+        assertEquals(200, page.status(), page.body());
+        assertTrue(page.body().contains("Review monitoring"), page.body());
+        assertTrue(ReviewDb.count(db, "SELECT COUNT(*) FROM audit_event WHERE action = 'access-refused' AND user_name = 'dr-a'"
+                + " AND detail LIKE '%admin pages%'") >= 1, "the refusal is audited");
+    }
+
+    @Test
+    void filterKeepsTheAdminPagesFromOtherRolesOnTheRoutedPath() throws Exception {
+        // the page behind the real filter, its own check bypassed: only the policy row protects it here
+        jakarta.servlet.http.HttpServlet unguarded = new jakarta.servlet.http.HttpServlet() {
+            @Override
+            protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+                resp.getWriter().write("served");
+            }
+        };
+        start(new HttpServer("127.0.0.1", 0).servlet("/ui/admin/*", unguarded).servlet("/ui/*", unguarded)
+                .filter(new AuthFilter(auth, policy, new ClientAddress(""), new SessionCookie(false)), "/*"));
+        String ris = tokens.get("dr-a");
+        for (String path : List.of("/ui/admin/monitoring", "/ui/admin", "/ui/x/../admin/monitoring",
+                "/ui/%61dmin/monitoring", "/ui//admin/monitoring")) {
+            int status = client.send("GET", path, Map.of("Authorization", "Bearer " + ris), null).status();
+            assertTrue(status == 403 || status == 400, path + " -> " + status);
+            int anonymous = client.send("GET", path, Map.of(), null).status();
+            assertTrue(anonymous == 401 || anonymous == 400, path + " anonymous -> " + anonymous);
+        }
+        assertEquals(AccessPolicy.ADMIN_PAGES, policy.rule("GET", "/ui/admin/monitoring"));
+        assertEquals(200, client.send("GET", "/ui/", Map.of(), null).status(), "the review page's files stay open");
+    }
 }

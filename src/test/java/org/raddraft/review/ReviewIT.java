@@ -479,6 +479,7 @@ class ReviewIT {
                 new Endpoint("DELETE", "/auth/session", null, expect(401, 401, 204, 204, 204)),
                 new Endpoint("GET", "/auth/session", null, expect(401, 401, 200, 200, 200)),
                 new Endpoint("GET", "/ui/", null, expect(200, 200, 200, 200, 200)),
+                new Endpoint("GET", "/ui/admin/monitoring", null, expect(401, 401, 403, 403, 200)),
                 new Endpoint("GET", "/ui/studies/" + readUid + "/instances", null, expect(401, 401, 200, 200, 403)));
         Map<String, String> accounts = Map.of("radiologist", "dr-a", "integration", "ris", "admin", "adm");
         int nextDraft = 1;
