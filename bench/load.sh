@@ -64,7 +64,7 @@ pids+=("$rd_pid")
 wait_ready
 printf '%s\n%s\n' "load-bench-pw-1" "load-bench-pw-1" > "$work/pw"
 "$app/bin/raddraft" admin users add --name loadrad --role radiologist --config "$work/raddraft.properties" \
-  < "$work/pw" > /dev/null 2>&1
+  < "$work/pw" > "$work/useradd.log" 2>&1 || { echo "bench: users add failed:" >&2; cat "$work/useradd.log" >&2; exit 1; }
 rss_kb() { sed -n 's/^VmHWM:\s*\([0-9]*\).*/\1/p' "/proc/$rd_pid/status"; }
 echo "idle after start-up: RSS $(( $(sed -n 's/^VmRSS:\s*\([0-9]*\).*/\1/p' "/proc/$rd_pid/status") / 1024 )) MiB" >&2
 
@@ -102,11 +102,11 @@ with open(f"{work}/worklist.txt", "w") as wl:
 PY
 pids+=($!)
 
-h2() { java -cp "$cp_" org.h2.tools.Shell -url "$(h2_url "$work/home")" -user raddraft -password "$(h2_password "$work/home")" -sql "$1" | sed '1d;/rows\?,/d;/^$/d'; }
+h2() { java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$cp_" org.h2.tools.Shell -url "$(h2_url "$work/home")" -user raddraft -password "$(h2_password "$work/home")" -sql "$1" | sed '1d;/rows\?,/d;/^$/d'; }
 count() { h2 "$1" | tr -d ' ' | head -1; }
 settled="SELECT COUNT(*) FROM study s WHERE s.state IN ('FAILED', 'OUT_OF_SCOPE') OR EXISTS (SELECT 1 FROM draft d WHERE d.study_id = s.id)"
 wait_drafted() { # wait_drafted N: until N studies have a draft (any state) or failed, at most 30 minutes
-  for _ in $(seq 1 900); do [ "$(count "$settled")" -ge "$1" ] && return 0; sleep 2; done
+  for _ in $(seq 1 360); do [ "$(count "$settled")" -ge "$1" ] && return 0; sleep 5; done
   echo "bench: only $(count "$settled") of $1 studies drafted" >&2; exit 1
 }
 
@@ -192,5 +192,6 @@ print(f"approved through $approve: {approved}; peak RSS {peak_rss} MiB; peak use
 print(f"load: instances_per_s={rate:.0f} drafted_p95_ms={pct([m for m, _ in lat], 95)} "
       f"worklist_p95_ms={pct(allw, 95):.0f} peak_rss_mb={peak_rss} peak_heap_mb={max(heap)}")
 PY
+tail -3 "$work/reviewer.log" >&2
 if [ -n "${NMT_OUT:-}" ]; then jcmd "$rd_pid" VM.native_memory summary > "$NMT_OUT" 2>&1 || true; fi
 if [ -n "${HISTO_OUT:-}" ]; then jcmd "$rd_pid" GC.class_histogram > "$HISTO_OUT" 2>&1 || true; fi
