@@ -132,12 +132,10 @@ final class GroupCommit {
             queue.drainTo(batch, MAX_BATCH - 1);
             try {
                 write(batch);
-            } catch (Throwable t) { // an Error: no caller may wait for ever
+            } catch (Throwable t) { // an Error: no caller may wait for ever, and the writer goes on
+                log.error("group commit of {} instance(s) failed: {}", batch.size(), t.getClass().getSimpleName());
                 for (Request r : batch) {
                     r.done.completeExceptionally(t);
-                }
-                if (t instanceof Error e && !(t instanceof StackOverflowError)) {
-                    throw e;
                 }
             }
         }
