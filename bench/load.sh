@@ -141,7 +141,7 @@ open(f"{work}/arrivals.txt", "w").write("\n".join(map(str, out)) + "\n")
 PY
 tb0=$(date +%s.%N)
 sec=0; idx=0; bpids=()
-mapfile -t arrivals < "$work/arrivals.txt"
+mapfile -t arrivals < <(grep . "$work/arrivals.txt" || true)   # DAY=0: none
 while [ "$idx" -lt "${#arrivals[@]}" ]; do
   batch=()
   while [ "$idx" -lt "${#arrivals[@]}" ] && [ "${arrivals[$idx]}" -le "$sec" ]; do
