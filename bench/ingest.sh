@@ -4,9 +4,17 @@
 # no fsync, no index) and to Orthanc (SyncStorageArea=true, SQLite index), on loopback, side by side
 # in each of RUNS runs; prints each run, the medians and the median ratios (needs ~4 GB in /tmp).
 # Usage: [WARMUP=1500] [RUNS=5] bench/ingest.sh [N]   (default 200). Needs dcmtk, orthanc, a built RadDraft (bin/raddraft builds).
+#
+# Scaling mode (issue 24): [WARMUP=1200] [RUNS=3] [LEVELS="1 4 8"] bench/ingest.sh --associations [N]
+# pushes N (default 480) fresh 1 MiB instances per run and level, split over that many parallel storescu
+# associations, to RadDraft and to Orthanc side by side (storescp left out), and prints per level the
+# median instances/s and the median RadDraft/Orthanc ratio; last line
+# `scaling: a1=R a4=R a8=R` (the ratios).
 set -euo pipefail
 app="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
-n="${1:-200}"
+mode=single
+if [ "${1:-}" = --associations ]; then mode=scaling; shift; fi
+n="${1:-$([ "$mode" = scaling ] && echo 480 || echo 200)}"
 export TCP_NODELAY=1   # DCMTK reads it from the environment; without it loopback transfers crawl
 work="$(mktemp -d /tmp/raddraft-bench.XXXXXX)"
 pids=()
@@ -33,19 +41,20 @@ for size in 1024 128; do make_template "$size" "$work/t$size.dcm"; done
 # life. Small instances exercise the same code without writing gigabytes, which pushes this disk
 # into its slow spells. storescp and Orthanc are native code and need no JIT warm-up; they get the
 # same one all the same.
-warmup="${WARMUP:-1500}"
+warmup="${WARMUP:-$([ "$mode" = scaling ] && echo 1200 || echo 1500)}"
 # Runs: each run pushes a fresh set of N instances (new SOP Instance UIDs, so no receiver sees
 # duplicates) to the three peers back to back, in an order that rotates between runs. This machine's
 # disk has slow spells (everyone a third to a half slower for a minute or more), so one run's ratio
 # is noisy; the ratios line is the median over the runs of each run's ratio (the peers of one run
 # share its conditions).
-runs="${RUNS:-5}"
+runs="${RUNS:-$([ "$mode" = scaling ] && echo 3 || echo 5)}"
 make_set "$work/t128.dcm" "$work/warm" "$warmup"
 size_kib=$(( $(stat -c %s "$work/t1024.dcm") / 1024 ))
 
 # --- the three receivers, each warmed up once
 start_raddraft "$work/raddraft" 30
 pids+=("$rd_pid")
+wait_ready   # the FHIR validator's start-up load (10-30 s of CPU) must not overlap the warm-up and the runs
 
 sc_port=$(free_port); mkdir -p "$work/storescp"
 storescp -od "$work/storescp" -aet STORESCP "$sc_port" > "$work/storescp.log" 2>&1 &
@@ -69,6 +78,68 @@ for peer in raddraft storescp orthanc; do
   storescu -aet PACS -aec "${aet[$peer]}" 127.0.0.1 "${port[$peer]}" "$work"/warm/*.dcm >/dev/null 2>&1 || true
 done
 sync
+
+# push_parallel PORT CALLED_AE DIR COUNT K: DIR/*.dcm dealt round robin over K storescu associations
+# started together; prints instances/s from the first start to the last end.
+push_parallel() {
+  local t0 t1 i k=$5 files=("$3"/*.dcm) pids=()
+  for ((i = 0; i < k; i++)); do mkdir -p "$3/a$i"; done
+  for i in "${!files[@]}"; do mv "${files[$i]}" "$3/a$((i % k))/"; done
+  t0=$(date +%s.%N)
+  for ((i = 0; i < k; i++)); do
+    storescu -aet PACS -aec "$2" 127.0.0.1 "$1" "$3/a$i"/*.dcm > "$work/push-$1-$i.log" 2>&1 & pids+=($!)
+  done
+  for i in "${!pids[@]}"; do
+    wait "${pids[$i]}" || { echo "bench: storescu $i to port $1 failed:" >&2; cat "$work/push-$1-$i.log" >&2; exit 1; }
+  done
+  t1=$(date +%s.%N)
+  for ((i = 0; i < k; i++)); do mv "$3/a$i"/*.dcm "$3/"; rmdir "$3/a$i"; done
+  python3 -c "print(f'{$4 / ($t1 - $t0):.1f}')"
+}
+
+if [ "$mode" = scaling ]; then
+  levels=(${LEVELS:-1 4 8})
+  results="$work/scaling.txt"; : > "$results"
+  order=(raddraft orthanc)
+  total=0
+  for r in $(seq 1 "$runs"); do
+    for k in "${levels[@]}"; do
+      make_set "$work/t1024.dcm" "$work/set$r-$k" "$n"
+      sync
+      declare -A rate=()
+      for peer in "${order[@]}"; do
+        rate[$peer]=$(push_parallel "${port[$peer]}" "${aet[$peer]}" "$work/set$r-$k" "$n" "$k")
+        sync
+      done
+      total=$((total + n))
+      echo "$r $k ${rate[raddraft]} ${rate[orthanc]} ${order[*]}" | tee -a "$results" >&2
+      order=("${order[@]:1}" "${order[0]}")
+      rm -rf "$work/set$r-$k"
+    done
+  done
+  stored=$(find "$work/raddraft/spool" -name '*.dcm' | wc -l)
+  [ "$stored" -eq $((total + warmup)) ] || { echo "bench: RadDraft stored $stored of $((total + warmup))" >&2; exit 1; }
+  python3 - "$results" "$n" "$size_kib" "$warmup" <<'PY'
+import statistics, sys, collections
+n, kib, warm = sys.argv[2:5]
+by = collections.defaultdict(list)
+for l in open(sys.argv[1]):
+    r, k, rd, orth, *order = l.split()
+    by[int(k)].append((float(rd), float(orth)))
+print(f"\n{n} instances of {kib} KiB per run and level, split over k associations, loopback, after {warm} small warm-up instances")
+print(f"{'k':>2} {'runs':>4} {'raddraft/s':>11} {'orthanc/s':>10} {'rd/orthanc':>11}  (medians; per-run ratios)")
+out = []
+for k in sorted(by):
+    rows = by[k]
+    ratios = [rd / o for rd, o in rows]
+    med = statistics.median(ratios)
+    out.append(f"a{k}={med:.2f}")
+    print(f"{k:>2} {len(rows):>4} {statistics.median(r[0] for r in rows):>11.1f} {statistics.median(r[1] for r in rows):>10.1f}"
+          f" {med:>11.2f}  ({' '.join(f'{x:.2f}' for x in ratios)})")
+print("scaling: " + " ".join(out))
+PY
+  exit 0
+fi
 
 # --- the runs
 order=(raddraft storescp orthanc)

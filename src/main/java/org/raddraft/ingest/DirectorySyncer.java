@@ -15,11 +15,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes renames into the spool durable in batches: each directory that received files is fsync'd
- * once per interval instead of once per instance, which takes one of the two disk flushes off every
- * C-STORE. Until its directory is synced, an acknowledged instance is still safe after a power loss:
- * its content was fsync'd in the temp file before the answer, and start-up recovery indexes complete
- * temp files and files without rows ({@link InstanceIndex#recover()}).
+ * Makes renames into the spool durable in batches: each directory that changed is fsync'd once per
+ * interval. Used for the renames of start-up recovery and quarantine, and to retry a directory whose
+ * fsync failed; a received instance's directory is fsync'd by the {@link GroupCommit} before its
+ * C-STORE is answered. Until its directory is synced, a recovered file is still safe after a power
+ * loss: its content is fsync'd, and start-up recovery indexes complete temp files and files without
+ * rows ({@link InstanceIndex#recover()}).
  */
 public final class DirectorySyncer implements AutoCloseable {
 

@@ -56,21 +56,32 @@ public class InstanceIndex {
     private final Counter conflicts = Metrics.counter("raddraft.instances.duplicate.conflicting");
 
     private final DirectorySyncer dirSyncer;
+    private final GroupCommit.ConnectionSource connections;
+    private final GroupCommit writer;
 
     public InstanceIndex(Database db, Path spool, Clock clock, DirectorySyncer dirSyncer) {
+        this(db, spool, clock, dirSyncer, db::connection);
+    }
+
+    /** @param connections where the ingest's group commit gets its connections (tests: one that can be held) */
+    InstanceIndex(Database db, Path spool, Clock clock, DirectorySyncer dirSyncer,
+            GroupCommit.ConnectionSource connections) {
         this.db = db;
         this.spool = spool;
         this.clock = clock;
         this.dirSyncer = dirSyncer;
+        this.connections = connections;
+        this.writer = new GroupCommit(connections, dirSyncer);
     }
 
     /**
-     * Called by the ingest route for each instance the receiver has written to a temp file. One
-     * transaction: the row is inserted (a duplicate SOP Instance UID fails here, before any file is
-     * touched) while the receiver's fsync of the file runs; once it completed, the file is renamed
-     * into place, then the row committed. The row becomes visible only
-     * after the rename, so the crash cases are those of rename-then-insert: a file without a row, or
-     * a complete temp file, both indexed by {@link #recover()}.
+     * Called by the ingest route for each instance the receiver has written to a temp file. Waits for
+     * the receiver's fsync of the file, then hands the instance to the {@link GroupCommit}: in the
+     * writer's transaction, shared with the instances of the other associations, its row is inserted
+     * (a duplicate SOP Instance UID fails here, before any file is touched) and the file renamed into
+     * place; the directories are fsync'd and the transaction committed; only then does this return. The
+     * row becomes visible only after the rename, so the crash cases are those of rename-then-insert: a
+     * file without a row, or a complete temp file, both indexed by {@link #recover()}.
      */
     public void record(ReceivedInstance in) throws DicomStatusException, IOException, SQLException {
         DicomAttributes a = in.attributes();
@@ -79,29 +90,30 @@ public class InstanceIndex {
         checkUid("SOP Instance UID (0008,0018)", a.sopInstanceUid());
         Instant now = clock.instant();
         Path target = target(a, now);
-        try (Connection c = db.connection()) { // one connection per instance: it is on the C-STORE's critical path
-            c.setAutoCommit(false);
-            try {
-                insert(c, a, spool.relativize(target).toString(), Files.size(in.tempFile()), in.transferSyntaxUid(),
-                        in.callingAeTitle(), now);
-            } catch (SQLIntegrityConstraintViolationException violation) {
-                c.rollback();
-                c.setAutoCommit(true);
+        in.awaitDurable(); // the content on disk before the file can become visible under its name
+        long size = Files.size(in.tempFile());
+        try {
+            writer.run((c, changedDirs) -> {
+                insert(c, a, spool.relativize(target).toString(), size, in.transferSyntaxUid(), in.callingAeTitle(),
+                        now);
+                moveIntoPlace(in.tempFile(), target, changedDirs::add);
+            });
+        } catch (SQLIntegrityConstraintViolationException violation) {
+            try (Connection c = connections.get()) {
                 duplicate(c, in, violation);
-                return;
             }
-            try {
-                in.awaitDurable(); // the receiver's fsync ran while the row was inserted
-                moveIntoPlace(in.tempFile(), target);
-                c.commit();
-            } catch (DicomStatusException | IOException | SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
+            return;
+        } catch (DicomStatusException | IOException | SQLException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
         stored.increment();
+    }
+
+    /** Instances waiting for the group commit's writer (tests). */
+    int queuedForCommit() {
+        return writer.queued();
     }
 
     /**
@@ -168,17 +180,22 @@ public class InstanceIndex {
         return target;
     }
 
-    /** Atomic rename; the directories it changed are fsync'd by the {@link DirectorySyncer} soon after. */
+    /** Atomic rename (recovery); the directories it changed are fsync'd by the {@link DirectorySyncer} soon after. */
     private void moveIntoPlace(Path temp, Path target) throws IOException {
+        moveIntoPlace(temp, target, dirSyncer::changed);
+    }
+
+    /** Atomic rename; {@code changed} gets each directory whose entries it changed, to be fsync'd. */
+    private void moveIntoPlace(Path temp, Path target, java.util.function.Consumer<Path> changed) throws IOException {
         Path dir = target.getParent();
         boolean newDir = !Files.isDirectory(dir);
         Files.createDirectories(dir);
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        dirSyncer.changed(dir);
+        changed.accept(dir);
         if (newDir) {
             // the new directory entries themselves, up to the spool root
             for (Path p = dir.getParent(); p != null && p.startsWith(spool); p = p.getParent()) {
-                dirSyncer.changed(p);
+                changed.accept(p);
             }
         }
     }

@@ -117,6 +117,10 @@ class InstanceIndexTest {
     }
 
     private long count(String table) throws Exception {
+        return count(db, table);
+    }
+
+    static long count(Database db, String table) throws Exception {
         try (Connection c = db.connection(); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + table)) {
             rs.next();
@@ -125,6 +129,11 @@ class InstanceIndexTest {
     }
 
     private long placedFiles() throws Exception {
+        return placedFiles(home);
+    }
+
+    /** Files under their final name in home's spool. */
+    static long placedFiles(Path home) throws Exception {
         Path tmp = home.resolve("spool/tmp");
         try (Stream<Path> s = Files.walk(home.resolve("spool"))) {
             return s.filter(p -> p.toString().endsWith(".dcm") && !p.startsWith(tmp)).count();
