@@ -36,6 +36,9 @@ import org.raddraft.ingest.StudyAssembler;
 import org.raddraft.ops.Health;
 import org.raddraft.ops.HttpServer;
 import org.raddraft.ops.PrometheusMetrics;
+import org.raddraft.ops.RetentionSchedule;
+import org.raddraft.ops.RowRetention;
+import org.raddraft.ops.SpoolWatermark;
 import org.raddraft.report.ReportLabeller;
 import org.raddraft.review.AccessPolicy;
 import org.raddraft.review.AuditEventProvider;
@@ -67,6 +70,7 @@ public final class Daemon implements AutoCloseable {
     private final Database db;
     private final HttpServer http;
     private final PrometheusMetrics metrics;
+    private final RetentionSchedule retention;
     private final Main camel;
     private final DirectorySyncer dirSyncer;
     private final Drafter drafter;
@@ -134,7 +138,12 @@ public final class Daemon implements AutoCloseable {
         // the validator's first use loads the FHIR definitions (~10 s): off the critical path, before ready
         health.check("fhir_validator", fhir.publisher()::warm);
         fhir.publisher().warmUpInBackground();
-        metrics = new PrometheusMetrics(db, settings.spoolDir());
+        SpoolWatermark watermark = new SpoolWatermark(settings.spoolDir(),
+                settings.getInt("retention.spool-free-watermark-percent"));
+        metrics = new PrometheusMetrics(db, settings.spoolDir(), watermark);
+        retention = new RetentionSchedule(db, new RetentionSchedule.Policy(settings.spoolDir(),
+                settings.getInt("retention.spool-days"), RowRetention.days(settings),
+                Duration.ofHours(settings.getLong("retention.purge-interval-hours"))), watermark, clock);
         Authenticator authenticator = new Authenticator(db, clock, oidc(settings),
                 Duration.ofHours(settings.getLong("auth.session-hours")),
                 Duration.ofMinutes(settings.getLong("auth.session-idle-minutes")));
@@ -262,6 +271,7 @@ public final class Daemon implements AutoCloseable {
         sun.misc.Signal.handle(new sun.misc.Signal("TERM"), stop);
         sun.misc.Signal.handle(new sun.misc.Signal("INT"), stop);
         http.start();
+        retention.start();
         try {
             camel.run();
         } finally {
@@ -276,6 +286,7 @@ public final class Daemon implements AutoCloseable {
     @Override
     public void close() throws Exception {
         camel.stop(); // stops the DICOM receiver first; in-flight associations finish
+        retention.close();
         http.close();
         metrics.close();
         dirSyncer.close();
