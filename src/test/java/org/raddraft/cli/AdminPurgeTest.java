@@ -319,4 +319,29 @@ class AdminPurgeTest {
         p = org.raddraft.ConfigCheck.problems(Settings.load(home.resolve("r.properties")));
         assertTrue(p.stream().noneMatch(l -> l.startsWith("retention")), p.toString());
     }
+    @Test
+    void theDaemonsScheduledPurgeRemovesWhatAdminPurgeWouldAndLogsFiguresOnly() throws Exception {
+        config("retention.rows.study-days=30\nretention.rows.audit-days=3650\n");
+        Settings s = Settings.load(home.resolve("r.properties"));
+        ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.raddraft.ops.RetentionSchedule.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log =
+                new ch.qos.logback.core.read.ListAppender<>();
+        log.start();
+        logger.addAppender(log);
+        try (Database db = Databases.forAdmin(s)) {
+            new org.raddraft.ops.RetentionSchedule(db, new org.raddraft.ops.RetentionSchedule.Policy(s.spoolDir(), 30,
+                    org.raddraft.ops.RowRetention.days(s), Duration.ofHours(24)),
+                    new org.raddraft.ops.SpoolWatermark(s.spoolDir(), 0), java.time.Clock.systemUTC()).purgeOnce();
+        } finally {
+            logger.detachAppender(log);
+        }
+        GO.forEach(st -> assertFalse(Files.exists(home.resolve("spool/2026/01/01").resolve(st)), st + " purged"));
+        STAY.forEach(st -> assertTrue(filesThere(st), st + " kept"));
+        assertEquals(7, count("SELECT COUNT(*) FROM study"), "the three done studies' rows went with their files");
+        assertEquals(1, log.list.size(), log.list.toString());
+        assertTrue(log.list.get(0).getFormattedMessage().startsWith("retention: purged the files of 3 studies (6 files,"
+                + " 900 bytes); rows {sr_document=0, outbox=2, fhir_version=0, feedback=0, draft_amendment=0, draft=2,"
+                + " instance=6, study=3, audit_event=0"), log.list.get(0).getFormattedMessage());
+    }
 }

@@ -30,6 +30,13 @@ class DebPackageIT {
                     .max((a, b) -> Long.compare(a.toFile().lastModified(), b.toFile().lastModified())).orElse(null);
         }
         assumeTrue(deb != null, "skipped: no target/raddraft_*_all.deb; build it with mvn verify -Pdeb");
+        // a plain `mvn verify` rebuilds the jar but not the package: never install a stale .deb
+        Path jar;
+        try (Stream<Path> files = Files.list(APP.resolve("target"))) {
+            jar = files.filter(f -> f.getFileName().toString().matches("raddraft-.*\\.jar")).findFirst().orElse(null);
+        }
+        assumeTrue(jar == null || Files.getLastModifiedTime(deb).compareTo(Files.getLastModifiedTime(jar)) >= 0,
+                "skipped: " + deb.getFileName() + " is older than the jar; build it with mvn verify -Pdeb");
         Path log = Files.createTempFile("deb-test", ".log");
         Process p = new ProcessBuilder(List.of("bash", APP.resolve("bench/deb-test.sh").toString(), deb.toString()))
                 .directory(Path.of("/").toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
