@@ -56,8 +56,8 @@ public final class RetentionSchedule implements AutoCloseable {
     public void purgeOnce() {
         try {
             SpoolRetention.Result files = SpoolRetention.purge(db, policy.spool(), policy.spoolDays(), clock.instant(),
-                    false);
-            RowRetention.Result rows = RowRetention.purge(db, policy.rows(), clock.instant(), false);
+                    false, "daemon");
+            RowRetention.Result rows = RowRetention.purge(db, policy.rows(), clock.instant(), false, "daemon");
             log.info("retention: purged the files of {} studies ({} files, {} bytes); rows {}; {} problems",
                     files.studies().size(), files.files(), files.bytes(), rows.rows(), files.problems().size());
             files.problems().forEach(p -> log.warn("retention: {}", p));

@@ -73,6 +73,11 @@ public final class RowRetention {
 
     /** Removes (or with {@code dryRun} counts) the rows older than each group's days. */
     public static Result purge(Database db, Days days, Instant now, boolean dryRun) throws SQLException {
+        return purge(db, days, now, dryRun, PurgeAudit.commandLine());
+    }
+
+    /** As above; {@code by} names who purged in the audit trail (one {@code study-purge} per study). */
+    public static Result purge(Database db, Days days, Instant now, boolean dryRun, String by) throws SQLException {
         Map<String, Instant> cutoffs = new LinkedHashMap<>();
         Map<String, Long> rows = new LinkedHashMap<>();
         List<Long> studies = new ArrayList<>();
@@ -83,7 +88,7 @@ public final class RowRetention {
                 studies.addAll(doneStudies(c, cutoff));
                 STUDY_TABLES.keySet().forEach(t -> rows.put(t, 0L));
                 for (long study : studies) {
-                    removeStudy(c, study, dryRun, rows);
+                    removeStudy(c, study, dryRun, rows, by, days.studies());
                 }
             } else {
                 cutoffs.put("studies", null);
@@ -129,8 +134,8 @@ public final class RowRetention {
     }
 
     /** One study's rows, children first, in one transaction (counted only, when dry). */
-    private static void removeStudy(Connection c, long study, boolean dryRun, Map<String, Long> rows)
-            throws SQLException {
+    private static void removeStudy(Connection c, long study, boolean dryRun, Map<String, Long> rows, String by,
+                                    int days) throws SQLException {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
         try {
@@ -140,6 +145,7 @@ public final class RowRetention {
                         + " (SELECT id FROM draft WHERE study_id = ?)", study);
                 update(c, "UPDATE draft SET superseded_by = NULL WHERE study_id = ?", study);
             }
+            StringBuilder removed = new StringBuilder("rows removed:");
             for (Map.Entry<String, String> t : STUDY_TABLES.entrySet()) {
                 String where = t.getValue();
                 String sql = (dryRun ? "SELECT COUNT(*) FROM " : "DELETE FROM ") + t.getKey() + " WHERE " + where;
@@ -155,7 +161,11 @@ public final class RowRetention {
                         n = ps.executeUpdate();
                     }
                     rows.merge(t.getKey(), n, Long::sum);
+                    removed.append(' ').append(t.getKey()).append('=').append(n);
                 }
+            }
+            if (!dryRun) {
+                PurgeAudit.record(c, by, "study-purge", study, removed + " (retention.rows.study-days=" + days + ")");
             }
             c.commit();
         } catch (SQLException | RuntimeException e) {

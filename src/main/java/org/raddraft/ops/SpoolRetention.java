@@ -75,6 +75,12 @@ public final class SpoolRetention {
      * {@code now - days}; {@code days} 0 removes nothing.
      */
     public static Result purge(Database db, Path spool, int days, Instant now, boolean dryRun) throws SQLException {
+        return purge(db, spool, days, now, dryRun, PurgeAudit.commandLine());
+    }
+
+    /** As above; {@code by} names who purged in the audit trail (one {@code study-files-purge} per study). */
+    public static Result purge(Database db, Path spool, int days, Instant now, boolean dryRun, String by)
+            throws SQLException {
         Instant cutoff = now.minus(Duration.ofDays(days));
         List<Purgeable> studies = new ArrayList<>();
         List<String> problems = new ArrayList<>();
@@ -121,6 +127,11 @@ public final class SpoolRetention {
                     }
                 }
                 studies.add(new Purgeable(study.getKey(), study.getValue(), n, size, headerKept));
+                if (!dryRun && n > 0) {
+                    PurgeAudit.record(c, by, "study-files-purge", study.getKey(), n + " files, " + size + " bytes ("
+                            + study.getValue() + ", retention.spool-days=" + days + ")"
+                            + (headerKept ? "" : "; header not kept: its first file is not readable DICOM"));
+                }
                 files += n;
                 bytes += size;
             }

@@ -236,6 +236,7 @@ class AdminPurgeTest {
         for (String s : ROWS_STAY) {
             assertEquals(before.get(s), rowsOf(s), s + ": not yet delivered, awaiting review or failed: every row stays");
         }
+        assertEquals(2, count("SELECT COUNT(*) FROM audit_event WHERE action = 'study-purge'"), "two studies' rows went");
     }
 
     @Test
@@ -279,6 +280,16 @@ class AdminPurgeTest {
         assertEquals(0, rowsOf("delivered") + rowsOf("out-of-scope") + rowsOf("rejected"));
         assertEquals(0, count("SELECT COUNT(*) FROM fhir_version"));
         assertEquals(7, count("SELECT COUNT(*) FROM study"), "the seven others stay");
+        // each removal is in the audit trail, per study, internal ids and figures only
+        for (String action : List.of("study-files-purge", "study-purge")) {
+            assertEquals(GO.stream().map(studies::get).mapToLong(Long::longValue).sum(),
+                    count("SELECT SUM(study_id) FROM audit_event WHERE action = '" + action + "' AND user_name = 'cli:"
+                            + System.getProperty("user.name") + "' AND entity_type = 'Study'"), action);
+            assertEquals(3, count("SELECT COUNT(*) FROM audit_event WHERE action = '" + action + "'"), action);
+        }
+        assertEquals(1, count("SELECT COUNT(*) FROM audit_event WHERE action = 'study-purge' AND detail = 'rows removed:"
+                + " sr_document=0 outbox=2 fhir_version=1 feedback=0 draft_amendment=0 draft=1 instance=2 study=1"
+                + " (retention.rows.study-days=30)'"), "the delivered study's rows, counted");
     }
 
     @Test
@@ -294,11 +305,11 @@ class AdminPurgeTest {
         }
         AdminCli.Run keep = AdminCli.admin(home, "", "purge");
         assertTrue(keep.out().contains("rows of audit: kept forever (0 days)"), keep.out());
-        assertEquals(3, count("SELECT COUNT(*) FROM audit_event"), "audit-days 0: kept forever");
+        assertEquals(3, count("SELECT COUNT(*) FROM audit_event WHERE action = 'read'"), "audit-days 0: kept forever");
         config("retention.rows.study-days=30\nretention.rows.audit-days=365\n");
         AdminCli.Run purge = AdminCli.admin(home, "", "purge");
         assertEquals(0, purge.exit(), purge.out());
-        assertEquals(2, count("SELECT COUNT(*) FROM audit_event"), "only the one older than 365 days goes");
+        assertEquals(2, count("SELECT COUNT(*) FROM audit_event WHERE action = 'read'"), "only the one older than 365 days goes");
     }
 
     @Test
