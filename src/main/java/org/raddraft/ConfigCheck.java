@@ -45,6 +45,7 @@ public final class ConfigCheck {
         positive(s, "study.quiet-seconds", 0, 86400, p);
         positive(s, "storage.min-free-mb", 0, Integer.MAX_VALUE, p);
         positive(s, "retention.spool-days", 0, 36500, p);
+        retention(s, p);
         positive(s, "scope.min-age-years", 0, 150, p);
         if (!BOOLEANS.contains(s.get("flags.enabled"))) {
             p.add("flags.enabled: '" + s.get("flags.enabled") + "' is not a boolean; write true or false");
@@ -256,6 +257,28 @@ public final class ConfigCheck {
 
     private static void port(Settings s, String key, List<String> p) {
         positive(s, key, 0, 65535, p);
+    }
+
+    /** Row retention: whole days, and the audit trail kept at least as long as what it records. */
+    private static void retention(Settings s, List<String> p) {
+        int before = p.size();
+        for (String key : List.of("retention.rows.study-days", "retention.rows.audit-days", "retention.rows.session-days")) {
+            positive(s, key, 0, 36500, p);
+        }
+        positive(s, "retention.purge-interval-hours", 0, 8760, p);
+        positive(s, "retention.spool-free-watermark-percent", 0, 99, p);
+        if (p.size() > before) {
+            return;
+        }
+        org.raddraft.ops.RowRetention.Days d = org.raddraft.ops.RowRetention.days(s);
+        if (d.audit() > 0 && d.studies() == 0) {
+            p.add("retention.rows.audit-days: " + d.audit() + " removes the audit trail of studies kept forever"
+                    + " (retention.rows.study-days=0); write 0, or set retention.rows.study-days to at most " + d.audit());
+        } else if (d.audit() > 0 && d.audit() < Math.max(d.studies(), d.sessions())) {
+            p.add("retention.rows.audit-days: " + d.audit() + " is fewer than retention.rows.study-days or session-days ("
+                    + Math.max(d.studies(), d.sessions()) + "); the audit trail is kept longest: write 0 or at least "
+                    + Math.max(d.studies(), d.sessions()));
+        }
     }
 
     static void positive(Settings s, String key, long min, long max, List<String> p) {

@@ -40,6 +40,9 @@ import org.raddraft.ops.HttpServer;
 import org.raddraft.ops.PrometheusMetrics;
 import org.raddraft.ops.ReviewMonitor;
 import org.raddraft.ui.MonitoringPage;
+import org.raddraft.ops.RetentionSchedule;
+import org.raddraft.ops.RowRetention;
+import org.raddraft.ops.SpoolWatermark;
 import org.raddraft.report.ReportLabeller;
 import org.raddraft.review.AccessPolicy;
 import org.raddraft.review.AuditEventProvider;
@@ -72,6 +75,7 @@ public final class Daemon implements AutoCloseable {
     private final Database db;
     private final HttpServer http;
     private final PrometheusMetrics metrics;
+    private final RetentionSchedule retention;
     private final Main camel;
     private final DirectorySyncer dirSyncer;
     private final Drafter drafter;
@@ -140,10 +144,15 @@ public final class Daemon implements AutoCloseable {
         // the validator's first use loads the FHIR definitions (~10 s): off the critical path, before ready
         health.check("fhir_validator", fhir.publisher()::warm);
         fhir.publisher().warmUpInBackground();
-        metrics = new PrometheusMetrics(db, settings.spoolDir());
+        SpoolWatermark watermark = new SpoolWatermark(settings.spoolDir(),
+                settings.getInt("retention.spool-free-watermark-percent"));
+        metrics = new PrometheusMetrics(db, settings.spoolDir(), watermark);
         ReviewMonitor monitor = new ReviewMonitor(db, clock, new ReviewMonitor.Config(settings.getInt("monitor.window-days"),
                 settings.getInt("monitor.max-groups"), Double.parseDouble(settings.get("monitor.alert-margin")),
                 settings.getInt("monitor.alert-min-count")), io.micrometer.core.instrument.Metrics.globalRegistry);
+        retention = new RetentionSchedule(db, new RetentionSchedule.Policy(settings.spoolDir(),
+                settings.getInt("retention.spool-days"), RowRetention.days(settings),
+                Duration.ofHours(settings.getLong("retention.purge-interval-hours"))), watermark, clock);
         Authenticator authenticator = new Authenticator(db, clock, oidc(settings),
                 Duration.ofHours(settings.getLong("auth.session-hours")),
                 Duration.ofMinutes(settings.getLong("auth.session-idle-minutes")));
@@ -302,6 +311,7 @@ public final class Daemon implements AutoCloseable {
         sun.misc.Signal.handle(new sun.misc.Signal("TERM"), stop);
         sun.misc.Signal.handle(new sun.misc.Signal("INT"), stop);
         http.start();
+        retention.start();
         try {
             camel.run();
         } finally {
@@ -316,6 +326,7 @@ public final class Daemon implements AutoCloseable {
     @Override
     public void close() throws Exception {
         camel.stop(); // stops the DICOM receiver first; in-flight associations finish
+        retention.close();
         http.close();
         metrics.close();
         dirSyncer.close();

@@ -17,6 +17,7 @@ import org.raddraft.dicom.DicomFormatException;
 import org.raddraft.dicom.DicomUids;
 import org.raddraft.dicom.ReportSr;
 import org.raddraft.dicom.SopReference;
+import org.raddraft.dicom.SourceHeader;
 import org.raddraft.dicom.StoreFailure;
 import org.raddraft.dicom.StoreScu;
 import org.raddraft.dicom.StructuredReportWriter;
@@ -61,13 +62,25 @@ public final class DicomSrSender implements OutboxSender {
         }
         List<Instance> instances = instances(report.studyId());
         Document doc = document(report);
+        Files.createDirectories(settings.workDir());
+        // the first instance's file, or once the purge removed it the header it kept in the database
+        Path source = settings.spool().resolve(instances.get(0).path());
+        Path keptSource = settings.workDir().resolve("source-" + report.outboxId() + ".dcm");
+        if (instances.get(0).header() != null && !Files.exists(source)) {
+            try {
+                SourceHeader.write(instances.get(0).header(), keptSource);
+            } catch (DicomFormatException e) {
+                throw new DeliveryException.Permanent("the kept header of study " + report.studyId()
+                        + " cannot be read to make the SR", e.getMessage());
+            }
+            source = keptSource;
+        }
         // Person Observer Name: the radiologist's name as reports print it, else their account name
         ReportSr sr = new ReportSr(report.findings(), report.impression(),
                 report.reviewerName() != null ? report.reviewerName() : report.reviewer(),
                 local(report.reviewedAt()), settings.organization(), report.modelName(), report.modelVersion(),
-                report.notForClinicalUse(), settings.spool().resolve(instances.get(0).path()),
+                report.notForClinicalUse(), source,
                 instances.stream().map(Instance::reference).toList(), doc.replaces());
-        Files.createDirectories(settings.workDir());
         Path file = settings.workDir().resolve("sr-" + report.outboxId() + ".dcm");
         try {
             StructuredReportWriter.write(sr, doc.identity(), file);
@@ -82,22 +95,24 @@ public final class DicomSrSender implements OutboxSender {
                     + " cannot be read to make the SR", e.getMessage());
         } finally {
             Files.deleteIfExists(file);
+            Files.deleteIfExists(keptSource);
         }
     }
 
     /** An instance of the reported study: the evidence the SR lists, and the first one's file. */
-    private record Instance(String path, SopReference reference) {
+    private record Instance(String path, String header, SopReference reference) {
     }
 
     private List<Instance> instances(long studyId) throws SQLException, DeliveryException {
         List<Instance> instances = new ArrayList<>();
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("""
-                SELECT i.path, s.study_instance_uid, i.series_instance_uid, i.sop_class_uid, i.sop_instance_uid
+                SELECT i.path, s.study_instance_uid, i.series_instance_uid, i.sop_class_uid, i.sop_instance_uid,
+                       i.source_header
                 FROM instance i JOIN study s ON s.id = i.study_id WHERE i.study_id = ? ORDER BY i.id""")) {
             ps.setLong(1, studyId);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    instances.add(new Instance(rs.getString(1),
+                    instances.add(new Instance(rs.getString(1), rs.getString(6),
                             new SopReference(rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5))));
                 }
             }

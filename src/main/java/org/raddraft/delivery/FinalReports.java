@@ -8,12 +8,14 @@ import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.Set;
 import org.raddraft.dicom.PatientModule;
+import org.raddraft.dicom.SourceHeader;
 import org.raddraft.inference.ModelRecords;
 import org.raddraft.store.Database;
 
 /**
  * Reads what a sender needs for one outbox row from the source of truth: the approved draft (final
- * text, reviewer, time), its study, and the patient from the study's first instance in the spool.
+ * text, reviewer, time), its study, and the patient from the study's first instance in the spool (or,
+ * once the purge removed it, from the header it kept in the database).
  * Read at send time, so a retry sends what the database holds now. A draft that is not approved is
  * never delivered.
  */
@@ -49,7 +51,7 @@ public class FinalReports {
                     }
                     long studyId = rs.getLong(2);
                     Instance first = firstInstance(c, studyId);
-                    PatientModule patient = PatientModule.read(spool.resolve(first.path()));
+                    PatientModule patient = SourceHeader.patientOf(spool.resolve(first.path()), first.header());
                     return new FinalReport(item.id(), item.draftId(), item.revision(), item.correction(), studyId,
                             rs.getString(3), first.accessionNumber(), first.studyDate(), rs.getString(6) != null,
                             patient, rs.getString(4), rs.getString(5), rs.getString(10),
@@ -60,18 +62,18 @@ public class FinalReports {
         }
     }
 
-    private record Instance(String accessionNumber, String studyDate, String path) {
+    private record Instance(String accessionNumber, String studyDate, String path, String header) {
     }
 
     private static Instance firstInstance(Connection c, long studyId) throws SQLException, DeliveryException {
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT accession_number, study_date, path FROM instance WHERE study_id = ? ORDER BY id LIMIT 1")) {
+                "SELECT accession_number, study_date, path, source_header FROM instance WHERE study_id = ? ORDER BY id LIMIT 1")) {
             ps.setLong(1, studyId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     throw new DeliveryException.Permanent("study " + studyId + " has no instances", null);
                 }
-                return new Instance(rs.getString(1), rs.getString(2), rs.getString(3));
+                return new Instance(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4));
             }
         }
     }

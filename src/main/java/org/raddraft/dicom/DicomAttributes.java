@@ -216,6 +216,17 @@ public record DicomAttributes(String studyInstanceUid, String seriesInstanceUid,
         return list;
     }
 
+    /** PixelMed's parse of a Part 10 data set RadDraft wrote itself ({@link SourceHeader}): no Pixel Data, no deep nesting. */
+    static AttributeList parse(byte[] part10) throws DicomFormatException {
+        AttributeList list = new AttributeList();
+        try (DicomInputStream din = new DicomInputStream(new java.io.ByteArrayInputStream(part10))) {
+            list.read(din);
+        } catch (IOException | DicomException | RuntimeException e) {
+            throw DicomFormatException.unreadable("cannot parse the kept header", e);
+        }
+        return list;
+    }
+
     private static void require(String value, String what) throws DicomFormatException {
         if (value == null) {
             throw new DicomFormatException(what + " missing");

@@ -19,7 +19,10 @@ public record PatientModule(String name, String id, String issuer, String birthD
 
     /** Reads the module from a Part 10 file of the spool, up to (not including) Pixel Data. */
     public static PatientModule read(Path part10File) throws DicomFormatException {
-        AttributeList list = DicomAttributes.parse(part10File, TagFromName.PixelData);
+        return of(DicomAttributes.parse(part10File, TagFromName.PixelData));
+    }
+
+    static PatientModule of(AttributeList list) {
         return new PatientModule(value(list, TagFromName.PatientName), value(list, TagFromName.PatientID),
                 value(list, TagFromName.IssuerOfPatientID), value(list, TagFromName.PatientBirthDate),
                 value(list, TagFromName.PatientSex));

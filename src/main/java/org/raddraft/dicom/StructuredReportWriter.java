@@ -57,7 +57,7 @@ public final class StructuredReportWriter {
     private static final DateTimeFormatter OFFSET = DateTimeFormatter.ofPattern("xx");
 
     /** Patient, Patient Study and General Study module attributes copied from the source, with their type. */
-    private static final Map<AttributeTag, Boolean> COPIED = copied();
+    static final Map<AttributeTag, Boolean> COPIED = copied();
 
     private StructuredReportWriter() {
     }

@@ -64,14 +64,14 @@ public final class FhirPublisher implements DraftPublisher {
      * display); null when the study has none or its file cannot be read (logged with ids only).
      */
     private String patientName(Connection c, long studyId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT id, path FROM instance WHERE study_id = ? ORDER BY id LIMIT 1")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, path, source_header FROM instance WHERE study_id = ? ORDER BY id LIMIT 1")) {
             ps.setLong(1, studyId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return null;
                 }
                 try {
-                    return org.raddraft.dicom.PatientModule.read(spool.resolve(rs.getString(2))).name();
+                    return org.raddraft.dicom.SourceHeader.patientOf(spool.resolve(rs.getString(2)), rs.getString(3)).name();
                 } catch (org.raddraft.dicom.DicomFormatException e) {
                     log.warn("study {}: instance {} unreadable for the patient's name; the report names none", studyId,
                             rs.getLong(1));

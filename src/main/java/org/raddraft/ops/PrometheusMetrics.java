@@ -40,7 +40,19 @@ public final class PrometheusMetrics extends HttpServlet implements AutoCloseabl
      * alert before storage.min-free-mb makes ingest refuse with A700; -1 when it cannot be read.
      */
     public PrometheusMetrics(Database db, java.nio.file.Path spool) {
+        this(db, spool, null);
+    }
+
+    /** With {@code watermark} set, also the spool's free-space watermark and whether it is below it. */
+    public PrometheusMetrics(Database db, java.nio.file.Path spool, SpoolWatermark watermark) {
         this.db = db;
+        if (watermark != null) {
+            Gauge.builder("raddraft.spool.free.watermark.bytes", watermark, SpoolWatermark::watermarkBytes)
+                    .baseUnit("bytes").description("free bytes under which the spool is below its watermark"
+                            + " (retention.spool-free-watermark-percent; 0 = off)").register(prometheus);
+            Gauge.builder("raddraft.spool.below.watermark", watermark, SpoolWatermark::belowNow)
+                    .description("1 while the spool's free space is below its watermark").register(prometheus);
+        }
         if (spool != null) {
             Gauge.builder("raddraft.spool.free.bytes", spool, p -> space(p, true)).baseUnit("bytes")
                     .description("usable bytes left in the spool's file system").register(prometheus);

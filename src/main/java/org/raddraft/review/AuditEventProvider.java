@@ -131,6 +131,9 @@ public final class AuditEventProvider implements IResourceProvider {
         if (action.startsWith("user-")) {
             return new Coding(DCM, "110137", "User Security Attributes Changed");
         }
+        if (action.equals("study-files-purge") || action.equals("study-purge")) {
+            return new Coding(DCM, "110105", "DICOM Study Deleted");
+        }
         if (action.equals(ImageReadAudit.LIST) || action.equals(ImageReadAudit.IMAGE)
                 || action.equals(ImageReadAudit.HEADER)) {
             return new Coding(DCM, "110103", "DICOM Instances Accessed");
@@ -142,6 +145,7 @@ public final class AuditEventProvider implements IResourceProvider {
         return switch (action) {
             case "approve", "reject", "user-disable", "user-credential" -> AuditEvent.AuditEventAction.U;
             case "user-add" -> AuditEvent.AuditEventAction.C;
+            case "study-files-purge", "study-purge" -> AuditEvent.AuditEventAction.D;
             case "read", "vread", "history-instance", "history-type", ImageReadAudit.LIST, ImageReadAudit.IMAGE,
                     ImageReadAudit.HEADER ->
                     AuditEvent.AuditEventAction.R;

@@ -181,4 +181,178 @@ class AdminPurgeTest {
         assertTrue(purge.out().contains("retention.spool-days is 0: nothing is ever purged"), purge.out());
         studies.keySet().forEach(s -> assertTrue(filesThere(s), s));
     }
+    // --- rows (retention.rows.*) -------------------------------------------------------------------
+
+    private void config(String extra) throws Exception {
+        Files.writeString(home.resolve("r.properties"), "raddraft.home=" + home + "\nretention.spool-days=30\n" + extra);
+    }
+
+    private long count(String sql) throws Exception {
+        try (Database db = Databases.forAdmin(Settings.load(home.resolve("r.properties")));
+             Connection c = db.connection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private long rowsOf(String study) throws Exception {
+        long id = studies.get(study);
+        return count("SELECT (SELECT COUNT(*) FROM study WHERE id = " + id + ") + (SELECT COUNT(*) FROM instance"
+                + " WHERE study_id = " + id + ") + (SELECT COUNT(*) FROM draft WHERE study_id = " + id + ")"
+                + " + (SELECT COUNT(*) FROM outbox o JOIN draft d ON d.id = o.draft_id WHERE d.study_id = " + id + ")");
+    }
+
+    /**
+     * As after an earlier purge, a lost disk or a correction that came after the images went: every
+     * study's files gone, so only the "done" guard (delivered on every channel, not awaiting review,
+     * not failed) stands between the row purge and the rows of what is not yet delivered.
+     */
+    private void filesOfEveryStudyGone() throws Exception {
+        try (Database db = Databases.forAdmin(Settings.load(home.resolve("r.properties")));
+             Connection c = db.connection(); Statement st = c.createStatement()) {
+            st.executeUpdate("UPDATE instance SET purged_at = CURRENT_TIMESTAMP");
+            // the delivered study's report was corrected after its images went: the correction waits
+            sent(c, studies.get("delivered"), "HL7", "PENDING", null, 2);
+        }
+    }
+
+    private static final List<String> ROWS_GO = List.of("out-of-scope", "rejected");
+    private static final List<String> ROWS_STAY = List.of("delivered", "retrying", "dead", "awaiting-review",
+            "channel-never-enqueued", "sent-yesterday", "correction-pending", "failed");
+
+    @Test
+    void rowsOfWhatIsNotYetDeliveredOrReviewedStayEvenWithTheirFilesGone() throws Exception {
+        config("retention.rows.study-days=30\nretention.rows.audit-days=3650\n");
+        filesOfEveryStudyGone();
+        Map<String, Long> before = new LinkedHashMap<>();
+        for (String s : ROWS_STAY) {
+            before.put(s, rowsOf(s));
+        }
+        AdminCli.Run purge = AdminCli.admin(home, "", "purge");
+        assertEquals(0, purge.exit(), purge.out());
+        for (String s : ROWS_GO) {
+            assertEquals(0, rowsOf(s), s + ": done 60 days ago, files purged: its rows go");
+        }
+        for (String s : ROWS_STAY) {
+            assertEquals(before.get(s), rowsOf(s), s + ": not yet delivered, awaiting review or failed: every row stays");
+        }
+        assertEquals(2, count("SELECT COUNT(*) FROM audit_event WHERE action = 'study-purge'"), "two studies' rows went");
+    }
+
+    @Test
+    void rowsWaitForTheFilesThenGoWithEverythingAboutTheStudy() throws Exception {
+        try (Database db = Databases.forAdmin(Settings.load(home.resolve("r.properties")));
+             Connection c = db.connection(); Statement st = c.createStatement()) {
+            // the delivered study's draft was published: a served FHIR version goes with it
+            st.executeUpdate("INSERT INTO fhir_version(draft_id, version, draft_state, status, resources, recorded_at)"
+                    + " SELECT id, 1, 'DRAFTED', 'preliminary', '{}', CURRENT_TIMESTAMP FROM draft WHERE study_id = "
+                    + studies.get("delivered"));
+        }
+        config("retention.rows.study-days=30\nretention.rows.audit-days=3650\n");
+        AdminCli.Run dry = AdminCli.admin(home, "", "purge", "--dry-run", "--json");
+        assertEquals(0, dry.exit(), dry.out());
+        JsonNode rows = Json.PRETTY.readTree(dry.stdout()).get("rows");
+        assertEquals(0, rows.get("studies").size(), "files still there: no row would go yet\n" + dry.out());
+        config(""); // rows kept forever (the default): the files go, every row stays
+        AdminCli.admin(home, "", "purge");
+        assertEquals(13, rowsOf("delivered") + rowsOf("out-of-scope") + rowsOf("rejected"), "rows stay while files go");
+
+        config("retention.rows.study-days=30\nretention.rows.audit-days=3650\n");
+        AdminCli.Run dry2 = AdminCli.admin(home, "", "purge", "--dry-run", "--json");
+        rows = Json.PRETTY.readTree(dry2.stdout()).get("rows");
+        List<Long> listed = new java.util.ArrayList<>();
+        rows.get("studies").forEach(n -> listed.add(n.asLong()));
+        assertEquals(GO.stream().map(studies::get).toList(), listed, dry2.out());
+        JsonNode perTable = rows.get("rows");
+        assertEquals(3, perTable.get("study").asLong());
+        assertEquals(6, perTable.get("instance").asLong());
+        assertEquals(2, perTable.get("draft").asLong(), "delivered and rejected have a draft");
+        assertEquals(2, perTable.get("outbox").asLong(), "the delivered study's FHIR and HL7 rows");
+        assertEquals(1, perTable.get("fhir_version").asLong());
+        assertEquals(0, perTable.get("audit_event").asLong());
+        AdminCli.Run text = AdminCli.admin(home, "", "purge", "--dry-run");
+        assertTrue(text.out().contains("rows that would go: sr_document=0 outbox=2 fhir_version=1 feedback=0"
+                + " draft_amendment=0 draft=2 instance=6 study=3"), text.out());
+        assertEquals(13, rowsOf("delivered") + rowsOf("out-of-scope") + rowsOf("rejected"), "a dry run removes nothing");
+
+        AdminCli.Run purge = AdminCli.admin(home, "", "purge");
+        assertEquals(0, purge.exit(), purge.out());
+        assertEquals(0, rowsOf("delivered") + rowsOf("out-of-scope") + rowsOf("rejected"));
+        assertEquals(0, count("SELECT COUNT(*) FROM fhir_version"));
+        assertEquals(7, count("SELECT COUNT(*) FROM study"), "the seven others stay");
+        // each removal is in the audit trail, per study, internal ids and figures only
+        for (String action : List.of("study-files-purge", "study-purge")) {
+            assertEquals(GO.stream().map(studies::get).mapToLong(Long::longValue).sum(),
+                    count("SELECT SUM(study_id) FROM audit_event WHERE action = '" + action + "' AND user_name = 'cli:"
+                            + System.getProperty("user.name") + "' AND entity_type = 'Study'"), action);
+            assertEquals(3, count("SELECT COUNT(*) FROM audit_event WHERE action = '" + action + "'"), action);
+        }
+        assertEquals(1, count("SELECT COUNT(*) FROM audit_event WHERE action = 'study-purge' AND detail = 'rows removed:"
+                + " sr_document=0 outbox=2 fhir_version=1 feedback=0 draft_amendment=0 draft=1 instance=2 study=1"
+                + " (retention.rows.study-days=30)'"), "the delivered study's rows, counted");
+    }
+
+    @Test
+    void auditEventsGoAfterTheirOwnDaysAndZeroKeepsEverythingForever() throws Exception {
+        try (Database db = Databases.forAdmin(Settings.load(home.resolve("r.properties")));
+             Connection c = db.connection();
+             PreparedStatement ps = c.prepareStatement("INSERT INTO audit_event(recorded_at, action, outcome)"
+                     + " VALUES (?, 'read', '0')")) {
+            for (int daysAgo : new int[] {400, 100, 1}) {
+                ps.setTimestamp(1, Timestamp.from(Instant.now().minus(Duration.ofDays(daysAgo))));
+                ps.executeUpdate();
+            }
+        }
+        AdminCli.Run keep = AdminCli.admin(home, "", "purge");
+        assertTrue(keep.out().contains("rows of audit: kept forever (0 days)"), keep.out());
+        assertEquals(3, count("SELECT COUNT(*) FROM audit_event WHERE action = 'read'"), "audit-days 0: kept forever");
+        config("retention.rows.study-days=30\nretention.rows.audit-days=365\n");
+        AdminCli.Run purge = AdminCli.admin(home, "", "purge");
+        assertEquals(0, purge.exit(), purge.out());
+        assertEquals(2, count("SELECT COUNT(*) FROM audit_event WHERE action = 'read'"), "only the one older than 365 days goes");
+    }
+
+    @Test
+    void checkConfigKeepsTheAuditTrailLongest() throws Exception {
+        config("retention.rows.study-days=400\nretention.rows.audit-days=365\n");
+        List<String> p = org.raddraft.ConfigCheck.problems(Settings.load(home.resolve("r.properties")));
+        assertTrue(p.contains("retention.rows.audit-days: 365 is fewer than retention.rows.study-days or session-days"
+                + " (400); the audit trail is kept longest: write 0 or at least 400"), p.toString());
+        config("retention.rows.audit-days=365\n");
+        p = org.raddraft.ConfigCheck.problems(Settings.load(home.resolve("r.properties")));
+        assertTrue(p.stream().anyMatch(l -> l.startsWith("retention.rows.audit-days: 365 removes the audit trail of"
+                + " studies kept forever")), p.toString());
+        config("retention.rows.study-days=400\nretention.rows.audit-days=0\nretention.rows.session-days=-1\n");
+        p = org.raddraft.ConfigCheck.problems(Settings.load(home.resolve("r.properties")));
+        assertTrue(p.contains("retention.rows.session-days: -1 is out of range; write a whole number from 0 to 36500"),
+                p.toString());
+        config("retention.rows.study-days=400\nretention.rows.audit-days=3650\n");
+        p = org.raddraft.ConfigCheck.problems(Settings.load(home.resolve("r.properties")));
+        assertTrue(p.stream().noneMatch(l -> l.startsWith("retention")), p.toString());
+    }
+    @Test
+    void theDaemonsScheduledPurgeRemovesWhatAdminPurgeWouldAndLogsFiguresOnly() throws Exception {
+        config("retention.rows.study-days=30\nretention.rows.audit-days=3650\n");
+        Settings s = Settings.load(home.resolve("r.properties"));
+        ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.raddraft.ops.RetentionSchedule.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log =
+                new ch.qos.logback.core.read.ListAppender<>();
+        log.start();
+        logger.addAppender(log);
+        try (Database db = Databases.forAdmin(s)) {
+            new org.raddraft.ops.RetentionSchedule(db, new org.raddraft.ops.RetentionSchedule.Policy(s.spoolDir(), 30,
+                    org.raddraft.ops.RowRetention.days(s), Duration.ofHours(24)),
+                    new org.raddraft.ops.SpoolWatermark(s.spoolDir(), 0), java.time.Clock.systemUTC()).purgeOnce();
+        } finally {
+            logger.detachAppender(log);
+        }
+        GO.forEach(st -> assertFalse(Files.exists(home.resolve("spool/2026/01/01").resolve(st)), st + " purged"));
+        STAY.forEach(st -> assertTrue(filesThere(st), st + " kept"));
+        assertEquals(7, count("SELECT COUNT(*) FROM study"), "the three done studies' rows went with their files");
+        assertEquals(1, log.list.size(), log.list.toString());
+        assertTrue(log.list.get(0).getFormattedMessage().startsWith("retention: purged the files of 3 studies (6 files,"
+                + " 900 bytes); rows {sr_document=0, outbox=2, fhir_version=0, feedback=0, draft_amendment=0, draft=2,"
+                + " instance=6, study=3, audit_event=0"), log.list.get(0).getFormattedMessage());
+    }
 }

@@ -42,23 +42,6 @@ class StoreScuTest {
         return new StoreScu.Peer("127.0.0.1", port, calledAe, callingAe, 5_000, 10_000, null);
     }
 
-    /** storescp on a free port writing into {@code dir}, with extra options; the caller destroys it. */
-    private static Process storescp(Path dir, int port, String... options) throws Exception {
-        Files.createDirectories(dir);
-        List<String> cmd = new java.util.ArrayList<>(List.of("storescp", "-v", "-aet", "PACS", "-od", dir.toString()));
-        cmd.addAll(List.of(options));
-        cmd.add(String.valueOf(port));
-        Process p = Dcmtk.start(dir.resolve("storescp.log"), cmd.toArray(String[]::new));
-        for (int i = 0; i < 100; i++) {
-            try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
-                return p;
-            } catch (java.io.IOException notYet) {
-                Thread.sleep(100);
-            }
-        }
-        throw new IllegalStateException("storescp did not listen: " + Files.readString(dir.resolve("storescp.log")));
-    }
-
     /** What a test does with a running storescp: its port and the directory it stores into. */
     private interface WithStorescp {
         void run(int port, Path dir, Process scp) throws Exception;
@@ -67,7 +50,7 @@ class StoreScuTest {
     private static void withStorescp(String name, List<String> options, WithStorescp test) throws Exception {
         Path dir = tmp.resolve(name);
         int port = DaemonProcess.freePort();
-        Process scp = storescp(dir, port, options.toArray(String[]::new));
+        Process scp = Dcmtk.storescp(dir, port, options.toArray(String[]::new));
         try {
             test.run(port, dir, scp);
         } finally {

@@ -76,6 +76,23 @@ public final class Dcmtk {
         return pb.start();
     }
 
+    /** storescp (AE PACS) on {@code port} writing into {@code dir}, with extra options; the caller destroys it. */
+    public static Process storescp(Path dir, int port, String... options) throws Exception {
+        Files.createDirectories(dir);
+        List<String> cmd = new java.util.ArrayList<>(List.of("storescp", "-v", "-aet", "PACS", "-od", dir.toString()));
+        cmd.addAll(List.of(options));
+        cmd.add(String.valueOf(port));
+        Process p = start(dir.resolve("storescp.log"), cmd.toArray(String[]::new));
+        for (int i = 0; i < 100; i++) {
+            try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
+                return p;
+            } catch (java.io.IOException notYet) {
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException("storescp did not listen: " + Files.readString(dir.resolve("storescp.log")));
+    }
+
     /** {@code storescu -v [options] localhost port files}, calling AE / called AE as given. */
     public static Result storescu(int port, String callingAe, String calledAe, List<String> options, Path... files)
             throws IOException, InterruptedException {
