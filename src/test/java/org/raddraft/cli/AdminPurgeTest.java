@@ -247,6 +247,14 @@ class AdminPurgeTest {
             st.executeUpdate("INSERT INTO fhir_version(draft_id, version, draft_state, status, resources, recorded_at)"
                     + " SELECT id, 1, 'DRAFTED', 'preliminary', '{}', CURRENT_TIMESTAMP FROM draft WHERE study_id = "
                     + studies.get("delivered"));
+            // shadow mode (V20): a candidate model drafted it too, and the decision was scored for both models
+            st.executeUpdate("INSERT INTO shadow_draft(study_id, active_draft_id, model_name, model_version, findings,"
+                    + " impression, generate_ms, drafted_at) SELECT study_id, id, 'candidate', '2', 'f', 'i', 1,"
+                    + " CURRENT_TIMESTAMP FROM draft WHERE study_id = " + studies.get("delivered"));
+            st.executeUpdate("INSERT INTO model_agreement(draft_id, role, model_name, model_version, decision, flagged,"
+                    + " sex, age_band, view_position, manufacturer, calling_ae, decided_at) SELECT id, r.role, 'm', '1',"
+                    + " 'APPROVED', FALSE, 'F', '60-79', 'PA', 'x', 'PACS', CURRENT_TIMESTAMP FROM draft,"
+                    + " (VALUES ('ACTIVE'), ('SHADOW')) r(role) WHERE study_id = " + studies.get("delivered"));
         }
         config("retention.rows.study-days=30\nretention.rows.audit-days=3650\n");
         AdminCli.Run dry = AdminCli.admin(home, "", "purge", "--dry-run", "--json");
@@ -269,16 +277,19 @@ class AdminPurgeTest {
         assertEquals(2, perTable.get("draft").asLong(), "delivered and rejected have a draft");
         assertEquals(2, perTable.get("outbox").asLong(), "the delivered study's FHIR and HL7 rows");
         assertEquals(1, perTable.get("fhir_version").asLong());
+        assertEquals(2, perTable.get("model_agreement").asLong(), "both models' scores of the delivered draft");
+        assertEquals(1, perTable.get("shadow_draft").asLong());
         assertEquals(0, perTable.get("audit_event").asLong());
         AdminCli.Run text = AdminCli.admin(home, "", "purge", "--dry-run");
         assertTrue(text.out().contains("rows that would go: sr_document=0 outbox=2 fhir_version=1 feedback=0"
-                + " draft_amendment=0 draft=2 instance=6 study=3"), text.out());
+                + " draft_amendment=0 model_agreement=2 shadow_draft=1 draft=2 instance=6 study=3"), text.out());
         assertEquals(13, rowsOf("delivered") + rowsOf("out-of-scope") + rowsOf("rejected"), "a dry run removes nothing");
 
         AdminCli.Run purge = AdminCli.admin(home, "", "purge");
         assertEquals(0, purge.exit(), purge.out());
         assertEquals(0, rowsOf("delivered") + rowsOf("out-of-scope") + rowsOf("rejected"));
         assertEquals(0, count("SELECT COUNT(*) FROM fhir_version"));
+        assertEquals(0, count("SELECT COUNT(*) FROM model_agreement") + count("SELECT COUNT(*) FROM shadow_draft"));
         assertEquals(7, count("SELECT COUNT(*) FROM study"), "the seven others stay");
         // each removal is in the audit trail, per study, internal ids and figures only
         for (String action : List.of("study-files-purge", "study-purge")) {
