@@ -62,15 +62,15 @@ class FuzzIT {
             long[] before = counts(daemon);
             for (int i = 0; i < DICOM; i++) {
                 store(daemon, i);
-                batchEnd(daemon, i, DICOM);
+                batchEnd(daemon, "dicom", i, DICOM);
             }
             for (int i = 0; i < PDU; i++) {
                 pdus(daemon, i);
-                batchEnd(daemon, i, PDU);
+                batchEnd(daemon, "pdu", i, PDU);
             }
             for (int i = 0; i < HTTP; i++) {
                 http(daemon, i, i % 3 == 0 ? null : token);
-                batchEnd(daemon, i, HTTP);
+                batchEnd(daemon, "http", i, HTTP);
             }
             Thread.sleep(3000); // idle associations and request threads finish
             long[] after = counts(daemon);
@@ -101,7 +101,9 @@ class FuzzIT {
         }
     }
 
-    void batchEnd(DaemonProcess daemon, int i, int n) throws Exception {
+    final long started = System.nanoTime();
+
+    void batchEnd(DaemonProcess daemon, String surface, int i, int n) throws Exception {
         if ((i + 1) % BATCH == 0 || i + 1 == n) {
             try {
                 DicomAttackIT.assertAlive(daemon);
@@ -109,6 +111,9 @@ class FuzzIT {
                 crashes.add("after case " + i + ": not alive: " + e);
                 throw e;
             }
+            // a long run cut short still says how far it got
+            System.out.printf("fuzz-progress: %s %d/%d crashes=%d hangs=%d after %d s%n", surface, i + 1, n,
+                    crashes.size(), hangs.size(), (System.nanoTime() - started) / 1_000_000_000L);
         }
     }
 
