@@ -72,8 +72,7 @@ class FuzzIT {
                 http(daemon, i, i % 3 == 0 ? null : token);
                 batchEnd(daemon, "http", i, HTTP);
             }
-            Thread.sleep(3000); // idle associations and request threads finish
-            long[] after = counts(daemon);
+            long[] after = settled(daemon, before);
             int leaks = (after[0] - before[0] > LEAK_SLACK ? 1 : 0) + (after[1] - before[1] > LEAK_SLACK ? 1 : 0);
             int parts = DicomAttackIT.partFiles(daemon).size();
             int exit = daemon.stop();
@@ -89,6 +88,19 @@ class FuzzIT {
         } finally {
             daemon.close();
         }
+    }
+
+    /**
+     * The counts once the daemon is idle: pools grown by the run retire their idle threads (Jetty's after
+     * 60 s), so a leak is what is still there after 90 s, not what a busy pool holds 3 s after the last case.
+     */
+    static long[] settled(DaemonProcess daemon, long[] before) throws Exception {
+        long[] after = counts(daemon);
+        for (long deadline = System.nanoTime() + 90_000_000_000L; System.nanoTime() < deadline
+                && (after[0] - before[0] > LEAK_SLACK || after[1] - before[1] > LEAK_SLACK); after = counts(daemon)) {
+            Thread.sleep(5000);
+        }
+        return after;
     }
 
     /** Threads and open file descriptors of the daemon process. */
@@ -250,8 +262,11 @@ class FuzzIT {
                     && !resp.body().contains("OperationOutcome")) {
                 crashes.add(what + ": " + resp.status() + " without an OperationOutcome");
             }
+            // a report read with a token rightly names its patient (the long run drafts studies that carry
+            // these values); an error answer, or any answer to a request without a token, must not
+            boolean mayNamePatient = token != null && resp.status() < 400;
             for (String v : DicomMutator.PATIENT_VALUES) {
-                if (resp.body().contains(v) && (body == null || !body.contains(v))) {
+                if (!mayNamePatient && resp.body().contains(v) && (body == null || !body.contains(v))) {
                     crashes.add(what + ": answer quotes a patient value");
                 }
             }
