@@ -3,7 +3,7 @@
 # server, an MLLP RIS and Orthanc (the pushing PACS and the SR receiver), RUNS kills per stage
 # (receiving, assembling, drafting, publishing, a review decision's commit, delivering on FHIR, HL7 v2
 # and DICOM SR) at seeded moments watched from outside (SEED=24 repeats them); after each kill a
-# restart and the invariants. The short form (1 per stage) runs in ./bin/test. Prints the per-stage
+# restart and the invariants. The short form (one kill in five of the stages) runs in ./bin/test. Prints the per-stage
 # table and ends with the line
 #   faults: runs=N stages=N lost=N duplicate_drafts=N duplicate_deliveries=N lost_decisions=N result=PASS|FAIL
 # Usage: [SEED=24] [RUNS=20] [STAGES=receiving,hl7,...] bench/faults.sh   (~30 s per run on the shared host)
