@@ -123,6 +123,11 @@ class KillMatrixIT {
         daemon.start();
         daemon.token("radiologist"); // the account exists before any kill: a kill lands in the approval, not in making it
         approvals = new Approvals(daemon, tmp);
+        // one study drafted and approved unharmed: the drafting and approval windows measured before any kill
+        Case warmUp = new Case(Stage.DECISION, -1, "2.25." + new BigInteger(96, new Random(SEED)), "KMWARM");
+        if (approve(drafted(warmUp)) != 200) {
+            throw new IllegalStateException("the warm-up study was not approved");
+        }
     }
 
     @AfterAll
