@@ -292,9 +292,13 @@ final class DiagnosticReportMapper {
         return s.patientName() == null ? r : r.setDisplay(displayName(s.patientName()));
     }
 
-    /** A DICOM PN as people read it: {@code FAMILY, Given Middle}. */
+    /**
+     * A DICOM PN as people read it: {@code FAMILY, Given Middle}. Control characters (a sender's wrong
+     * character set, a damaged file) are dropped: a FHIR string cannot hold them, and the validator refused
+     * the whole draft for one, so the study FAILED instead of reaching the worklist (issue 24's fuzzing).
+     */
     static String displayName(String pn) {
-        String[] c = org.raddraft.dicom.PatientModule.nameComponents(pn);
+        String[] c = org.raddraft.dicom.PatientModule.nameComponents(pn.replaceAll("\\p{Cntrl}", ""));
         String given = (c[1] + " " + c[2]).strip();
         return given.isEmpty() ? c[0] : c[0] + ", " + given;
     }

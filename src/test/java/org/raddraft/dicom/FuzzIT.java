@@ -62,18 +62,17 @@ class FuzzIT {
             long[] before = counts(daemon);
             for (int i = 0; i < DICOM; i++) {
                 store(daemon, i);
-                batchEnd(daemon, i, DICOM);
+                batchEnd(daemon, "dicom", i, DICOM);
             }
             for (int i = 0; i < PDU; i++) {
                 pdus(daemon, i);
-                batchEnd(daemon, i, PDU);
+                batchEnd(daemon, "pdu", i, PDU);
             }
             for (int i = 0; i < HTTP; i++) {
                 http(daemon, i, i % 3 == 0 ? null : token);
-                batchEnd(daemon, i, HTTP);
+                batchEnd(daemon, "http", i, HTTP);
             }
-            Thread.sleep(3000); // idle associations and request threads finish
-            long[] after = counts(daemon);
+            long[] after = settled(daemon, before);
             int leaks = (after[0] - before[0] > LEAK_SLACK ? 1 : 0) + (after[1] - before[1] > LEAK_SLACK ? 1 : 0);
             int parts = DicomAttackIT.partFiles(daemon).size();
             int exit = daemon.stop();
@@ -91,6 +90,19 @@ class FuzzIT {
         }
     }
 
+    /**
+     * The counts once the daemon is idle: pools grown by the run retire their idle threads (Jetty's after
+     * 60 s), so a leak is what is still there after 90 s, not what a busy pool holds 3 s after the last case.
+     */
+    static long[] settled(DaemonProcess daemon, long[] before) throws Exception {
+        long[] after = counts(daemon);
+        for (long deadline = System.nanoTime() + 90_000_000_000L; System.nanoTime() < deadline
+                && (after[0] - before[0] > LEAK_SLACK || after[1] - before[1] > LEAK_SLACK); after = counts(daemon)) {
+            Thread.sleep(5000);
+        }
+        return after;
+    }
+
     /** Threads and open file descriptors of the daemon process. */
     static long[] counts(DaemonProcess daemon) throws IOException {
         Path proc = Path.of("/proc", Long.toString(daemon.pid()));
@@ -101,7 +113,9 @@ class FuzzIT {
         }
     }
 
-    void batchEnd(DaemonProcess daemon, int i, int n) throws Exception {
+    final long started = System.nanoTime();
+
+    void batchEnd(DaemonProcess daemon, String surface, int i, int n) throws Exception {
         if ((i + 1) % BATCH == 0 || i + 1 == n) {
             try {
                 DicomAttackIT.assertAlive(daemon);
@@ -109,6 +123,9 @@ class FuzzIT {
                 crashes.add("after case " + i + ": not alive: " + e);
                 throw e;
             }
+            // a long run cut short still says how far it got
+            System.out.printf("fuzz-progress: %s %d/%d crashes=%d hangs=%d after %d s%n", surface, i + 1, n,
+                    crashes.size(), hangs.size(), (System.nanoTime() - started) / 1_000_000_000L);
         }
     }
 
@@ -245,8 +262,11 @@ class FuzzIT {
                     && !resp.body().contains("OperationOutcome")) {
                 crashes.add(what + ": " + resp.status() + " without an OperationOutcome");
             }
+            // a report read with a token rightly names its patient (the long run drafts studies that carry
+            // these values); an error answer, or any answer to a request without a token, must not
+            boolean mayNamePatient = token != null && resp.status() < 400;
             for (String v : DicomMutator.PATIENT_VALUES) {
-                if (resp.body().contains(v) && (body == null || !body.contains(v))) {
+                if (!mayNamePatient && resp.body().contains(v) && (body == null || !body.contains(v))) {
                     crashes.add(what + ": answer quotes a patient value");
                 }
             }

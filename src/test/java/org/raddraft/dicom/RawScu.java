@@ -72,7 +72,9 @@ public final class RawScu implements AutoCloseable {
         int id = ++messageId;
         socket.getOutputStream().write(Pdus.pData(new Pdus.Pdv(1, true, true,
                 Pdus.cStoreRq(id, Pdus.CR_IMAGE_STORAGE, sopInstanceUid))));
-        for (int from = 0; from < dataSet.length; from += fragment) {
+        // an empty data set still goes as one (empty) last fragment: without any data PDV the SCP rightly
+        // waits for the data set the command announced (until its idle timeout), which is no answer to fuzz
+        for (int from = 0; from < dataSet.length || from == 0; from += fragment) {
             int to = Math.min(dataSet.length, from + fragment);
             socket.getOutputStream().write(Pdus.pData(new Pdus.Pdv(1, false, to == dataSet.length,
                     Arrays.copyOfRange(dataSet, from, to))));

@@ -138,6 +138,15 @@ class DiagnosticReportMapperTest {
                 FhirPublisher.withoutValues("value 'DOE^JANE' is not valid for 'http://loinc.org'"));
     }
 
+    /** Issue 24 (fuzzing): a control character in the name made the validator refuse the draft ("unknown escape sequence"). */
+    @Test
+    void aNameWithControlCharactersStillValidates() {
+        List<Resource> rs = mapper.map(StoredDraft.example("DRAFTED", FLAGS, CLASSIFIER)
+                .withPatientName("DO\bE^Ja\u0001ne"), 1, new Date());
+        assertEquals(List.of(), validator.errors(rs));
+        assertEquals("DOE, Jane", ((DiagnosticReport) rs.get(0)).getSubject().getDisplay());
+    }
+
     @Test
     void patientIdentifierSystemFollowsTheIssuer() {
         assertEquals("urn:oid:1.2.840.113619", canonical.patientIdSystem("1.2.840.113619"));

@@ -39,4 +39,32 @@ class DatabaseTroubleTest {
                 e.getMessage());
         assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(file)), "the file is left as it was");
     }
+
+    /**
+     * The database on a file system mounted read-only (as root, the only way the service user's process
+     * cannot write it: root ignores file modes; skipped with a message where mounting needs more rights).
+     * H2 would open such a file read-only without a word, and the daemon would fail at its first write.
+     */
+    @Test
+    void aReadOnlyDatabaseIsNamedWithWhatToDo() throws Exception {
+        Path mnt = Files.createDirectories(dir.resolve("ro"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", mnt.toString())
+                .redirectErrorStream(true).start();
+        String said = new String(mount.getInputStream().readAllBytes()).trim();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0,
+                "read-only case skipped: mounting a tmpfs needs root (mount said: " + said + ")");
+        try {
+            String url = "jdbc:h2:file:" + mnt.resolve("raddraft");
+            Database.open(url, "raddraft", "pw").close();
+            Path file = mnt.resolve("raddraft.mv.db");
+            byte[] before = Files.readAllBytes(file);
+            assertTrue(new ProcessBuilder("mount", "-o", "remount,ro", mnt.toString()).inheritIO().start().waitFor() == 0);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Database.open(url, "raddraft", "pw"));
+            assertTrue(e.getMessage().startsWith("database " + file + " is read-only: give the service user write access"),
+                    e.getMessage());
+            assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(file)), "the file is left as it was");
+        } finally {
+            new ProcessBuilder("umount", mnt.toString()).inheritIO().start().waitFor();
+        }
+    }
 }
