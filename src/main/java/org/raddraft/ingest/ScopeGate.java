@@ -75,7 +75,7 @@ public class ScopeGate {
     private static String whyNot(InstanceFacts f) {
         String modality = upper(f.modality());
         if (!MODALITIES.contains(modality)) {
-            return "modality " + (modality.isEmpty() ? "missing" : modality) + " is not CR or DX";
+            return "modality " + (modality.isEmpty() ? "missing" : shown(modality)) + " is not CR or DX";
         }
         String bodyPart = upper(f.bodyPart());
         if (bodyPart.isEmpty()) {
@@ -83,14 +83,24 @@ public class ScopeGate {
                 return "body part missing and study/series description do not say chest";
             }
         } else if (!CHEST_BODY_PARTS.contains(bodyPart)) {
-            return "body part " + bodyPart + " is not chest";
+            return "body part " + shown(bodyPart) + " is not chest";
         }
         String view = view(f);
         if (view == null) {
-            return "view position " + (upper(f.viewPosition()).isEmpty() ? "missing" : upper(f.viewPosition()))
+            return "view position " + (upper(f.viewPosition()).isEmpty() ? "missing" : shown(upper(f.viewPosition())))
                     + " is not PA, AP or lateral";
         }
         return null;
+    }
+
+    /**
+     * A code string as the reason may quote it (the reason reaches the log, {@code admin studies} and the
+     * study row): only a code string as defined terms are written (upper case, digits, underscore, at most 16,
+     * no space); anything else a sender wrote there is not repeated, since it could be any text, a patient's
+     * name included.
+     */
+    static String shown(String codeString) {
+        return codeString.matches("[A-Z0-9_]{1,16}") ? codeString : "(not a valid code string)";
     }
 
     /** The view an instance contributes to drafting (PA, AP or LATERAL), or null when it does not qualify. */

@@ -30,6 +30,20 @@ class ScopeGateTest {
     }
 
     @Test
+    void aReasonNeverRepeatsTextThatIsNotACodeString() {
+        // a sender that writes free text (here a name) into Modality, Body Part or View Position: the reason
+        // goes to the log, admin studies and the study row, so it names the element only
+        for (InstanceFacts f : List.of(chest("Doe^Jane", "CHEST", "PA", null), chest("CR", "Doe^Jane", "PA", null),
+                chest("CR", "CHEST", "DOE JANE 1970", null))) {
+            var d = gate.decide(List.of(f));
+            assertFalse(d.inScope());
+            assertFalse(d.reason().toUpperCase().contains("DOE"), d.reason());
+            assertTrue(d.reason().contains("(not a valid code string)"), d.reason());
+        }
+        assertTrue(gate.decide(List.of(chest("CT", "CHEST", "PA", null))).reason().contains("modality CT"));
+    }
+
+    @Test
     void otherModalityIsOutOfScope() {
         var d = gate.decide(List.of(chest("CT", "CHEST", "PA", null)));
         assertFalse(d.inScope());
