@@ -84,7 +84,12 @@ public class InstanceIndex {
             try {
                 insert(c, a, spool.relativize(target).toString(), Files.size(in.tempFile()), in.transferSyntaxUid(),
                         in.callingAeTitle(), now);
-            } catch (SQLIntegrityConstraintViolationException violation) {
+            } catch (SQLException violation) {
+                if (!(violation instanceof SQLIntegrityConstraintViolationException) && !Database.isDuplicateKey(violation)) {
+                    c.rollback();
+                    c.setAutoCommit(true);
+                    throw violation;
+                }
                 c.rollback();
                 c.setAutoCommit(true);
                 duplicate(c, in, violation);
@@ -109,7 +114,7 @@ public class InstanceIndex {
      * (any other constraint is a failure, thrown on), and then success without a second copy only when
      * the data set is the same; other content under a stored UID is refused, never silently dropped.
      */
-    private void duplicate(Connection c, ReceivedInstance in, SQLIntegrityConstraintViolationException violation)
+    private void duplicate(Connection c, ReceivedInstance in, SQLException violation)
             throws SQLException, IOException, DicomStatusException {
         DicomAttributes a = in.attributes();
         String stored;
@@ -301,7 +306,7 @@ public class InstanceIndex {
                 long id;
                 try (PreparedStatement ps = c.prepareStatement("""
                         INSERT INTO quarantined_file (original_path, quarantine_path, reason, quarantined_at)
-                        VALUES (?, '', ?, ?)""", new String[] {"ID"})) {
+                        VALUES (?, '', ?, ?)""", new String[] {"id"})) {
                     ps.setString(1, original);
                     ps.setString(2, cut(reason, 500));
                     ps.setObject(3, now.atOffset(java.time.ZoneOffset.UTC));

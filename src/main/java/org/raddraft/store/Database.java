@@ -153,6 +153,14 @@ public final class Database implements AutoCloseable {
         return pool.getConnection();
     }
 
+    /**
+     * A unique or primary key was violated: H2 throws SQLIntegrityConstraintViolationException for it,
+     * PostgreSQL's driver a plain SQLException; both say SQLState 23505.
+     */
+    public static boolean isDuplicateKey(SQLException e) {
+        return "23505".equals(e.getSQLState());
+    }
+
     /** Readiness: the database answers a trivial query. */
     public boolean isUp() {
         try (Connection c = pool.getConnection(); var st = c.createStatement()) {

@@ -169,7 +169,9 @@ public final class DaemonProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of("admin"));
         cmd.addAll(List.of(args));
         cmd.addAll(List.of("--config", configFile().toString()));
-        return new ProcessBuilder(javaCommand(cmd.toArray(String[]::new)));
+        ProcessBuilder pb = new ProcessBuilder(javaCommand(cmd.toArray(String[]::new)));
+        pb.environment().putAll(env); // the daemon's secrets (STORE_PASSWORD), as the admin's shell has them
+        return pb;
     }
 
     /** The study with this Study Instance UID from {@link #studies()}, or null. */
