@@ -48,7 +48,14 @@ public final class DeliveryChannels {
                 ps.setBoolean(2, on);
                 ps.setString(3, on ? e.getValue() : null);
                 ps.setObject(4, OffsetDateTime.now(ZoneOffset.UTC));
-                ps.executeUpdate();
+                try {
+                    ps.executeUpdate();
+                } catch (SQLException e) {
+                    if (!org.raddraft.store.Database.isDuplicateKey(e)) {
+                        throw e;
+                    }
+                    ps.executeUpdate(); // another node starting at the same moment inserted it: update it
+                }
                 log.info("delivery channel {} {}", e.getKey(), on ? "on: " + e.getValue() : "off (no address configured)");
             }
         }

@@ -70,6 +70,25 @@ public final class Database implements AutoCloseable {
         return new Database(pool, dispose, () -> { });
     }
 
+    /**
+     * For check-config: the database server answers with these credentials, and which schema version it
+     * holds; nothing is migrated. Throws, in RadDraft's words, when it cannot be reached or refuses.
+     */
+    public static String schemaStatus(String jdbcUrl, String user, String password) {
+        try (Connection c = java.sql.DriverManager.getConnection(jdbcUrl, user, password)) {
+            c.isValid(5);
+        } catch (SQLException e) {
+            throw server(new IllegalStateException(e));
+        }
+        FluentConfiguration config = Flyway.configure().dataSource(jdbcUrl, user, password);
+        String vendor = vendor(config.getDataSource());
+        org.flywaydb.core.api.MigrationInfoService info = config.locations(locations(vendor)).load().info();
+        String current = info.current() == null ? "none (an empty database)" : info.current().getVersion().getVersion();
+        int pending = info.pending().length;
+        return vendor + " database reached as " + user + ", schema version " + current
+                + (pending == 0 ? ", up to date" : ", " + pending + " migration(s) to run at the next start");
+    }
+
     /** RadDraft's migrations on this data source (also for check-config's schema version). */
     public static FluentConfiguration flyway(DataSource dataSource) {
         return Flyway.configure().dataSource(dataSource).locations(locations(vendor(dataSource)));

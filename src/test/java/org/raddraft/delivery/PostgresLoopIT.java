@@ -1,6 +1,7 @@
 package org.raddraft.delivery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -87,5 +88,26 @@ class PostgresLoopIT {
             assertTrue(rs.getInt(1) >= 3, "approve, amend and reject audited: " + rs.getInt(1));
         }
         assertTrue(daemon.log().contains("HikariPool"), "the daemon used the PostgreSQL pool");
+    }
+
+    /** check-config reaches the PostgreSQL server and says its schema version; a wrong password is a clear problem. */
+    @Test
+    void checkConfigReportsTheSchemaVersionAndAWrongPassword() throws Exception {
+        String ok = checkConfig(pg.password());
+        assertTrue(ok.contains("postgresql database reached as raddraft, schema version 18, up to date"), ok);
+        String wrong = checkConfig("not-the-password");
+        assertTrue(wrong.contains("store.jdbc-url: database server refused store.user's password"), wrong);
+        assertTrue(wrong.contains("SQLState 28P01"), wrong);
+        assertFalse(wrong.contains("not-the-password"), wrong);
+    }
+
+    private static String checkConfig(String password) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(DaemonProcess.javaCommand("check-config", "--config",
+                daemon.configFile().toString())).redirectErrorStream(true);
+        pb.environment().put("STORE_PASSWORD", password);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        p.waitFor();
+        return out;
     }
 }
