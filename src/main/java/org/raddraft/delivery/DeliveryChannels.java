@@ -50,9 +50,9 @@ public final class DeliveryChannels {
                 ps.setObject(4, OffsetDateTime.now(ZoneOffset.UTC));
                 try {
                     ps.executeUpdate();
-                } catch (SQLException e) {
-                    if (!org.raddraft.store.Database.isDuplicateKey(e)) {
-                        throw e;
+                } catch (SQLException raced) {
+                    if (!org.raddraft.store.Database.isDuplicateKey(raced)) {
+                        throw raced;
                     }
                     ps.executeUpdate(); // another node starting at the same moment inserted it: update it
                 }
