@@ -107,31 +107,38 @@ class SharedDraftQueueTest {
         open(vendor);
         stableStudies(12);
         List<DraftQueue> nodes = List.of(node("a"), node("b"), node("c"));
+        Set<Long> seen = new HashSet<>();
         ExecutorService pool = Executors.newFixedThreadPool(3);
-        CountDownLatch go = new CountDownLatch(1);
         try {
-            List<Future<List<StudyImages>>> claims = new ArrayList<>();
-            for (DraftQueue n : nodes) {
-                Callable<List<StudyImages>> claim = () -> {
-                    go.await();
-                    return n.claim();
-                };
-                claims.add(pool.submit(claim));
-            }
-            go.countDown();
-            Set<Long> seen = new HashSet<>();
-            int total = 0;
-            for (Future<List<StudyImages>> f : claims) {
-                for (StudyImages s : f.get()) {
-                    assertTrue(seen.add(s.studyId()), "study " + s.studyId() + " claimed by two nodes");
-                    total++;
+            for (int round = 1; seen.size() < 12 && round <= 6; round++) {
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<List<StudyImages>>> claims = new ArrayList<>();
+                for (DraftQueue n : nodes) {
+                    Callable<List<StudyImages>> claim = () -> {
+                        go.await();
+                        return n.claim();
+                    };
+                    claims.add(pool.submit(claim));
+                }
+                go.countDown();
+                int took = 0;
+                for (Future<List<StudyImages>> f : claims) {
+                    for (StudyImages s : f.get()) {
+                        assertTrue(seen.add(s.studyId()), "study " + s.studyId() + " claimed by two nodes");
+                        took++;
+                    }
+                }
+                if (round == 1 && vendor.equals("postgresql")) {
+                    // PostgreSQL skips the locked rows before the LIMIT: three batches of 4 at once.
+                    // H2 applies the LIMIT first, so a claim racing others may come back short (one node on H2).
+                    assertEquals(12, took, "three nodes with batches of 4 took all 12 studies at once");
                 }
             }
-            assertEquals(12, total, "three nodes with batches of 4 took all 12 studies");
+            assertEquals(12, seen.size(), "every study claimed, each by one node");
         } finally {
             pool.shutdownNow();
         }
-        assertEquals(3, count("SELECT COUNT(DISTINCT lease_node) FROM study WHERE state = 'DRAFTING'"));
+        assertEquals(12, count("SELECT COUNT(*) FROM study WHERE state = 'DRAFTING' AND lease_node IN ('a', 'b', 'c')"));
     }
 
     @ParameterizedTest
