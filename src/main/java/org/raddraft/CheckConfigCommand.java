@@ -19,6 +19,15 @@ final class CheckConfigCommand implements App.Command {
         if (problems.isEmpty()) {
             problems.addAll(RemoteConfig.probe(settings)); // the engines answer, with the key, serving the model
         }
+        if (problems.isEmpty() && !settings.get("store.jdbc-url").isEmpty()) {
+            // a database server (PostgreSQL): it answers, and with which schema version (nothing is migrated)
+            try {
+                System.out.println(file + ": " + org.raddraft.store.Database.schemaStatus(settings.get("store.jdbc-url"),
+                        settings.get("store.user"), settings.get("store.password")));
+            } catch (RuntimeException e) {
+                problems.add("store.jdbc-url: " + e.getMessage());
+            }
+        }
         ConfigCheck.warnings(settings).forEach(w -> System.out.println(file + ": warning: " + w));
         if (problems.isEmpty()) {
             System.out.println(file + ": configuration OK");

@@ -46,6 +46,12 @@ public final class ConfigCheck {
         positive(s, "storage.min-free-mb", 0, Integer.MAX_VALUE, p);
         positive(s, "retention.spool-days", 0, 36500, p);
         retention(s, p);
+        // several nodes on one database (issue 25)
+        positive(s, "draft.lease-seconds", 10, 86400, p);
+        positive(s, "delivery.lease-seconds", 10, 86400, p);
+        if (s.get("node.id").length() > 100 || !s.get("node.id").matches("[A-Za-z0-9._-]*")) {
+            p.add("node.id: '" + s.get("node.id") + "' must be at most 100 letters, digits, '.', '_' or '-'");
+        }
         positive(s, "scope.min-age-years", 0, 150, p);
         if (!BOOLEANS.contains(s.get("flags.enabled"))) {
             p.add("flags.enabled: '" + s.get("flags.enabled") + "' is not a boolean; write true or false");

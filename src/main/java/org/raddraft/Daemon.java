@@ -122,7 +122,8 @@ public final class Daemon implements AutoCloseable {
         FhirStage fhir = FhirStage.open(db, settings.get("fhir.canonical-base"), clock, settings.spoolDir());
         DraftQueue draftQueue = new DraftQueue(db, settings.spoolDir(), clock, settings.getInt("draft.batch-size"),
                 settings.getInt("draft.max-attempts"), Duration.ofSeconds(settings.getLong("draft.retry-seconds")),
-                fhir.publisher(), drafter);
+                fhir.publisher(), drafter)
+                .leasedBy(settings.nodeId(), Duration.ofSeconds(settings.getLong("draft.lease-seconds")));
         draftQueue.recover();
         DeliveryChannels.record(db, deliveryDestinations(settings));
         Health health = new Health(db, settings.spoolDir(), settings.getLong("storage.min-free-mb"), java.util.Map.of(
@@ -239,7 +240,8 @@ public final class Daemon implements AutoCloseable {
     private void bindDelivery(Settings s, Clock clock) {
         camel.bind("deliveryQueue", new DeliveryQueue(db, clock, s.getInt("delivery.max-in-flight"),
                 s.getInt("delivery.max-attempts"), Duration.ofSeconds(s.getLong("delivery.retry-seconds")),
-                Duration.ofSeconds(s.getLong("delivery.retry-max-seconds"))));
+                Duration.ofSeconds(s.getLong("delivery.retry-max-seconds")))
+                .leasedBy(s.nodeId(), Duration.ofSeconds(s.getLong("delivery.lease-seconds"))));
         camel.bind("finalReports", new FinalReports(db, s.spoolDir()));
         camel.bind("hl7Sender", s.get("delivery.mllp.host").isEmpty()
                 ? new ChannelOff(DeliveryChannels.HL7, "delivery.mllp.host")

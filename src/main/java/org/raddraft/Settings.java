@@ -74,6 +74,20 @@ public final class Settings {
         return new Settings(copy);
     }
 
+    /** node.id, else this host's name: who claims work in a database several nodes share. */
+    public String nodeId() {
+        String id = get("node.id");
+        if (!id.isEmpty()) {
+            return id;
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            String env = System.getenv("HOSTNAME");
+            return env == null || env.isEmpty() ? "localhost" : env;
+        }
+    }
+
     public String get(String key) {
         return values.getOrDefault(key, "");
     }

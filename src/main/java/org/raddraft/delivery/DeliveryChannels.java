@@ -34,14 +34,28 @@ public final class DeliveryChannels {
      */
     public static void record(Database db, Map<String, String> destinations) throws SQLException {
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("""
-                MERGE INTO delivery_channel (name, enabled, destination, updated_at) KEY (name) VALUES (?, ?, ?, ?)""")) {
+                MERGE INTO delivery_channel t
+                USING (VALUES (CAST(? AS VARCHAR(16)), CAST(? AS BOOLEAN), CAST(? AS VARCHAR(500)),
+                               CAST(? AS TIMESTAMP WITH TIME ZONE))) v(name, enabled, destination, updated_at)
+                ON t.name = v.name
+                WHEN MATCHED THEN UPDATE SET enabled = v.enabled, destination = v.destination, updated_at = v.updated_at
+                WHEN NOT MATCHED THEN INSERT (name, enabled, destination, updated_at)
+                  VALUES (v.name, v.enabled, v.destination, v.updated_at)""")) {
+            // the SQL standard's MERGE (H2 and PostgreSQL 15), not H2's MERGE ... KEY
             for (Map.Entry<String, String> e : destinations.entrySet()) {
                 boolean on = !e.getValue().isBlank();
                 ps.setString(1, e.getKey());
                 ps.setBoolean(2, on);
                 ps.setString(3, on ? e.getValue() : null);
                 ps.setObject(4, OffsetDateTime.now(ZoneOffset.UTC));
-                ps.executeUpdate();
+                try {
+                    ps.executeUpdate();
+                } catch (SQLException raced) {
+                    if (!org.raddraft.store.Database.isDuplicateKey(raced)) {
+                        throw raced;
+                    }
+                    ps.executeUpdate(); // another node starting at the same moment inserted it: update it
+                }
                 log.info("delivery channel {} {}", e.getKey(), on ? "on: " + e.getValue() : "off (no address configured)");
             }
         }

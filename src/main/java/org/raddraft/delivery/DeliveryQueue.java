@@ -44,6 +44,9 @@ public class DeliveryQueue {
      * never claimed twice. Empty after a restart, so what was in flight at a crash is due at once.
      */
     private final Map<Long, String> inFlight = new ConcurrentHashMap<>();
+    /** This node (node.id) and how long its claim of a row holds (delivery.lease-seconds); see {@link #leasedBy}. */
+    private String node = "local";
+    private Duration lease = Duration.ofMinutes(5);
 
     /**
      * @param maxInFlight per channel, the most deliveries waiting for their peer's answer at once
@@ -62,6 +65,18 @@ public class DeliveryQueue {
 
     private OffsetDateTime now() {
         return clock.instant().atOffset(ZoneOffset.UTC);
+    }
+
+    /**
+     * Several nodes on one database (issue 25): a row is claimed as {@code node} for {@code lease}; other
+     * nodes pass over it until the lease ran out (its node died or hangs), so each attempt is made by one
+     * node. This node's own leases count as free (after its restart they are what was in flight at the crash;
+     * while it runs, {@link #inFlight} keeps it from claiming a row twice).
+     */
+    public DeliveryQueue leasedBy(String node, Duration lease) {
+        this.node = node;
+        this.lease = lease;
+        return this;
     }
 
     /**
@@ -100,12 +115,16 @@ public class DeliveryQueue {
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("""
                 SELECT o.id, o.draft_id, o.channel, o.revision, o.correction, o.attempts FROM outbox o
                 WHERE o.channel = ? AND o.state IN ('PENDING', 'RETRYING') AND o.next_attempt_at <= ?
+                  AND (o.lease_until IS NULL OR o.lease_until < ? OR o.lease_node = ?)
                   AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.draft_id = o.draft_id AND e.channel = o.channel
                                   AND e.revision < o.revision AND e.state IN ('PENDING', 'RETRYING'))
                 ORDER BY o.next_attempt_at, o.id LIMIT ?""")) {
+            OffsetDateTime now = now();
             ps.setString(1, channel);
-            ps.setObject(2, now());
-            ps.setInt(3, limit + inFlight.size());  // rows in flight are still due: skip them below
+            ps.setObject(2, now);
+            ps.setObject(3, now);
+            ps.setString(4, node);
+            ps.setInt(5, limit + inFlight.size());  // rows in flight are still due: skip them below
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next() && due.size() < limit) {
                     if (!inFlight.containsKey(rs.getLong(1))) {
@@ -118,16 +137,49 @@ public class DeliveryQueue {
         return due;
     }
 
-    /** Counts the attempt (committed before anything is sent) and marks the row in flight. */
+    /**
+     * Counts the attempt and leases the row to this node (committed before anything is sent), and marks it
+     * in flight. The row is locked with {@code SELECT ... FOR UPDATE SKIP LOCKED} and its lease checked
+     * again under the lock: of nodes claiming it at the same moment, one gets it, the others skip it.
+     */
     private boolean claim(OutboxItem item) throws SQLException {
         if (inFlight.putIfAbsent(item.id(), item.channel()) != null) {
             return false;
         }
-        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
-                "UPDATE outbox SET attempts = attempts + 1 WHERE id = ? AND state IN ('PENDING', 'RETRYING')")) {
-            ps.setLong(1, item.id());
-            if (ps.executeUpdate() == 1) {
-                return true;
+        OffsetDateTime now = now();
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                boolean free;
+                try (PreparedStatement ps = c.prepareStatement("""
+                        SELECT id FROM outbox WHERE id = ? AND state IN ('PENDING', 'RETRYING')
+                          AND (lease_until IS NULL OR lease_until < ? OR lease_node = ?) FOR UPDATE SKIP LOCKED""")) {
+                    ps.setLong(1, item.id());
+                    ps.setObject(2, now);
+                    ps.setString(3, node);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        free = rs.next();
+                    }
+                }
+                if (free) {
+                    try (PreparedStatement ps = c.prepareStatement(
+                            "UPDATE outbox SET attempts = attempts + 1, lease_node = ?, lease_until = ? WHERE id = ?")) {
+                        ps.setString(1, node);
+                        ps.setObject(2, now.plus(lease));
+                        ps.setLong(3, item.id());
+                        ps.executeUpdate();
+                    }
+                }
+                c.commit();
+                if (free) {
+                    return true;
+                }
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                inFlight.remove(item.id());
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
             }
         }
         inFlight.remove(item.id());
@@ -137,11 +189,13 @@ public class DeliveryQueue {
     /** The peer confirmed the delivery. */
     public void sent(OutboxItem item, String peerMessageId) throws SQLException {
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("""
-                UPDATE outbox SET state = 'SENT', sent_at = ?, peer_message_id = ?, last_error = NULL
+                UPDATE outbox SET state = 'SENT', sent_at = ?, peer_message_id = ?, last_error = NULL, sent_by = ?,
+                  lease_node = NULL, lease_until = NULL
                 WHERE id = ? AND state IN ('PENDING', 'RETRYING')""")) {
             ps.setObject(1, now());
             ps.setString(2, peerMessageId);
-            ps.setLong(3, item.id());
+            ps.setString(3, node);
+            ps.setLong(4, item.id());
             ps.executeUpdate();
         } finally {
             inFlight.remove(item.id());
@@ -162,7 +216,7 @@ public class DeliveryQueue {
         }
         long wait = backoffMillis(item.attempts());
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("""
-                UPDATE outbox SET state = 'RETRYING', next_attempt_at = ?, last_error = ?
+                UPDATE outbox SET state = 'RETRYING', next_attempt_at = ?, last_error = ?, lease_node = NULL, lease_until = NULL
                 WHERE id = ? AND state IN ('PENDING', 'RETRYING')""")) {
             ps.setObject(1, now().plus(Duration.ofMillis(wait)));
             ps.setString(2, truncate(reason(e)));
@@ -183,7 +237,7 @@ public class DeliveryQueue {
 
     private void dead(OutboxItem item, String why, Exception e) throws SQLException {
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("""
-                UPDATE outbox SET state = 'DEAD', last_error = ? WHERE id = ? AND state IN ('PENDING', 'RETRYING')""")) {
+                UPDATE outbox SET state = 'DEAD', last_error = ?, lease_node = NULL, lease_until = NULL WHERE id = ? AND state IN ('PENDING', 'RETRYING')""")) {
             ps.setString(1, truncate(why + ": " + reason(e)));
             ps.setLong(2, item.id());
             ps.executeUpdate();

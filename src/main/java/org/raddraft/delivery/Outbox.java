@@ -35,15 +35,20 @@ public final class Outbox {
     public static void enqueue(Connection c, long draftId, boolean correction) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO outbox (draft_id, channel, revision, correction, state, attempts, next_attempt_at, created_at)
-                SELECT ?1, ch.name,
-                       CASE WHEN ?2 THEN COALESCE((SELECT MAX(o.revision) FROM outbox o
-                                                   WHERE o.draft_id = ?1 AND o.channel = ch.name), 0) + 1
+                SELECT ?, ch.name,
+                       CASE WHEN ? THEN COALESCE((SELECT MAX(o.revision) FROM outbox o
+                                                  WHERE o.draft_id = ? AND o.channel = ch.name), 0) + 1
                             ELSE 1 END,
-                       ?2, 'PENDING', 0, ?3, ?3
+                       ?, 'PENDING', 0, ?, ?
                 FROM delivery_channel ch WHERE ch.enabled ORDER BY ch.name""")) {
+            // plain ? parameters (H2's ?1 is not JDBC's and PostgreSQL's driver refuses it)
+            OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
             ps.setLong(1, draftId);
             ps.setBoolean(2, correction);
-            ps.setObject(3, OffsetDateTime.now(ZoneOffset.UTC));
+            ps.setLong(3, draftId);
+            ps.setBoolean(4, correction);
+            ps.setObject(5, now);
+            ps.setObject(6, now);
             int rows = ps.executeUpdate();
             log.info("draft {} {} queued for delivery on {} channel(s)", draftId,
                     correction ? "correction" : "approval", rows);

@@ -41,6 +41,9 @@ public class DraftQueue {
     private final Duration retryDelay;
     private final DraftPublisher publisher;
     private final Drafter drafter;
+    /** This node (node.id) and how long its claim of a study holds (draft.lease-seconds); see {@link #leasedBy}. */
+    private String node = "local";
+    private Duration lease = Duration.ofMinutes(10);
     private final Timer latency = Timer.builder("raddraft.draft.latency")
             .description("from study STABLE to draft stored").publishPercentileHistogram().register(Metrics.globalRegistry);
     private final Counter drafted = Metrics.counter("raddraft.drafts", "outcome", "drafted");
@@ -78,20 +81,37 @@ public class DraftQueue {
     }
 
     /**
+     * Several nodes on one database (issue 25): this queue claims studies as {@code node}, for {@code lease};
+     * a study another node claimed is taken over once its lease has run out (that node died or hangs), and
+     * a node stores a draft only for a study it still holds, so no study is drafted twice.
+     */
+    public DraftQueue leasedBy(String node, Duration lease) {
+        this.node = node;
+        this.lease = lease;
+        return this;
+    }
+
+    /**
      * Start-up: studies left DRAFTING by a crash go back to STABLE, their interrupted attempt counted
      * (the claim counted it); one that has used {@code draft.max-attempts} is FAILED instead, so that a
      * study whose images kill the JVM is not drafted again at every start.
      */
     public int recover() throws SQLException {
+        // only this node's own claims (and those made before leases): other nodes may be drafting theirs
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("""
-                UPDATE study SET state = CASE WHEN draft_attempts < ?1 THEN 'STABLE' ELSE 'FAILED' END,
-                  reason = CASE WHEN draft_attempts < ?1 THEN reason
+                UPDATE study SET state = CASE WHEN draft_attempts < ? THEN 'STABLE' ELSE 'FAILED' END,
+                  reason = CASE WHEN draft_attempts < ? THEN reason
                     ELSE CONCAT('drafting interrupted (the daemon stopped while drafting it) (attempt ', draft_attempts,
-                                ' of ', ?1, ', not retried)') END,
-                  next_attempt_at = ?2, state_changed_at = ?2
-                WHERE state = 'DRAFTING'""")) {
+                                ' of ', CAST(? AS INT), ', not retried)') END,
+                  next_attempt_at = ?, state_changed_at = ?, lease_node = NULL, lease_until = NULL
+                WHERE state = 'DRAFTING' AND (lease_node IS NULL OR lease_node = ?)""")) {
+            OffsetDateTime now = now();
             ps.setInt(1, maxAttempts);
-            ps.setObject(2, now());
+            ps.setInt(2, maxAttempts);
+            ps.setInt(3, maxAttempts);
+            ps.setObject(4, now);
+            ps.setObject(5, now);
+            ps.setString(6, node);
             int n = ps.executeUpdate();
             if (n > 0) {
                 log.info("recovery: {} study(ies) interrupted while drafting are STABLE again, or FAILED after"
@@ -101,35 +121,85 @@ public class DraftQueue {
         }
     }
 
-    /** Claims up to a batch of studies to draft and picks their views. */
+    /**
+     * Claims up to a batch of studies to draft and picks their views: STABLE ones, FAILED ones due for a
+     * retry, and DRAFTING ones whose node's lease ran out. One transaction: {@code SELECT ... FOR UPDATE
+     * SKIP LOCKED} passes over rows another node is claiming at the same moment, so parallel nodes take
+     * different studies instead of waiting for each other; each is marked DRAFTING with this node's lease.
+     */
     public List<StudyImages> claim() throws SQLException {
-        List<Long> ids = new ArrayList<>();
-        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("""
-                SELECT id FROM study WHERE (state = 'STABLE' AND draft_attempts < ?1)
-                   OR (state = 'FAILED' AND draft_attempts < ?1 AND next_attempt_at <= ?2)
-                ORDER BY last_instance_at LIMIT ?3""")) {
-            ps.setInt(1, maxAttempts);
-            ps.setObject(2, now());
-            ps.setInt(3, batchSize);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    ids.add(rs.getLong(1));
+        List<long[]> ids = new ArrayList<>();
+        OffsetDateTime now = now();
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                failExpired(c, now);
+                try (PreparedStatement ps = c.prepareStatement("""
+                        SELECT id, CASE WHEN state = 'DRAFTING' THEN 1 ELSE 0 END FROM study
+                        WHERE ((state = 'STABLE' AND draft_attempts < ?)
+                           OR (state = 'FAILED' AND draft_attempts < ? AND next_attempt_at <= ?)
+                           OR (state = 'DRAFTING' AND draft_attempts < ? AND lease_until < ?))
+                        ORDER BY last_instance_at LIMIT ? FOR UPDATE SKIP LOCKED""")) {
+                    ps.setInt(1, maxAttempts);
+                    ps.setInt(2, maxAttempts);
+                    ps.setObject(3, now);
+                    ps.setInt(4, maxAttempts);
+                    ps.setObject(5, now);
+                    ps.setInt(6, batchSize);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            ids.add(new long[] {rs.getLong(1), rs.getInt(2)});
+                        }
+                    }
                 }
+                try (PreparedStatement ps = c.prepareStatement("""
+                        UPDATE study SET state = 'DRAFTING', draft_attempts = draft_attempts + 1, state_changed_at = ?,
+                          lease_node = ?, lease_until = ?
+                        WHERE id = ?""")) {
+                    for (long[] id : ids) {
+                        ps.setObject(1, now);
+                        ps.setString(2, node);
+                        ps.setObject(3, now.plus(lease));
+                        ps.setLong(4, id[0]);
+                        ps.executeUpdate();
+                    }
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
             }
         }
         List<StudyImages> claimed = new ArrayList<>();
-        for (long id : ids) {
-            try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("""
-                    UPDATE study SET state = 'DRAFTING', draft_attempts = draft_attempts + 1, state_changed_at = ?
-                    WHERE id = ? AND state IN ('STABLE', 'FAILED')""")) {
-                ps.setObject(1, now());
-                ps.setLong(2, id);
-                if (ps.executeUpdate() == 1) {
-                    claimed.add(views(id));
-                }
+        for (long[] id : ids) {
+            if (id[1] == 1) {
+                log.warn("study {} taken over by node {}: the node drafting it let its lease run out", id[0], node);
             }
+            claimed.add(views(id[0]));
         }
         return claimed;
+    }
+
+    /** Studies whose node's lease ran out on their last allowed attempt: FAILED, as {@link #recover} does at start. */
+    private void failExpired(Connection c, OffsetDateTime now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                UPDATE study SET state = 'FAILED', next_attempt_at = ?, state_changed_at = ?,
+                  reason = CONCAT('drafting interrupted (its node stopped or hung while drafting it) (attempt ',
+                                  draft_attempts, ' of ', CAST(? AS INT), ', not retried)'),
+                  lease_node = NULL, lease_until = NULL
+                WHERE state = 'DRAFTING' AND lease_until < ? AND draft_attempts >= ?""")) {
+            ps.setObject(1, now);
+            ps.setObject(2, now);
+            ps.setInt(3, maxAttempts);
+            ps.setObject(4, now);
+            ps.setInt(5, maxAttempts);
+            int n = ps.executeUpdate();
+            if (n > 0) {
+                log.warn("{} study(ies) FAILED: their node's lease ran out on the last allowed attempt", n);
+            }
+        }
     }
 
     /** The frontal view (PA before AP) and the lateral, among the instances that pass the scope gate. */
@@ -217,14 +287,18 @@ public class DraftQueue {
             try {
                 OffsetDateTime claimedAt = claimedAt(c, studyId);
                 try (PreparedStatement ps = c.prepareStatement("""
-                        UPDATE study SET state = 'DRAFTED', reason = NULL, state_changed_at = ?
-                        WHERE id = ? AND state = 'DRAFTING'""")) {
+                        UPDATE study SET state = 'DRAFTED', reason = NULL, state_changed_at = ?,
+                          lease_node = NULL, lease_until = NULL
+                        WHERE id = ? AND state = 'DRAFTING' AND lease_node = ?""")) {
                     ps.setObject(1, at);
                     ps.setLong(2, studyId);
+                    ps.setString(3, node);
                     if (ps.executeUpdate() == 0) {
-                        // a new instance re-opened the study meanwhile: this draft is already out of date
+                        // a new instance re-opened the study meanwhile, or this node's lease ran out and another
+                        // node took it over: this draft is not the one to keep
                         c.rollback();
-                        log.info("study {} re-opened while drafting; draft discarded, it will be drafted again", studyId);
+                        log.info("study {} re-opened or taken over by another node while drafting; draft discarded",
+                                studyId);
                         return;
                     }
                 }
@@ -239,8 +313,8 @@ public class DraftQueue {
                         INSERT INTO draft (study_id, state, findings, impression, token_ids, token_logprobs, missing_view,
                           model_name, model_version, preprocess_ms, generate_ms, stable_at, drafted_at,
                           flags, risk_score, priority, classifier, unavailable, flags_ms, claimed_at,
-                          inputs_sent, unavailable_reasons, engine_endpoint, engine_ms, wait_ms)
-                        VALUES (?, 'DRAFTED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                          inputs_sent, unavailable_reasons, engine_endpoint, engine_ms, wait_ms, drafted_by)
+                        VALUES (?, 'DRAFTED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
                     int i = 0;
                     ps.setLong(++i, studyId);
                     ps.setString(++i, d.findings());
@@ -269,6 +343,7 @@ public class DraftQueue {
                     ps.setString(++i, r == null ? null : r.endpoint());
                     ps.setObject(++i, r == null ? null : r.engineMillis());
                     ps.setObject(++i, r == null ? null : r.waitMillis());
+                    ps.setString(++i, node);
                     ps.executeUpdate();
                 }
                 if (!published(c, studyId)) {
@@ -357,18 +432,31 @@ public class DraftQueue {
 
     /** {@link #requeueFailed(Database, Clock, String)} in the caller's transaction (the admin command audits it there). */
     public static List<Requeued> requeueFailed(Connection c, Clock clock, String studyInstanceUid) throws SQLException {
-        List<Requeued> done = new ArrayList<>();
+        List<Requeued> failed = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("""
-                SELECT id, study_instance_uid, reason FROM OLD TABLE (UPDATE study
-                  SET state = 'STABLE', draft_attempts = 0, next_attempt_at = NULL, reason = NULL,
-                    state_changed_at = ?1, stable_at = ?1
-                  WHERE state = 'FAILED' AND (CAST(?2 AS VARCHAR) IS NULL OR study_instance_uid = ?2))
-                ORDER BY id""")) {
-            ps.setObject(1, clock.instant().atOffset(ZoneOffset.UTC));
+                SELECT id, study_instance_uid, reason FROM study
+                WHERE state = 'FAILED' AND (CAST(? AS VARCHAR(64)) IS NULL OR study_instance_uid = ?)
+                ORDER BY id FOR UPDATE""")) {
+            ps.setString(1, studyInstanceUid);
             ps.setString(2, studyInstanceUid);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    done.add(new Requeued(rs.getLong(1), rs.getString(2), rs.getString(3)));
+                    failed.add(new Requeued(rs.getLong(1), rs.getString(2), rs.getString(3)));
+                }
+            }
+        }
+        List<Requeued> done = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                UPDATE study SET state = 'STABLE', draft_attempts = 0, next_attempt_at = NULL, reason = NULL,
+                  state_changed_at = ?, stable_at = ?
+                WHERE id = ? AND state = 'FAILED'""")) {
+            OffsetDateTime now = clock.instant().atOffset(ZoneOffset.UTC);
+            for (Requeued r : failed) {
+                ps.setObject(1, now);
+                ps.setObject(2, now);
+                ps.setLong(3, r.id());
+                if (ps.executeUpdate() == 1) { // (without the caller's transaction a retry may have claimed it meanwhile)
+                    done.add(r);
                 }
             }
         }
@@ -396,13 +484,14 @@ public class DraftQueue {
         Instant retryAt = clock.instant().plus(retryDelay);
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("""
                 UPDATE study SET state = 'FAILED', next_attempt_at = ?, state_changed_at = ?,
-                  draft_attempts = GREATEST(draft_attempts - 1, 0), reason = ?
-                WHERE id = ? AND state = 'DRAFTING'""")) {
+                  draft_attempts = GREATEST(draft_attempts - 1, 0), reason = ?, lease_node = NULL, lease_until = NULL
+                WHERE id = ? AND state = 'DRAFTING' AND lease_node = ?""")) {
             String r = reason.length() > 380 ? reason.substring(0, 380) : reason;
             ps.setObject(1, retryAt.atOffset(ZoneOffset.UTC));
             ps.setObject(2, now());
             ps.setString(3, r + " (waiting; retried every " + retryDelay.toSeconds() + " s)");
             ps.setLong(4, studyId);
+            ps.setString(5, node);
             if (ps.executeUpdate() == 1) {
                 waiting.increment();
                 log.warn("study {} waits for a drafting engine: {}", studyId, r);
@@ -426,8 +515,9 @@ public class DraftQueue {
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("""
                 UPDATE study SET state = 'FAILED', next_attempt_at = ?, state_changed_at = ?,
                   reason = CASE WHEN draft_attempts < ? THEN CONCAT(?, ' (attempt ', draft_attempts, ' of ', ?, ', retried)')
-                                ELSE CONCAT(?, ' (attempt ', draft_attempts, ' of ', ?, ', not retried)') END
-                WHERE id = ? AND state = 'DRAFTING'""")) {
+                                ELSE CONCAT(?, ' (attempt ', draft_attempts, ' of ', ?, ', not retried)') END,
+                  lease_node = NULL, lease_until = NULL
+                WHERE id = ? AND state = 'DRAFTING' AND lease_node = ?""")) {
             String r = reason.length() > 400 ? reason.substring(0, 400) : reason;
             ps.setObject(1, retryAt.atOffset(ZoneOffset.UTC));
             ps.setObject(2, now());
@@ -437,6 +527,7 @@ public class DraftQueue {
             ps.setString(6, r);
             ps.setInt(7, maxAttempts);
             ps.setLong(8, studyId);
+            ps.setString(9, node);
             if (ps.executeUpdate() == 1) {
                 failed.increment();
                 log.warn("study {} FAILED: {}", studyId, r);

@@ -98,7 +98,10 @@ public class InstanceIndex {
                         now);
                 moveIntoPlace(in.tempFile(), target, changedDirs::add);
             });
-        } catch (SQLIntegrityConstraintViolationException violation) {
+        } catch (SQLException violation) {
+            if (!(violation instanceof SQLIntegrityConstraintViolationException) && !Database.isDuplicateKey(violation)) {
+                throw violation; // H2 names a constraint violation by class, PostgreSQL by SQLState 23505 only
+            }
             try (Connection c = connections.get()) {
                 duplicate(c, in, violation);
             }
@@ -121,7 +124,7 @@ public class InstanceIndex {
      * (any other constraint is a failure, thrown on), and then success without a second copy only when
      * the data set is the same; other content under a stored UID is refused, never silently dropped.
      */
-    private void duplicate(Connection c, ReceivedInstance in, SQLIntegrityConstraintViolationException violation)
+    private void duplicate(Connection c, ReceivedInstance in, SQLException violation)
             throws SQLException, IOException, DicomStatusException {
         DicomAttributes a = in.attributes();
         String stored;
@@ -319,7 +322,7 @@ public class InstanceIndex {
                 long id;
                 try (PreparedStatement ps = c.prepareStatement("""
                         INSERT INTO quarantined_file (original_path, quarantine_path, reason, quarantined_at)
-                        VALUES (?, '', ?, ?)""", new String[] {"ID"})) {
+                        VALUES (?, '', ?, ?)""", new String[] {"id"})) {
                     ps.setString(1, original);
                     ps.setString(2, cut(reason, 500));
                     ps.setObject(3, now.atOffset(java.time.ZoneOffset.UTC));

@@ -50,13 +50,16 @@ public class StudyAssembler {
         OffsetDateTime at = now.atOffset(ZoneOffset.UTC);
         // the usual case in one statement: the study exists and is collecting (the UPDATE takes the
         // row lock that SELECT ... FOR UPDATE below would)
-        try (PreparedStatement touch = c.prepareStatement("SELECT id FROM FINAL TABLE (UPDATE study"
-                + " SET last_instance_at = ? WHERE study_instance_uid = ? AND state = 'COLLECTING')")) {
+        // (the driver's generated keys: H2's FINAL TABLE and PostgreSQL's RETURNING alike)
+        try (PreparedStatement touch = c.prepareStatement("UPDATE study SET last_instance_at = ?"
+                + " WHERE study_instance_uid = ? AND state = 'COLLECTING'", new String[] {"id"})) {
             touch.setObject(1, at);
             touch.setString(2, studyUid);
-            try (ResultSet rs = touch.executeQuery()) {
-                if (rs.next()) {
-                    return rs.getLong(1);
+            if (touch.executeUpdate() == 1) {
+                try (ResultSet rs = touch.getGeneratedKeys()) {
+                    if (rs.next()) {
+                        return rs.getLong(1);
+                    }
                 }
             }
         }
@@ -94,9 +97,11 @@ public class StudyAssembler {
                     }
                 }
             }
+            // PostgreSQL aborts the whole transaction at a failed statement: the insert runs in a savepoint
+            java.sql.Savepoint beforeInsert = c.getAutoCommit() ? null : c.setSavepoint();
             try (PreparedStatement ins = c.prepareStatement("""
                     INSERT INTO study (study_instance_uid, state, first_instance_at, last_instance_at, state_changed_at)
-                    VALUES (?, 'COLLECTING', ?, ?, ?)""", new String[] {"ID"})) {
+                    VALUES (?, 'COLLECTING', ?, ?, ?)""", new String[] {"id"})) {
                 ins.setString(1, studyUid);
                 ins.setObject(2, at);
                 ins.setObject(3, at);
@@ -108,9 +113,13 @@ public class StudyAssembler {
                     log.info("study {} collecting", id);
                     return id;
                 }
-            } catch (SQLIntegrityConstraintViolationException raced) {
-                if (attempt > 2) {
+            } catch (SQLException raced) {
+                if (attempt > 2 || !(raced instanceof SQLIntegrityConstraintViolationException
+                        || org.raddraft.store.Database.isDuplicateKey(raced))) {
                     throw raced;
+                }
+                if (beforeInsert != null) {
+                    c.rollback(beforeInsert);
                 }
                 // another association created the study first: loop and update it instead
             }

@@ -71,6 +71,8 @@ final class LoginThrottle {
     /** Makes sure the row exists (a new one counts nothing yet); a parallel insert of it is fine. */
     private static void lockedRow(Connection c, String subject) throws SQLException {
         for (int tries = 0; ; tries++) {
+            // PostgreSQL aborts the caller's transaction at a failed statement: the MERGE runs in a savepoint
+            java.sql.Savepoint before = c.getAutoCommit() ? null : c.setSavepoint();
             try (PreparedStatement ps = c.prepareStatement("""
                     MERGE INTO login_throttle t USING (VALUES (CAST(? AS VARCHAR(200)))) v(subject)
                     ON t.subject = v.subject
@@ -86,6 +88,9 @@ final class LoginThrottle {
             } catch (SQLException e) {
                 if (!"23505".equals(e.getSQLState()) || tries > 0) {
                     throw e;
+                }
+                if (before != null) {
+                    c.rollback(before);
                 }
             }
         }

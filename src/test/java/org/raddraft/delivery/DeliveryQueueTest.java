@@ -68,6 +68,30 @@ class DeliveryQueueTest {
         assertEquals(List.of(), queue.claimDue());
     }
 
+    /** Several nodes on one database (issue 25): a row another node claimed is left to it until its lease ran out. */
+    @Test
+    void anotherNodeTakesARowOverOnlyAfterItsLeaseRanOut() throws SQLException {
+        DeliveryQueue a = new DeliveryQueue(db, clock, 10, 3, Duration.ofSeconds(30), Duration.ofSeconds(100))
+                .leasedBy("node-a", Duration.ofSeconds(60));
+        DeliveryQueue b = new DeliveryQueue(db, clock, 10, 3, Duration.ofSeconds(30), Duration.ofSeconds(100))
+                .leasedBy("node-b", Duration.ofSeconds(60));
+        enqueue(false);
+        assertEquals(1, a.claimDue().size());
+        assertEquals(List.of(), b.claimDue(), "node-a is sending it");
+        clock.advance(Duration.ofSeconds(61)); // node-a died while its peer had not answered
+        List<OutboxItem> taken = b.claimDue();
+        assertEquals(1, taken.size());
+        assertEquals(2, taken.get(0).attempts(), "node-a's attempt counts");
+        b.sent(taken.get(0), "RD1");
+        try (Connection c = db.connection(); java.sql.ResultSet rs = c.createStatement().executeQuery(
+                "SELECT state, sent_by, lease_node FROM outbox")) {
+            rs.next();
+            assertEquals("SENT", rs.getString(1));
+            assertEquals("node-b", rs.getString(2));
+            assertEquals(null, rs.getString(3), "a settled row holds no lease");
+        }
+    }
+
     @Test
     void aCorrectionWaitsUntilTheReportItCorrectsIsSettled() throws SQLException {
         enqueue(false);

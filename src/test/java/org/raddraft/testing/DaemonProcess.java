@@ -169,7 +169,9 @@ public final class DaemonProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of("admin"));
         cmd.addAll(List.of(args));
         cmd.addAll(List.of("--config", configFile().toString()));
-        return new ProcessBuilder(javaCommand(cmd.toArray(String[]::new)));
+        ProcessBuilder pb = new ProcessBuilder(javaCommand(cmd.toArray(String[]::new)));
+        pb.environment().putAll(env); // the daemon's secrets (STORE_PASSWORD), as the admin's shell has them
+        return pb;
     }
 
     /** The study with this Study Instance UID from {@link #studies()}, or null. */
@@ -216,6 +218,9 @@ public final class DaemonProcess implements AutoCloseable {
      * reach it), else the file itself.
      */
     public String jdbcUrl() {
+        if (!config.getOrDefault("store.jdbc-url", "").isEmpty()) {
+            return config.get("store.jdbc-url"); // a database server (PostgreSQL)
+        }
         try {
             String running = org.raddraft.store.EmbeddedH2.runningUrl(home.resolve("db"));
             return running != null ? running : org.raddraft.store.EmbeddedH2.fileUrl(home.resolve("db"));
@@ -226,6 +231,10 @@ public final class DaemonProcess implements AutoCloseable {
 
     /** A connection to the daemon's database as its service user, with the password it generated. */
     public java.sql.Connection db() throws java.sql.SQLException {
+        if (!config.getOrDefault("store.jdbc-url", "").isEmpty()) {
+            return java.sql.DriverManager.getConnection(jdbcUrl(), config.getOrDefault("store.user", "raddraft"),
+                    env.getOrDefault("STORE_PASSWORD", config.getOrDefault("store.password", "")));
+        }
         String password;
         try {
             password = java.nio.file.Files.readString(home.resolve("db/raddraft.password")).strip();

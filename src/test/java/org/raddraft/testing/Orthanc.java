@@ -47,6 +47,15 @@ public final class Orthanc implements AutoCloseable {
 
     /** As {@link #start(Path, int)}, with Orthanc's own DICOM SCP on {@code dicomPort} (known before it starts). */
     public static Orthanc start(Path dir, int raddraftPort, int dicomPort) throws Exception {
+        return start(dir, dicomPort, new int[] {raddraftPort});
+    }
+
+    /**
+     * Orthanc knowing several RadDraft nodes (issue 25's failover test): modality "raddraft" at the first
+     * port, "raddraft2", "raddraft3" ... at the others, all with the called AE title RADDRAFT.
+     */
+    public static Orthanc start(Path dir, int dicomPort, int[] raddraftPorts) throws Exception {
+        int raddraftPort = raddraftPorts[0];
         Files.createDirectories(dir);
         int httpPort = DaemonProcess.freePort();
         var config = JSON.createObjectNode()
@@ -63,7 +72,11 @@ public final class Orthanc implements AutoCloseable {
                 // the JDK client is about to reuse ("header parser received no bytes")
                 .put("KeepAlive", false);
         config.putArray("Plugins");
-        config.putObject("DicomModalities").putArray("raddraft").add("RADDRAFT").add("127.0.0.1").add(raddraftPort);
+        var modalities = config.putObject("DicomModalities");
+        modalities.putArray("raddraft").add("RADDRAFT").add("127.0.0.1").add(raddraftPort);
+        for (int i = 1; i < raddraftPorts.length; i++) {
+            modalities.putArray("raddraft" + (i + 1)).add("RADDRAFT").add("127.0.0.1").add(raddraftPorts[i]);
+        }
         Path configFile = dir.resolve("orthanc.json");
         JSON.writeValue(configFile.toFile(), config);
         Orthanc orthanc = new Orthanc(dir, httpPort, dicomPort, configFile, null);
@@ -162,9 +175,14 @@ public final class Orthanc implements AutoCloseable {
      * AE title; returns the HTTP response (200 with the instance counts, or an Orthanc error).
      */
     public HttpResponse<String> push(String studyId, String callingAe) throws Exception {
+        return push(studyId, callingAe, "raddraft");
+    }
+
+    /** {@link #push(String, String)} to another RadDraft node ({@code raddraft2} ...). */
+    public HttpResponse<String> push(String studyId, String callingAe, String modality) throws Exception {
         var body = JSON.createObjectNode().put("Synchronous", true).put("LocalAet", callingAe);
         body.putArray("Resources").add(studyId);
-        return post("/modalities/raddraft/store", body);
+        return post("/modalities/" + modality + "/store", body);
     }
 
     public static JsonNode json(HttpResponse<String> r) throws IOException {
