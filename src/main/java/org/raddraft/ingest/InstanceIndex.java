@@ -106,7 +106,7 @@ public class InstanceIndex {
                 duplicate(c, in, violation);
             }
             return;
-        } catch (DicomStatusException | IOException | SQLException | RuntimeException e) {
+        } catch (DicomStatusException | IOException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException(e);
