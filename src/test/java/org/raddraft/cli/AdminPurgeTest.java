@@ -195,6 +195,18 @@ class AdminPurgeTest {
         }
     }
 
+    private String details() throws Exception {
+        try (Database db = Databases.forAdmin(Settings.load(home.resolve("r.properties")));
+             Connection c = db.connection(); Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SELECT detail FROM audit_event WHERE action = 'study-purge'")) {
+            StringBuilder b = new StringBuilder();
+            while (rs.next()) {
+                b.append(rs.getString(1)).append('\n');
+            }
+            return b.toString();
+        }
+    }
+
     private long rowsOf(String study) throws Exception {
         long id = studies.get(study);
         return count("SELECT (SELECT COUNT(*) FROM study WHERE id = " + id + ") + (SELECT COUNT(*) FROM instance"
@@ -299,8 +311,9 @@ class AdminPurgeTest {
             assertEquals(3, count("SELECT COUNT(*) FROM audit_event WHERE action = '" + action + "'"), action);
         }
         assertEquals(1, count("SELECT COUNT(*) FROM audit_event WHERE action = 'study-purge' AND detail = 'rows removed:"
-                + " sr_document=0 outbox=2 fhir_version=1 feedback=0 draft_amendment=0 draft=1 instance=2 study=1"
-                + " (retention.rows.study-days=30)'"), "the delivered study's rows, counted");
+                + " sr_document=0 outbox=2 fhir_version=1 feedback=0 draft_amendment=0 model_agreement=2 shadow_draft=1"
+                + " draft=1 instance=2 study=1 (retention.rows.study-days=30)'"), "the delivered study's rows, counted: "
+                + details());
     }
 
     @Test
@@ -363,7 +376,8 @@ class AdminPurgeTest {
         assertEquals(7, count("SELECT COUNT(*) FROM study"), "the three done studies' rows went with their files");
         assertEquals(1, log.list.size(), log.list.toString());
         assertTrue(log.list.get(0).getFormattedMessage().startsWith("retention: purged the files of 3 studies (6 files,"
-                + " 900 bytes); rows {sr_document=0, outbox=2, fhir_version=0, feedback=0, draft_amendment=0, draft=2,"
+                + " 900 bytes); rows {sr_document=0, outbox=2, fhir_version=0, feedback=0, draft_amendment=0, model_agreement=0,"
+                + " shadow_draft=0, draft=2,"
                 + " instance=6, study=3, audit_event=0"), log.list.get(0).getFormattedMessage());
     }
 }

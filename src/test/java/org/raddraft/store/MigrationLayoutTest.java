@@ -61,7 +61,10 @@ class MigrationLayoutTest {
             pool.dispose();
         }
         try (Database db = Database.open(url, "sa", "")) {
-            assertEquals("18", Database.flyway(db.dataSource()).load().info().current().getVersion().getVersion());
+            var info = Database.flyway(db.dataSource()).load().info();
+            // every migration applied, up to the newest this build has (V18 was the first after the old layout)
+            assertEquals(0, info.pending().length);
+            assertTrue(info.current().getVersion().isAtLeast("18"), info.current().getVersion().getVersion());
             JdbcConnectionPool again = JdbcConnectionPool.create(url, "sa", "");
             try {
                 Database.flyway(again).load().validate(); // throws on a checksum or description mismatch
