@@ -299,6 +299,8 @@ def main():
     if sft and a.grpo_steps:
         grpo(drafter, ref, clf, tok, sft, images, manifest["thresholds"]["classifier"], a.grpo_steps, a.group,
              a.per_step, a.judge_weight, a.kl, a.grpo_lr, max_len, a.temperature, gen)
+    for p in drafter.parameters():  # frozen layers would take PyTorch's fused fast path, which ONNX cannot export
+        p.requires_grad_(True)
     recalibrated = recalibrate_tokens(drafter, sft, images, a.min_gain) if a.recalibrate_tokens and sft else None
     log(f"training done in {time.time() - t0:.0f} s")
     if a.no_export:
