@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # bench/deb-test.sh DEB: installs the Debian package built by `mvn package -Pdeb` on THIS machine and
 # checks what an admin relies on (docs/admin-guide.md "Debian package"). Root only; run by DebPackageIT.
-#   1. a "previous version" made from DEB (version ~prev, its jar without the V19 migration, so its
-#      schema is one migration older) is installed: user, /var/lib/raddraft 0750, conffile, unit enabled,
+#   1. a "previous version" made from DEB (version ~prev, the same files) is installed: user,
+#      /var/lib/raddraft 0750, conffile, unit enabled,
 #      `systemd-analyze verify` of the installed unit;
 #   2. the admin edits /etc/raddraft/raddraft.properties (ports); the installed daemon runs as the
 #      raddraft user (systemd does not run in this container: runuser, as the unit would), /health
 #      answers, a study pushed with storescu is indexed;
 #   3. DEB is installed over it (dpkg -i, no prompt): the edited conffile is kept, the daemon starts,
-#      Flyway migrates to V19 at start, the study and its files are still there;
+#      Flyway migrates at start, the study and its files are still there. So that the upgrade has a
+#      migration to run, DEB is repacked with one more, after the newest (a stand-in: it only creates the
+#      table deb_test_upgrade; taking a migration out of the previous version instead breaks that
+#      version's own code, which already uses every table);
 #   4. dpkg -r keeps the configuration and the data; dpkg -P removes the configuration and moves the
 #      data to /var/backups/raddraft-purged-*; the user stays.
 # Refuses to run where a raddraft package or /var/lib/raddraft already exists (a real installation).
@@ -61,20 +64,28 @@ mode_of() { stat -c '%U:%G %a' "$1"; }
 
 version="$(dpkg-deb -f "$deb" Version)"
 prev="${version}~prev"
-step "making the previous version $prev from $version (its jar without V19)"
+step "making the previous version $prev from $version (the same files) and $version with one more migration"
 dpkg-deb -R "$deb" "$work/prev"
 sed -i "s/^Version: .*/Version: $prev/" "$work/prev/DEBIAN/control"
-python3 - "$work/prev/opt/raddraft/lib/raddraft.jar" <<'PY'
-import sys, zipfile, shutil
-src = sys.argv[1]; tmp = src + ".tmp"
-with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
-    for item in zin.infolist():
-        if not item.filename.startswith("db/migration/V19__"):
-            zout.writestr(item, zin.read(item.filename))
-shutil.move(tmp, src)
-PY
 dpkg-deb -Zgzip -b "$work/prev" "$work/raddraft_prev_all.deb" >/dev/null
 rm -rf "$work/prev"
+dpkg-deb -R "$deb" "$work/new"
+python3 - "$work/new/opt/raddraft/lib/raddraft.jar" <<'PY'
+import re, sys, zipfile, shutil
+src = sys.argv[1]; tmp = src + ".tmp"
+with zipfile.ZipFile(src) as zin:
+    versions = [int(m.group(1)) for m in (re.match(r"db/(?:migration|vendor/[a-z0-9]+)/V(\d+)[_0-9]*__", n)
+                                          for n in zin.namelist()) if m]
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item, zin.read(item.filename))
+        zout.writestr("db/migration/V%d_9__deb_test_upgrade.sql" % max(versions),
+                      "CREATE TABLE deb_test_upgrade (id INT NOT NULL);\n")
+shutil.move(tmp, src)
+PY
+upgrade_deb="$work/raddraft_upgrade_all.deb"
+dpkg-deb -Zgzip -b "$work/new" "$upgrade_deb" >/dev/null
+rm -rf "$work/new"
 
 conf=/etc/raddraft/raddraft.properties
 unit=/lib/systemd/system/raddraft.service
@@ -148,14 +159,14 @@ stop_daemon
 studies_before="$(sql 'SELECT COUNT(*) FROM study')"
 instances_before="$(sql 'SELECT COUNT(*) FROM instance')"
 files_before="$(find $state/spool -name '*.dcm' | wc -l)"
-v19_before="$(sql "SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'INSTANCE' AND COLUMN_NAME = 'SOURCE_HEADER'")"
+marker_before="$(sql "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = 'DEB_TEST_UPGRADE'")"
 [ "$studies_before" = 1 ] && [ "$instances_before" = 2 ] && [ "$files_before" = 2 ] \
   || fail "after the push: $studies_before studies, $instances_before instances, $files_before files (want 1, 2, 2)"
-[ "$v19_before" = 0 ] || fail "the previous version already has V19's column"
-echo "deb-test: previous version: 1 study, 2 instances, 2 spool files, schema before V19"
+[ "$marker_before" = 0 ] || fail "the previous version already has the upgrade's migration"
+echo "deb-test: previous version: 1 study, 2 instances, 2 spool files, schema without the upgrade's migration"
 
 step "upgrade: dpkg -i $version"
-DEBIAN_FRONTEND=noninteractive dpkg -i "$deb" </dev/null >"$work/upgrade.log" 2>&1 \
+DEBIAN_FRONTEND=noninteractive dpkg -i "$upgrade_deb" </dev/null >"$work/upgrade.log" 2>&1 \
   || { cat "$work/upgrade.log"; fail "dpkg -i upgrade (a conffile prompt would fail here: stdin is /dev/null)"; }
 cat "$work/upgrade.log"
 [ "$(dpkg-query -W -f='${Version}' raddraft)" = "$version" ] || fail "not upgraded to $version"
@@ -164,11 +175,11 @@ grep -q "^# edited by deb-test: kept on upgrade" "$conf" || fail "the edited con
 [ "$(mode_of $state)" = "raddraft:raddraft 750" ] || fail "$state is $(mode_of $state) after the upgrade"
 start_daemon run2
 stop_daemon
-[ "$(sql "SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'INSTANCE' AND COLUMN_NAME = 'SOURCE_HEADER'")" = 1 ] \
-  || fail "Flyway did not migrate to V19 at the upgraded daemon's start"
+[ "$(sql "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = 'DEB_TEST_UPGRADE'")" = 1 ] \
+  || fail "Flyway did not run the upgrade's migration at the upgraded daemon's start"
 [ "$(sql 'SELECT COUNT(*) FROM study')" = "$studies_before" ] && [ "$(sql 'SELECT COUNT(*) FROM instance')" = "$instances_before" ] \
   && [ "$(find $state/spool -name '*.dcm' | wc -l)" = "$files_before" ] || fail "data lost in the upgrade"
-echo "deb-test: upgraded: migrated to V19 at start, 1 study, 2 instances, 2 spool files kept, edited conffile kept"
+echo "deb-test: upgraded: migrated at start, 1 study, 2 instances, 2 spool files kept, edited conffile kept"
 
 step "dpkg -r"
 dpkg -r raddraft >"$work/remove.log" 2>&1 || { cat "$work/remove.log"; fail "dpkg -r"; }
