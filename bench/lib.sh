@@ -82,3 +82,33 @@ build_classpath() {
 # server and the password it generated (issue 21 #7; no AUTO_SERVER any more).
 h2_url() { echo "jdbc:h2:tcp://127.0.0.1:$(cat "$1/db/raddraft.server")/raddraft"; }
 h2_password() { cat "$1/db/raddraft.password"; }
+
+# gen_studies DIR PREFIX STUDIES INSTANCES_PER_STUDY: phantom chest studies, the demo PA and lateral with
+# their UIDs and accession number patched in place (same lengths, so no element length changes); study k
+# of a set gets accession <prefix><k> and files DIR/s<k>-<i>.dcm.
+gen_studies() {
+  python3 - "$app/testdata/demo/dicom/ph-23-000034" "$@" <<'PY'
+import os, random, sys
+src, out, prefix, studies, size = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+templates = [open(os.path.join(src, f), "rb").read() for f in ("1-PA.dcm", "2-LL.dcm")]
+def where(b, tag, vr):
+    i = b.index(tag + vr)
+    n = int.from_bytes(b[i + 6:i + 8], "little")
+    return i + 8, n
+rnd = random.Random(prefix)
+uid = lambda n: ("2.25." + str(rnd.randrange(10 ** (n - 6), 10 ** (n - 5)))).ljust(n, "\0").encode()
+os.makedirs(out, exist_ok=True)
+for s in range(studies):
+    study, acc = uid(44), (prefix + str(s).zfill(7)).ljust(10, " ")[:10].encode()
+    for k in range(size):
+        b = bytearray(templates[k % 2])
+        sop = uid(44)
+        for tag, vr, val in ((b"\x02\x00\x03\x00", b"UI", sop), (b"\x08\x00\x18\x00", b"UI", sop),
+                             (b"\x20\x00\x0d\x00", b"UI", study), (b"\x20\x00\x0e\x00", b"UI", uid(44)),
+                             (b"\x08\x00\x50\x00", b"SH", acc)):
+            off, n = where(b, tag, vr)
+            assert n == len(val), (tag, n)
+            b[off:off + n] = val
+        open(os.path.join(out, f"s{s:05d}-{k}.dcm"), "wb").write(b)
+PY
+}

@@ -26,38 +26,11 @@ trap cleanup EXIT
 cp_="$app/target/classes:$app/target/lib/*"
 . "$app/bench/lib.sh"
 
-# --- the instances: the demo PA and lateral with their UIDs and accession number patched in place
-# (same lengths, so no element length changes); study k of a set gets accession <prefix><k>
-gen() { # gen DIR PREFIX STUDIES INSTANCES_PER_STUDY
-  python3 - "$app/testdata/demo/dicom/ph-23-000034" "$@" <<'PY'
-import os, random, sys
-src, out, prefix, studies, size = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-templates = [open(os.path.join(src, f), "rb").read() for f in ("1-PA.dcm", "2-LL.dcm")]
-def where(b, tag, vr):
-    i = b.index(tag + vr)
-    n = int.from_bytes(b[i + 6:i + 8], "little")
-    return i + 8, n
-rnd = random.Random(prefix)
-uid = lambda n: ("2.25." + str(rnd.randrange(10 ** (n - 6), 10 ** (n - 5)))).ljust(n, "\0").encode()
-os.makedirs(out, exist_ok=True)
-for s in range(studies):
-    study, acc = uid(44), (prefix + str(s).zfill(7)).ljust(10, " ")[:10].encode()
-    for k in range(size):
-        b = bytearray(templates[k % 2])
-        sop = uid(44)
-        for tag, vr, val in ((b"\x02\x00\x03\x00", b"UI", sop), (b"\x08\x00\x18\x00", b"UI", sop),
-                             (b"\x20\x00\x0d\x00", b"UI", study), (b"\x20\x00\x0e\x00", b"UI", uid(44)),
-                             (b"\x08\x00\x50\x00", b"SH", acc)):
-            off, n = where(b, tag, vr)
-            assert n == len(val), (tag, n)
-            b[off:off + n] = val
-        open(os.path.join(out, f"s{s:05d}-{k}.dcm"), "wb").write(b)
-PY
-}
+# --- the instances (gen_studies in bench/lib.sh)
 studies_a=$(( per / study_size ))
 echo "generating $((assoc * per)) + $((day * 2)) instances ..." >&2
-for a in $(seq 1 "$assoc"); do gen "$work/a/$a" "L$a" "$studies_a" "$study_size"; done
-gen "$work/day" D "$day" 2
+for a in $(seq 1 "$assoc"); do gen_studies "$work/a/$a" "L$a" "$studies_a" "$study_size"; done
+gen_studies "$work/day" D "$day" 2
 
 start_raddraft "$work/home" 2
 pids+=("$rd_pid")
