@@ -50,7 +50,8 @@ class DebPackageIT {
         assertEquals(0, p.exitValue(), out);
         assertTrue(lines.get(lines.size() - 1).startsWith("deb-test: OK "), out);
         for (String step : List.of("systemd-analyze verify /lib/systemd/system/raddraft.service: clean",
-                "upgraded: migrated at start, 1 study, 2 instances, 2 spool files kept, edited conffile kept", "removed: program and unit gone; configuration, database, spool"
+                "upgraded: migrated at start, 1 study, 2 instances, 2 spool files kept, edited conffile kept",
+                "removed: program and unit gone; configuration, database, spool"
                         + " and user kept", "purged: configuration and enablement gone; data moved to")) {
             assertTrue(out.contains(step), step + " in\n" + out);
         }
