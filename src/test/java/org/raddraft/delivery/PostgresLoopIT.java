@@ -94,7 +94,9 @@ class PostgresLoopIT {
     @Test
     void checkConfigReportsTheSchemaVersionAndAWrongPassword() throws Exception {
         String ok = checkConfig(pg.password());
-        assertTrue(ok.contains("postgresql database reached as raddraft, schema version 18, up to date"), ok);
+        // the newest migration of this build, whichever it is (V18 was hard-coded before V19-V21 were merged)
+        assertTrue(java.util.regex.Pattern.compile("postgresql database reached as raddraft, schema version \\d+, up to date")
+                .matcher(ok).find(), ok);
         String wrong = checkConfig("not-the-password");
         assertTrue(wrong.contains("store.jdbc-url: database server refused store.user's password"), wrong);
         assertTrue(wrong.contains("SQLState 28P01"), wrong);
