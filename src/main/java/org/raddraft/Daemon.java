@@ -87,7 +87,7 @@ public final class Daemon implements AutoCloseable {
         RemoteModel remoteModel = remote ? RemoteModel.open(settings.modelDir()) : null;
         OnnxDrafter onnx = remote ? null : OnnxDrafter.open(settings.modelDir(), onnxOptions(settings, false));
         db = Databases.forDaemon(settings); // home, db/ and spool/ closed to other users first
-        Files.createDirectories(settings.spoolDir().resolve("tmp"));
+        Files.createDirectories(settings.receiveDir());
         DicomPixels.limitPixels(settings.getLong("image.max-pixels"));
         RemoteDrafter remoteDrafter = null;
         if (remote) {
@@ -110,7 +110,7 @@ public final class Daemon implements AutoCloseable {
         drafter = slots;
         dirSyncer = new DirectorySyncer(Duration.ofMillis(200));
         InstanceIndex index = new InstanceIndex(db, settings.spoolDir(), clock, dirSyncer);
-        index.recover();
+        index.recover(settings.receiveDir());
         ScopeGate gate = new ScopeGate(settings.getInt("scope.min-age-years"));
         StudyAssembler assembler = new StudyAssembler(db, gate,
                 Duration.ofSeconds(settings.getLong("study.quiet-seconds")), clock);

@@ -52,9 +52,12 @@ final class StorageScp {
         return t;
     });
 
-    /** @param maxInstanceBytes largest data set accepted ({@code dicom.max-instance-mb}); larger ones: A700 */
-    StorageScp(Path spoolDir, long minFreeBytes, long maxInstanceBytes, Route route) {
-        this.tmpDir = spoolDir.resolve("tmp");
+    /**
+     * @param receiveDir       where the {@code .part} files go: {@code spool/tmp} or this node's directory in it
+     * @param maxInstanceBytes largest data set accepted ({@code dicom.max-instance-mb}); larger ones: A700
+     */
+    StorageScp(Path receiveDir, long minFreeBytes, long maxInstanceBytes, Route route) {
+        this.tmpDir = receiveDir;
         this.minFreeBytes = minFreeBytes;
         this.maxInstanceBytes = maxInstanceBytes;
         this.route = route;
