@@ -126,9 +126,11 @@ public final class Daemon implements AutoCloseable {
                 .leasedBy(settings.nodeId(), Duration.ofSeconds(settings.getLong("draft.lease-seconds")));
         draftQueue.recover();
         DeliveryChannels.record(db, deliveryDestinations(settings));
-        Health health = new Health(db, settings.spoolDir(), settings.getLong("storage.min-free-mb"), java.util.Map.of(
-                "status", "UP", "name", modelName, "version", modelVersion,
-                "device", remote ? "remote" : onnx.device()));
+        Health health = new Health(db, settings.spoolDir(), settings.getLong("storage.min-free-mb"), () -> {
+            ModelSlots.Loaded active = slots.active();
+            return java.util.Map.of("status", "UP", "name", active.name(), "version", active.version(),
+                    "device", active.drafter() instanceof OnnxDrafter o ? o.device() : "remote");
+        });
         if (remote) {
             EndpointPool pool = remoteDrafter.pool();
             // ready while at least one endpoint's circuit lets requests through; each endpoint's state shown
