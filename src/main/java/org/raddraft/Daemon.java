@@ -87,7 +87,7 @@ public final class Daemon implements AutoCloseable {
         RemoteModel remoteModel = remote ? RemoteModel.open(settings.modelDir()) : null;
         OnnxDrafter onnx = remote ? null : OnnxDrafter.open(settings.modelDir(), onnxOptions(settings, false));
         db = Databases.forDaemon(settings); // home, db/ and spool/ closed to other users first
-        Files.createDirectories(settings.spoolDir().resolve("tmp"));
+        Files.createDirectories(settings.receiveDir());
         DicomPixels.limitPixels(settings.getLong("image.max-pixels"));
         RemoteDrafter remoteDrafter = null;
         if (remote) {
@@ -110,7 +110,7 @@ public final class Daemon implements AutoCloseable {
         drafter = slots;
         dirSyncer = new DirectorySyncer(Duration.ofMillis(200));
         InstanceIndex index = new InstanceIndex(db, settings.spoolDir(), clock, dirSyncer);
-        index.recover();
+        index.recover(settings.receiveDir());
         ScopeGate gate = new ScopeGate(settings.getInt("scope.min-age-years"));
         StudyAssembler assembler = new StudyAssembler(db, gate,
                 Duration.ofSeconds(settings.getLong("study.quiet-seconds")), clock);
@@ -126,9 +126,11 @@ public final class Daemon implements AutoCloseable {
                 .leasedBy(settings.nodeId(), Duration.ofSeconds(settings.getLong("draft.lease-seconds")));
         draftQueue.recover();
         DeliveryChannels.record(db, deliveryDestinations(settings));
-        Health health = new Health(db, settings.spoolDir(), settings.getLong("storage.min-free-mb"), java.util.Map.of(
-                "status", "UP", "name", modelName, "version", modelVersion,
-                "device", remote ? "remote" : onnx.device()));
+        Health health = new Health(db, settings.spoolDir(), settings.getLong("storage.min-free-mb"), () -> {
+            ModelSlots.Loaded active = slots.active();
+            return java.util.Map.of("status", "UP", "name", active.name(), "version", active.version(),
+                    "device", active.drafter() instanceof OnnxDrafter o ? o.device() : "remote");
+        });
         if (remote) {
             EndpointPool pool = remoteDrafter.pool();
             // ready while at least one endpoint's circuit lets requests through; each endpoint's state shown

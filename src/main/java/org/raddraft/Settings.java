@@ -122,6 +122,17 @@ public final class Settings {
         return home().resolve("spool");
     }
 
+    /**
+     * Where the DICOM receiver writes each instance before it is indexed: {@code spool/tmp}, or
+     * {@code spool/tmp/<node id>} with a server database ({@code store.jdbc-url}), whose nodes may share
+     * the spool: a node's start-up recovery then takes only its own files and other nodes' abandoned
+     * ones, never a file another node is receiving (InstanceIndex.recover).
+     */
+    public Path receiveDir() {
+        Path tmp = spoolDir().resolve("tmp");
+        return get("store.jdbc-url").isEmpty() ? tmp : tmp.resolve(nodeId());
+    }
+
     public String jdbcUrl() {
         String url = get("store.jdbc-url");
         if (!url.isEmpty()) {
@@ -140,6 +151,7 @@ public final class Settings {
         Properties p = new Properties();
         values.forEach(p::setProperty);
         p.setProperty("raddraft.home", home().toString());
+        p.setProperty("raddraft.receive-dir", receiveDir().toString());
         for (String key : FILE_KEYS) {
             if (!get(key).isEmpty()) {
                 p.setProperty(key, path(key).toString());

@@ -24,7 +24,8 @@ import java.nio.file.Path;
  *   <li>{@code tlsEnabled}, {@code tlsKeystore} (PKCS12 or JKS), {@code tlsKeystorePassword},
  *       {@code tlsTruststore} (if set, client certificates are required and checked against it),
  *       {@code tlsTruststorePassword} (default: the keystore password)</li>
- *   <li>{@code spoolDir}: received files go to {@code <spoolDir>/tmp/*.part}; {@code minFreeMb}
+ *   <li>{@code spoolDir}: received files go to {@code <spoolDir>/tmp/*.part}, or to {@code receiveDir}
+ *       when set (a directory of {@code <spoolDir>/tmp} of this node's own); {@code minFreeMb}
  *       free space below which C-STORE answers A700 (default 1024)</li>
  *   <li>{@code maxPduLength} (default PixelMed's), {@code requestTimeoutSeconds} to get the whole
  *       A-ASSOCIATE-RQ, TLS handshake included (default 30; a deadline, not a per-read timeout),
@@ -49,6 +50,7 @@ public class DicomEndpoint extends DefaultEndpoint {
     private String tlsTruststore = "";
     private String tlsTruststorePassword = "";
     private String spoolDir;
+    private String receiveDir = "";
     private long minFreeMb = 1024;
     private int maxPduLength = AssociationFactory.getDefaultMaximumLengthReceived();
     private int requestTimeoutSeconds = 30;
@@ -125,7 +127,13 @@ public class DicomEndpoint extends DefaultEndpoint {
             throw new IllegalArgumentException("maxAssociationsPerHost and maxInstanceMb must be 0 (no limit of"
                     + " their own) or more");
         }
-        return new ScpSettings(bindAddress, port, ae, peers, maxAssociations, tls, Path.of(spoolDir.trim()),
+        Path spool = Path.of(spoolDir.trim());
+        Path receive = receiveDir == null || receiveDir.isBlank() ? spool.resolve("tmp") : Path.of(receiveDir.trim());
+        if (!receive.toAbsolutePath().normalize().startsWith(spool.toAbsolutePath().normalize().resolve("tmp"))) {
+            throw new IllegalArgumentException("receiveDir '" + receiveDir + "' must be spoolDir/tmp or a directory in it"
+                    + " (the received files are renamed into the spool: same file system)");
+        }
+        return new ScpSettings(bindAddress, port, ae, peers, maxAssociations, tls, spool, receive,
                 minFreeMb * 1024 * 1024, maxPduLength, requestTimeoutSeconds * 1000, idleTimeoutSeconds * 1000,
                 shutdownTimeoutSeconds * 1000,
                 maxAssociationsPerHost == 0 ? maxAssociations : Math.min(maxAssociationsPerHost, maxAssociations),
@@ -222,6 +230,14 @@ public class DicomEndpoint extends DefaultEndpoint {
 
     public void setSpoolDir(String spoolDir) {
         this.spoolDir = spoolDir;
+    }
+
+    public String getReceiveDir() {
+        return receiveDir;
+    }
+
+    public void setReceiveDir(String receiveDir) {
+        this.receiveDir = receiveDir;
     }
 
     public long getMinFreeMb() {

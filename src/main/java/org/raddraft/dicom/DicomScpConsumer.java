@@ -73,7 +73,7 @@ public class DicomScpConsumer extends DefaultConsumer implements ShutdownAware {
     protected void doStart() throws Exception {
         super.doStart();
         settings = getEndpoint().scpSettings();
-        storageScp = new StorageScp(settings.spoolDir(), settings.minFreeBytes(), settings.maxInstanceBytes(),
+        storageScp = new StorageScp(settings.receiveDir(), settings.minFreeBytes(), settings.maxInstanceBytes(),
                 this::deliver);
         Files.createDirectories(storageScp.tmpDir());
         sweepStaleTempFiles();

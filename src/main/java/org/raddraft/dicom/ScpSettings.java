@@ -8,7 +8,7 @@ import java.nio.file.Path;
  * and trusted from then on.
  */
 record ScpSettings(InetAddress bind, int port, String aeTitle, AcceptedPeers allowedPeers, int maxAssociations,
-                   TlsServerSockets.Settings tls, Path spoolDir, long minFreeBytes, int maxPduLength,
+                   TlsServerSockets.Settings tls, Path spoolDir, Path receiveDir, long minFreeBytes, int maxPduLength,
                    int requestTimeoutMs, int idleTimeoutMs, int shutdownTimeoutMs, int maxAssociationsPerHost,
                    long maxInstanceBytes) {
 

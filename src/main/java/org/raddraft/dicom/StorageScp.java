@@ -52,9 +52,12 @@ final class StorageScp {
         return t;
     });
 
-    /** @param maxInstanceBytes largest data set accepted ({@code dicom.max-instance-mb}); larger ones: A700 */
-    StorageScp(Path spoolDir, long minFreeBytes, long maxInstanceBytes, Route route) {
-        this.tmpDir = spoolDir.resolve("tmp");
+    /**
+     * @param receiveDir       where the {@code .part} files go: {@code spool/tmp} or this node's directory in it
+     * @param maxInstanceBytes largest data set accepted ({@code dicom.max-instance-mb}); larger ones: A700
+     */
+    StorageScp(Path receiveDir, long minFreeBytes, long maxInstanceBytes, Route route) {
+        this.tmpDir = receiveDir;
         this.minFreeBytes = minFreeBytes;
         this.maxInstanceBytes = maxInstanceBytes;
         this.route = route;
@@ -168,12 +171,24 @@ final class StorageScp {
         return null;
     }
 
+    /**
+     * An unexpected failure in words that may go to the PACS (Error Comment) and the log: the root
+     * cause's type and where in RadDraft it happened; its message only when RadDraft wrote it, since a
+     * library's message (a database driver's, a parser's) can quote the data set.
+     */
     static String brief(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        String m = root.getMessage();
-        return root.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+        String m = root.getClass().getName().startsWith("org.raddraft.") ? root.getMessage() : null;
+        String where = "";
+        for (StackTraceElement frame : root.getStackTrace()) {
+            if (frame.getClassName().startsWith("org.raddraft.")) {
+                where = " at " + frame.getFileName() + ":" + frame.getLineNumber();
+                break;
+            }
+        }
+        return root.getClass().getSimpleName() + (m == null ? "" : ": " + m) + where;
     }
 }

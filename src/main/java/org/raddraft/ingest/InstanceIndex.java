@@ -12,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLIntegrityConstraintViolationException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
@@ -272,16 +273,45 @@ public class InstanceIndex {
         }
     }
 
-    private int recoverTempFiles(Path tmp) throws IOException, SQLException {
-        if (!Files.isDirectory(tmp)) {
-            return 0;
+    /**
+     * A receive file untouched this long belongs to no live association on any node: an association's
+     * file is written at least every {@code dicom} idle timeout (300 s by default; past it the association
+     * is aborted and its file deleted) and is committed seconds after its last byte.
+     */
+    static final Duration ABANDONED_AFTER = Duration.ofHours(1);
+
+    /**
+     * The receive files recovery may take: every file in this node's own receive directory; with a
+     * receive directory of its own (a spool shared by several nodes, see {@code Settings.receiveDir}),
+     * in the rest of {@code spool/tmp} (other nodes' directories, and files an earlier version wrote
+     * directly in {@code tmp}) only files untouched for {@link #ABANDONED_AFTER}, so that a node's start
+     * never indexes, renames or deletes the file another node is receiving right now.
+     */
+    private List<Path> receiveFilesToRecover(Path own) throws IOException {
+        Path tmp = spool.resolve("tmp");
+        List<Path> files = new ArrayList<>();
+        if (Files.isDirectory(own)) {
+            try (Stream<Path> list = Files.list(own)) {
+                list.filter(Files::isRegularFile).forEach(files::add);
+            }
         }
-        List<Path> parts;
-        try (Stream<Path> list = Files.list(tmp)) {
-            parts = list.toList();
+        if (!own.equals(tmp) && Files.isDirectory(tmp)) {
+            Instant before = clock.instant().minus(ABANDONED_AFTER);
+            try (Stream<Path> walk = Files.walk(tmp, 2)) {
+                for (Path p : (Iterable<Path>) walk::iterator) {
+                    if (!p.startsWith(own) && Files.isRegularFile(p)
+                            && Files.getLastModifiedTime(p).toInstant().isBefore(before)) {
+                        files.add(p);
+                    }
+                }
+            }
         }
+        return files;
+    }
+
+    private int recoverTempFiles(Path own) throws IOException, SQLException {
         int n = 0;
-        for (Path p : parts) {
+        for (Path p : receiveFilesToRecover(own)) {
             DicomAttributes a;
             try {
                 a = DicomAttributes.readComplete(p);
@@ -369,10 +399,18 @@ public class InstanceIndex {
      * were indexed.
      */
     public int recover() throws IOException, SQLException {
+        return recover(spool.resolve("tmp"));
+    }
+
+    /**
+     * {@link #recover()} for a node that receives into {@code receiveDir} ({@code Settings.receiveDir}):
+     * the rest of {@code spool/tmp} may hold files other nodes are receiving, taken only once abandoned.
+     */
+    public int recover(Path receiveDir) throws IOException, SQLException {
         if (!Files.isDirectory(spool)) {
             return 0;
         }
-        int n = recoverTempFiles(spool.resolve("tmp"));
+        int n = recoverTempFiles(receiveDir);
         Set<String> indexed = new HashSet<>();
         try (Connection c = db.connection(); var st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT path FROM instance")) {
@@ -397,6 +435,12 @@ public class InstanceIndex {
                 insertCommitted(c, a, f, spool.relativize(f).toString(), Files.size(f),
                         Files.getLastModifiedTime(f).toInstant());
                 n++;
+            } catch (SQLException e) {
+                if (!Database.isDuplicateKey(e)) {
+                    throw e;
+                }
+                // a shared spool: another node renamed this file into place and committed its row meanwhile
+                log.info("recovery: {} was indexed meanwhile by another node", spool.relativize(f));
             } catch (DicomLimitException e) {
                 quarantine(f, e.getMessage());
             } catch (DicomFormatException e) {

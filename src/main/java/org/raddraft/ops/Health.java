@@ -18,12 +18,15 @@ public final class Health {
     private final Database db;
     private final Path spool;
     private final long minFreeMb;
-    private final Map<String, Object> model;
+    private final Supplier<Map<String, Object>> model;
     private final Map<String, BooleanSupplier> checks = new java.util.concurrent.ConcurrentSkipListMap<>();
     private final Map<String, Supplier<Status>> detailed = new java.util.concurrent.ConcurrentSkipListMap<>();
 
-    /** @param model what is loaded (name, version, device): the daemon does not start without one */
-    public Health(Database db, Path spool, long minFreeMb, Map<String, Object> model) {
+    /**
+     * @param model the model drafting now (name, version, device), asked at each request: a promotion or
+     *              rollback ({@code raddraft admin models}) changes it while the daemon runs
+     */
+    public Health(Database db, Path spool, long minFreeMb, Supplier<Map<String, Object>> model) {
         this.db = db;
         this.spool = spool;
         this.minFreeMb = minFreeMb;
@@ -56,7 +59,7 @@ public final class Health {
         long freeMb = freeMb(spool);
         boolean spaceOk = freeMb >= minFreeMb;
         checks.put("spool", Map.of("status", spaceOk ? "UP" : "DOWN", "free_mb", freeMb, "min_free_mb", minFreeMb));
-        checks.put("model", model);
+        checks.put("model", model.get());
         boolean all = dbUp && spaceOk;
         for (Map.Entry<String, BooleanSupplier> c : this.checks.entrySet()) {
             boolean up = c.getValue().getAsBoolean();

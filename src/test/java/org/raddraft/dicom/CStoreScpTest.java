@@ -204,11 +204,12 @@ class CStoreScpTest {
     void answersProcessingFailureWhenTheRouteFailsOtherwise() throws Exception {
         scp = ScpFixture.start(dir);
         scp.step = instance -> {
-            throw new IllegalStateException("database down");
+            throw new IllegalStateException("database down for DOE^JANE");
         };
         Dcmtk.Result r = Dcmtk.storescu(scp.port(), "PACS", ScpFixture.AE, List.of("-d"), ScpTestSupport.cr(dir, "a.dcm"));
         assertTrue(r.output().toLowerCase().contains("0x0110"), r.toString());
-        assertTrue(r.output().contains("database down"), r.toString());
+        assertTrue(r.output().contains("processing failure: IllegalStateException"), r.toString());
+        assertFalse(r.output().contains("DOE^JANE"), "a library's message is not passed on: " + r);
         assertEquals(List.of(), scp.tempFiles());
         assertFalse(scp.instances.isEmpty());
     }

@@ -89,6 +89,42 @@ class DicomComponentTest {
         assertTrue(java.nio.file.Files.notExists(stale));
     }
 
+    /**
+     * A server database (several nodes may share the spool): each node receives into its own directory of
+     * spool/tmp (Settings.receiveDir), so that its start-up sweep and recovery leave the files other nodes
+     * are receiving alone; a receive directory outside spool/tmp is refused (the rename into the spool
+     * needs the same file system).
+     */
+    @Test
+    void aNodeOfASharedSpoolReceivesIntoItsOwnDirectory() throws Exception {
+        camel = new DefaultCamelContext();
+        Properties p = org.raddraft.Settings.load(null).with("raddraft.home", dir.toString())
+                .with("store.jdbc-url", "jdbc:postgresql://127.0.0.1:5432/raddraft").with("node.id", "node-7")
+                .asProperties();
+        camel.getPropertiesComponent().setInitialProperties(p);
+        DicomEndpoint endpoint = camel.getEndpoint("dicom:scp?spoolDir={{raddraft.home}}/spool"
+                + "&receiveDir={{raddraft.receive-dir}}", DicomEndpoint.class);
+        assertEquals(dir.resolve("spool/tmp/node-7"), endpoint.scpSettings().receiveDir());
+        assertEquals(dir.resolve("spool/tmp"), camel.getEndpoint("dicom:scp?spoolDir=" + dir.resolve("spool"),
+                DicomEndpoint.class).scpSettings().receiveDir(), "the embedded database: one node, spool/tmp");
+        DicomEndpoint outside = camel.getEndpoint("dicom:scp?spoolDir=" + dir.resolve("spool") + "&receiveDir="
+                + dir.resolve("elsewhere"), DicomEndpoint.class);
+        var e = assertThrows(IllegalArgumentException.class, outside::scpSettings);
+        assertTrue(e.getMessage().contains("receiveDir"), e.getMessage());
+
+        Path othersFile = java.nio.file.Files.createDirectories(dir.resolve("spool/tmp/node-8")).resolve("x.part");
+        java.nio.file.Files.writeString(othersFile, "node-8 is receiving this");
+        Path mine = java.nio.file.Files.createDirectories(dir.resolve("spool/tmp/node-7")).resolve("y.part");
+        java.nio.file.Files.writeString(mine, "left by this node's last run");
+        scp = ScpFixture.start(dir, java.util.Map.of("receiveDir", dir.resolve("spool/tmp/node-7").toString()));
+        assertTrue(java.nio.file.Files.notExists(mine), "this node's unacknowledged file is swept");
+        assertTrue(java.nio.file.Files.exists(othersFile), "another node's file is left alone");
+        Dcmtk.run("storescu", "-aet", "PACS", "-aec", ScpFixture.AE, "localhost", scp.port(),
+                "testdata/demo/dicom/ph-23-000034/1-PA.dcm");
+        assertEquals(java.util.List.of(true), scp.tempFileWasInPlace, "the route saw the .part file in spool/tmp/node-7");
+        assertTrue(java.nio.file.Files.exists(othersFile), "another node's file is still left alone");
+    }
+
     @Test
     void countsAcceptedAndRejectedAssociations() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();

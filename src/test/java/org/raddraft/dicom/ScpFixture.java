@@ -34,9 +34,11 @@ final class ScpFixture implements AutoCloseable {
     }
 
     final Path spool;
+    /** Where the receiver writes: spool/tmp, or the {@code receiveDir} parameter. */
+    final Path receiveDir;
     final Path received;
     final List<ReceivedInstance> instances = new CopyOnWriteArrayList<>();
-    /** Whether each instance's temp file existed, under spool/tmp, when the route ran. */
+    /** Whether each instance's temp file existed, in {@link #receiveDir}, when the route ran. */
     final List<Boolean> tempFileWasInPlace = new CopyOnWriteArrayList<>();
     volatile Step step;
     private final CamelContext camel;
@@ -55,6 +57,7 @@ final class ScpFixture implements AutoCloseable {
         p.put("minFreeMb", "1");
         p.put("shutdownTimeoutSeconds", "2");
         p.putAll(parameters);
+        this.receiveDir = p.containsKey("receiveDir") ? Path.of(p.get("receiveDir")) : spool.resolve("tmp");
         String uri = "dicom:scp?" + p.entrySet().stream().map(e -> e.getKey() + "=RAW(" + e.getValue() + ")")
                 .collect(Collectors.joining("&"));
         camel = new DefaultCamelContext();
@@ -88,7 +91,7 @@ final class ScpFixture implements AutoCloseable {
         ReceivedInstance instance = exchange.getIn().getBody(ReceivedInstance.class);
         instances.add(instance);
         tempFileWasInPlace.add(Files.isRegularFile(instance.tempFile())
-                && instance.tempFile().getParent().equals(spool.resolve("tmp"))
+                && instance.tempFile().getParent().equals(receiveDir)
                 && instance.tempFile().getFileName().toString().endsWith(".part"));
         step.handle(instance);
     }

@@ -129,6 +129,8 @@ class ShadowModelsIT {
         assertEquals(1, audits("model-promote"));
         await().atMost(60, SECONDS).until(() -> daemon.log().contains("reference-cxr " + CANDIDATE + " now drafts"));
         assertEquals(CANDIDATE, draftNewStudy("after-promote.dcm"));
+        assertEquals(CANDIDATE, new com.fasterxml.jackson.databind.ObjectMapper().readTree(daemon.http("/health/ready"))
+                .path("checks").path("model").path("version").asText(), "/health names the model drafting now");
         JsonNode afterPromote = daemon.adminJson("models", "list");
         assertEquals("active", model(afterPromote, CANDIDATE).get("slot").asText(), afterPromote.toString());
         assertEquals("", model(afterPromote, activeVersion).get("slot").asText(), "the shadow slot is empty now");

@@ -1,5 +1,6 @@
 package org.raddraft.ingest;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,6 +44,52 @@ class RecoveryTest {
             try (Stream<Path> placed = Files.walk(home.resolve("spool"))) {
                 assertTrue(placed.anyMatch(p -> p.toString().endsWith(".dcm") && !p.startsWith(tmp)));
             }
+        }
+    }
+
+    /**
+     * Several nodes on one PostgreSQL share the spool. A node's start-up recovery took every file in
+     * spool/tmp: it indexed and renamed, or deleted, the file another node was receiving at that moment
+     * (that node's C-STORE then failed, or the two nodes' rows collided). Now a node takes the files of its
+     * own receive directory, and in the rest of spool/tmp only files abandoned for an hour (a node that
+     * crashed and never came back).
+     */
+    @Test
+    void aNodeRecoversItsOwnReceiveFilesAndOnlyAbandonedOnesOfOtherNodes(@TempDir Path home) throws Exception {
+        Path tmp = home.resolve("spool/tmp");
+        Path own = Files.createDirectories(tmp.resolve("node-a"));
+        Path other = Files.createDirectories(tmp.resolve("node-b"));
+        Files.copy(PA, own.resolve("mine.part"));
+        byte[] lateral = Files.readAllBytes(LATERAL);
+        Path receiving = other.resolve("receiving.part");
+        Files.write(receiving, Arrays.copyOf(lateral, lateral.length / 2)); // node-b is receiving it now
+        Path committing = other.resolve("committing.part");
+        Files.copy(LATERAL, committing); // node-b has it all and is committing it now
+        Path legacy = tmp.resolve("older-version.part");
+        Files.write(legacy, Arrays.copyOf(lateral, 100)); // a node of the previous version, receiving now
+        HostileDicom.Uids gone = HostileDicom.Uids.fresh(3);
+        Path abandonedComplete = other.resolve("abandoned.part");
+        Files.write(abandonedComplete, HostileDicom.part10(HostileDicom.plain(gone), gone.sop()));
+        Path abandonedCut = other.resolve("abandoned-cut.part");
+        Files.write(abandonedCut, Arrays.copyOf(lateral, lateral.length / 3));
+        java.nio.file.attribute.FileTime twoHoursAgo = java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(Duration.ofHours(2)));
+        Files.setLastModifiedTime(abandonedComplete, twoHoursAgo);
+        Files.setLastModifiedTime(abandonedCut, twoHoursAgo);
+        try (Database db = Database.open("jdbc:h2:file:" + home.resolve("db/t"), "sa", "");
+                DirectorySyncer syncer = new DirectorySyncer(Duration.ofMillis(50))) {
+            InstanceIndex index = new InstanceIndex(db, home.resolve("spool"), Clock.systemUTC(), syncer);
+            assertEquals(2, index.recover(own), "this node's file and the abandoned complete one");
+            try (Stream<Path> left = Files.list(own)) {
+                assertEquals(0, left.count(), "nothing left in this node's receive directory");
+            }
+            assertArrayEquals(Arrays.copyOf(lateral, lateral.length / 2), Files.readAllBytes(receiving),
+                    "another node's file being received is left as it is");
+            assertArrayEquals(lateral, Files.readAllBytes(committing), "another node's complete file is left to it");
+            assertTrue(Files.exists(legacy), "a fresh file directly in spool/tmp is left to the node writing it");
+            assertFalse(Files.exists(abandonedComplete), "an abandoned complete file is indexed");
+            assertFalse(Files.exists(abandonedCut), "an abandoned transfer cut short is deleted");
+            assertEquals(2, StudyListing.studies(db).size());
         }
     }
 
