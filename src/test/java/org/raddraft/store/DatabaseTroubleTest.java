@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Database trouble at start-up (issue 24): a corrupt database file stops the open with RadDraft's
  * message naming the file and what to do, and the file is left as it was (never re-initialised).
  * Before, H2's message went out as it was ("use the recovery tool"). A file held by another process
- * cannot be made in one JVM (H2 shares it); that case was checked by hand (docs/reliability.md).
+ * needs another JVM (H2 shares a file within one): the test starts one that holds it open.
  */
 class DatabaseTroubleTest {
 
@@ -38,6 +38,45 @@ class DatabaseTroubleTest {
         assertTrue(e.getMessage().startsWith("database " + file + " is corrupt; RadDraft does not re-initialise it"),
                 e.getMessage());
         assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(file)), "the file is left as it was");
+    }
+
+    /**
+     * Another process holds the database (a second RadDraft on the same raddraft.home, an H2 console left
+     * open): RadDraft's message names the file and says to stop the other process, instead of H2's advice
+     * to use its server mode; the holder's data is untouched.
+     */
+    @Test
+    void aDatabaseInUseByAnotherProcessIsNamedWithWhatToDo() throws Exception {
+        Database.open(url(), "raddraft", "pw").close();
+        Path holder = dir.resolve("Holder.java");
+        Files.writeString(holder, """
+                public class Holder {
+                    public static void main(String[] a) throws Exception {
+                        try (var c = java.sql.DriverManager.getConnection(a[0], "raddraft", "pw")) {
+                            System.out.println("holding");
+                            System.out.flush();
+                            System.in.read(); // until the test closes our stdin
+                        }
+                    }
+                }
+                """);
+        Path h2 = Path.of(org.h2.Driver.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", h2.toString(), holder.toString(), url()).redirectErrorStream(true).start();
+        try {
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(other.getInputStream()));
+            String first = out.readLine();
+            assertTrue("holding".equals(first), "the other process could not open the database: " + first);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Database.open(url(), "raddraft", "pw"));
+            assertTrue(e.getMessage().startsWith("database " + dir.resolve("raddraft.mv.db")
+                    + " is in use by another process (another RadDraft on the same raddraft.home?): stop it"), e.getMessage());
+        } finally {
+            other.getOutputStream().close();
+            if (!other.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                other.destroyForcibly();
+            }
+        }
+        Database.open(url(), "raddraft", "pw").close(); // free again once the other process ended
     }
 
     /**
