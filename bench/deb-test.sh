@@ -116,10 +116,12 @@ start_daemon() {
   tail -30 "$work/$1.log"
   fail "no /health within 240 s ($1)"
 }
-# the JVM's pid (runuser's child once bin/raddraft has exec'd java), for /proc/PID/maps
+# the JVM's pid: runuser's child once bin/raddraft has exec'd java
 java_pid() { pgrep -P "$daemon_pid" java || echo "$daemon_pid"; }
+# SIGTERM to the JVM, as systemd sends it (runuser would pass it on, then SIGKILL the JVM 2 s later,
+# before the JVM has written its class-data archive)
 stop_daemon() {
-  kill -TERM "$daemon_pid"
+  kill -TERM "$(java_pid)"
   wait "$daemon_pid" || true
   daemon_pid=""
 }
