@@ -12,6 +12,10 @@
 #      migration to run, DEB is repacked with one more, after the newest (a stand-in: it only creates the
 #      table deb_test_upgrade; taking a migration out of the previous version instead breaks that
 #      version's own code, which already uses every table);
+#   3b. class-data sharing (bin/raddraft, RADDRAFT_CDS_ARCHIVE from the unit): each clean stop without an
+#      archive writes one, the upgrade's postinst deletes the old version's, a start with one maps it (seen
+#      in /proc/PID/maps) and serves, and a start with a truncated one (a stop killed while writing it; Java
+#      17 would crash on it with SIGBUS) still serves, without it, and writes a new one at its stop;
 #   4. dpkg -r keeps the configuration and the data; dpkg -P removes the configuration and moves the
 #      data to /var/backups/raddraft-purged-*; the user stays.
 # Refuses to run where a raddraft package or /var/lib/raddraft already exists (a real installation).
@@ -93,9 +97,13 @@ state=/var/lib/raddraft
 dicom_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 http_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 
-# The installed daemon as the service user, the way the unit starts it (no systemd in this container).
+jsa=$state/raddraft.jsa
+# The installed daemon as the service user, the way the unit starts it (no systemd in this container),
+# with the unit's Environment= settings (RADDRAFT_HOME, RADDRAFT_HEAP, RADDRAFT_CDS_ARCHIVE).
 start_daemon() {
-  runuser -u raddraft -- /opt/raddraft/bin/raddraft run --config "$conf" >"$work/$1.log" 2>&1 &
+  # shellcheck disable=SC2046 # one NAME=VALUE word per Environment= line
+  runuser -u raddraft -- env $(sed -n 's/^Environment=//p' "$unit") /opt/raddraft/bin/raddraft run --config "$conf" \
+    >"$work/$1.log" 2>&1 &
   daemon_pid=$!
   for _ in $(seq 1 240); do
     if curl -fsS "http://127.0.0.1:$http_port/health" >"$work/health.json" 2>/dev/null; then
@@ -108,8 +116,12 @@ start_daemon() {
   tail -30 "$work/$1.log"
   fail "no /health within 240 s ($1)"
 }
+# the JVM's pid: runuser's child once bin/raddraft has exec'd java
+java_pid() { pgrep -P "$daemon_pid" java || echo "$daemon_pid"; }
+# SIGTERM to the JVM, as systemd sends it (runuser would pass it on, then SIGKILL the JVM 2 s later,
+# before the JVM has written its class-data archive)
 stop_daemon() {
-  kill -TERM "$daemon_pid"
+  kill -TERM "$(java_pid)"
   wait "$daemon_pid" || true
   daemon_pid=""
 }
@@ -156,6 +168,7 @@ for _ in $(seq 1 60); do
 done
 grep -q "STABLE\|DRAFTING\|DRAFTED\|COLLECTING" "$work/studies.txt" || { cat "$work/studies.txt"; fail "the pushed study is not listed"; }
 stop_daemon
+[ "$(stat -c %U "$jsa" 2>/dev/null)" = raddraft ] || fail "the clean stop wrote no class-data archive $jsa (as raddraft)"
 studies_before="$(sql 'SELECT COUNT(*) FROM study')"
 instances_before="$(sql 'SELECT COUNT(*) FROM instance')"
 files_before="$(find $state/spool -name '*.dcm' | wc -l)"
@@ -173,6 +186,7 @@ cat "$work/upgrade.log"
 grep -q "^# edited by deb-test: kept on upgrade" "$conf" || fail "the edited conffile was replaced"
 [ ! -e "$conf.dpkg-dist" ] && [ ! -e "$conf.dpkg-new" ] || fail "dpkg left $conf.dpkg-*"
 [ "$(mode_of $state)" = "raddraft:raddraft 750" ] || fail "$state is $(mode_of $state) after the upgrade"
+[ ! -e "$jsa" ] || fail "the upgrade left the previous version's class-data archive $jsa"
 start_daemon run2
 stop_daemon
 [ "$(sql "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = 'DEB_TEST_UPGRADE'")" = 1 ] \
@@ -180,6 +194,20 @@ stop_daemon
 [ "$(sql 'SELECT COUNT(*) FROM study')" = "$studies_before" ] && [ "$(sql 'SELECT COUNT(*) FROM instance')" = "$instances_before" ] \
   && [ "$(find $state/spool -name '*.dcm' | wc -l)" = "$files_before" ] || fail "data lost in the upgrade"
 echo "deb-test: upgraded: migrated at start, 1 study, 2 instances, 2 spool files kept, edited conffile kept"
+
+step "class-data archive $jsa"
+[ -s "$jsa" ] || fail "the upgraded daemon's clean stop wrote no class-data archive"
+start_daemon run3
+grep -q "$jsa" "/proc/$(java_pid)/maps" || fail "a start with the archive did not map it"
+stop_daemon
+size="$(stat -c %s "$jsa")"
+truncate -s $((size / 2)) "$jsa"
+start_daemon run4   # fails the test unless /health answers
+! grep -q "$jsa" "/proc/$(java_pid)/maps" || fail "the truncated archive was mapped"
+grep -q "class-data archive $jsa is damaged" "$work/run4.log" || fail "no log line for the damaged archive"
+stop_daemon
+[ "$(stat -c %s "$jsa")" -gt $((size / 2)) ] || fail "no new archive written after the damaged one"
+echo "deb-test: class-data archive: written at a clean stop ($((size / 1048576)) MiB), deleted on upgrade, mapped at start; a truncated one refused, daemon served, rewritten"
 
 step "dpkg -r"
 dpkg -r raddraft >"$work/remove.log" 2>&1 || { cat "$work/remove.log"; fail "dpkg -r"; }

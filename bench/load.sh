@@ -24,6 +24,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 "$app/bin/raddraft" --help >/dev/null 2>&1 || true   # builds on first use
 cp_="$app/target/classes:$app/target/lib/*"
+[ -f "$app/pom.xml" ] || cp_="$app/lib/*"   # an installation (bench/stage-install.sh): the jars
 . "$app/bench/lib.sh"
 
 # --- the instances (gen_studies in bench/lib.sh)

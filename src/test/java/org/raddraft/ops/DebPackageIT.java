@@ -51,6 +51,7 @@ class DebPackageIT {
         assertTrue(lines.get(lines.size() - 1).startsWith("deb-test: OK "), out);
         for (String step : List.of("systemd-analyze verify /lib/systemd/system/raddraft.service: clean",
                 "upgraded: migrated at start, 1 study, 2 instances, 2 spool files kept, edited conffile kept",
+                "class-data archive: written at a clean stop (",
                 "removed: program and unit gone; configuration, database, spool"
                         + " and user kept", "purged: configuration and enablement gone; data moved to")) {
             assertTrue(out.contains(step), step + " in\n" + out);
