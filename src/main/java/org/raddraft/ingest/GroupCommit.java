@@ -51,6 +51,8 @@ final class GroupCommit {
     static final int MAX_BATCH = 256;
     /** An idle writer thread ends after this long; the next instance starts another. */
     private static final long IDLE_SECONDS = 30;
+    /** The writer gives its connection back when no instance came for this long (a burst ended). */
+    private static final long LINGER_MILLIS = 1000;
 
     /** Where the writer gets its connection for a batch ({@code Database::connection}). */
     @FunctionalInterface
@@ -77,6 +79,7 @@ final class GroupCommit {
         void apply(Connection c, Set<Path> changedDirs) throws Exception;
     }
 
+    /** An instance's item, or (item null) {@link #close()}'s request for the connection to be given back. */
     private record Request(Item item, CompletableFuture<Void> done) {
     }
 
@@ -135,6 +138,28 @@ final class GroupCommit {
         }
     }
 
+    /**
+     * After the last instance (the receiver stopped): the writer gives its connection back now, so that the
+     * database can close; returns when it has, or after a few seconds.
+     */
+    void close() {
+        Request r = new Request(null, new CompletableFuture<>());
+        synchronized (this) {
+            if (!running) {
+                return;
+            }
+            queue.add(r);
+        }
+        try {
+            r.done.get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            log.warn("the group commit's writer did not give its connection back in time ({})",
+                    e.getClass().getSimpleName());
+        }
+    }
+
     /** Instances waiting for the writer (not counting the batch it writes now). */
     int queued() {
         return queue.size();
@@ -145,14 +170,18 @@ final class GroupCommit {
         while (true) {
             Request first;
             try {
-                first = queue.poll(IDLE_SECONDS, TimeUnit.SECONDS);
+                first = connection != null ? queue.poll(LINGER_MILLIS, TimeUnit.MILLISECONDS)
+                        : queue.poll(IDLE_SECONDS, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 first = null;
+            }
+            if (first == null && connection != null) {
+                dropConnection(); // the burst is over; the writer waits on without a session
+                continue;
             }
             if (first == null) {
                 synchronized (this) {
                     if (queue.isEmpty()) {
-                        dropConnection();
                         running = false; // a run() after this starts a new writer
                         return;
                     }
@@ -162,18 +191,32 @@ final class GroupCommit {
             batch.clear();
             batch.add(first);
             queue.drainTo(batch, MAX_BATCH - 1);
-            writing = true;
-            try {
-                write(batch);
-            } catch (Throwable t) { // an Error: no caller may wait for ever, and the writer goes on
-                dropConnection();
-                log.error("group commit of {} instance(s) failed: {}", batch.size(), t.getClass().getSimpleName());
-                for (Request r : batch) {
-                    r.done.completeExceptionally(t);
+            List<Request> closes = batch.stream().filter(r -> r.item() == null).toList();
+            if (!closes.isEmpty()) {
+                batch.removeIf(r -> r.item() == null);
+                if (!batch.isEmpty()) {
+                    writeBatch(batch);
                 }
-            } finally {
-                writing = false;
+                dropConnection();
+                closes.forEach(r -> r.done.complete(null));
+                continue;
             }
+            writeBatch(batch);
+        }
+    }
+
+    private void writeBatch(List<Request> batch) {
+        writing = true;
+        try {
+            write(batch);
+        } catch (Throwable t) { // an Error: no caller may wait for ever, and the writer goes on
+            dropConnection();
+            log.error("group commit of {} instance(s) failed: {}", batch.size(), t.getClass().getSimpleName());
+            for (Request r : batch) {
+                r.done.completeExceptionally(t);
+            }
+        } finally {
+            writing = false;
         }
     }
 

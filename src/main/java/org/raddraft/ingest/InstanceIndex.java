@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * A power loss before the batched directory sync can leave the (fsync'd, complete) content under its
  * temp name; recovery indexes complete temp files too.
  */
-public class InstanceIndex {
+public class InstanceIndex implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(InstanceIndex.class);
     /** DICOM UI value representation: digits and dots, at most 64 characters. */
@@ -114,6 +114,15 @@ public class InstanceIndex {
             throw new IllegalStateException(e);
         }
         stored.increment();
+    }
+
+    /**
+     * After the receiver stopped (no {@link #record} runs any more): the group commit's writer gives back
+     * the connection it keeps between batches, before the database closes.
+     */
+    @Override
+    public void close() {
+        writer.close();
     }
 
     /** Instances waiting for the group commit's writer (tests). */

@@ -173,6 +173,22 @@ class GroupCommitTest {
     }
 
     @Test
+    void theKeptConnectionGoesBackWhenTheBurstEndsOrAtClose() throws Exception {
+        releaseCommit.countDown();
+        record(received("burst", PA, "1.2.3.60"));
+        assertEquals(0, connectionsClosed.get(), "kept for the next instance of the burst");
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (connectionsClosed.get() == 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(1, connectionsClosed.get(), "given back once no instance came for a while");
+        record(received("again", PA, "1.2.3.61"));
+        index.close();
+        assertEquals(2, connectionsClosed.get(), "close (the receiver stopped) gives it back at once");
+        assertEquals(2, count("instance"));
+    }
+
+    @Test
     void aFailedBatchGivesBackItsConnectionAndTheNextTakesAnother() throws Exception {
         releaseCommit.countDown();
         commitsToFail.set(1);
