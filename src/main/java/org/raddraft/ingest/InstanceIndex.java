@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
@@ -206,16 +205,7 @@ public class InstanceIndex implements AutoCloseable {
         if (newDir) { // once a study and day: on an existing directory it throws and catches an exception
             Files.createDirectories(dir);
         }
-        try {
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (NoSuchFileException gone) { // the directory removed meanwhile (retention): make it again
-            if (!Files.exists(temp)) {
-                throw gone;
-            }
-            newDir = true;
-            Files.createDirectories(dir);
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        }
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         changed.accept(dir);
         if (newDir) {
             // the new directory entries themselves, up to the spool root
