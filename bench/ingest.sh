@@ -8,7 +8,8 @@
 # Scaling mode (issue 24): [WARMUP=1200] [RUNS=3] [LEVELS="1 4 8"] bench/ingest.sh --associations [N]
 # pushes N (default 480) fresh 1 MiB instances per run and level, split over that many parallel storescu
 # associations, to RadDraft and to Orthanc side by side (storescp left out), and prints per level the
-# median instances/s and the median RadDraft/Orthanc ratio; last line
+# median instances/s, the median RadDraft/Orthanc ratio and each receiver's CPU time per instance (its
+# process's utime+stime from /proc across the push: a figure a busy machine hardly changes); last line
 # `scaling: a1=R a4=R a8=R` (the ratios).
 set -euo pipefail
 app="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
@@ -69,22 +70,29 @@ cat > "$work/orthanc.json" <<EOF2
   "StorageCompression": false, "Plugins": [], "ConcurrentJobs": 1 }
 EOF2
 Orthanc "$work/orthanc.json" > "$work/orthanc.log" 2>&1 &
+or_pid=$!
 pids+=($!)
 wait_port "$sc_port"; wait_port "$or_port"
 
 declare -A port=([raddraft]=$rd_port [storescp]=$sc_port [orthanc]=$or_port)
 declare -A aet=([raddraft]=RADDRAFT [storescp]=STORESCP [orthanc]=ORTHANC)
+declare -A pid=([raddraft]=$rd_pid [orthanc]=$or_pid)
 for peer in raddraft storescp orthanc; do
   storescu -aet PACS -aec "${aet[$peer]}" 127.0.0.1 "${port[$peer]}" "$work"/warm/*.dcm >/dev/null 2>&1 || true
 done
 sync
 
-# push_parallel PORT CALLED_AE DIR COUNT K: DIR/*.dcm dealt round robin over K storescu associations
-# started together; prints instances/s from the first start to the last end.
+# cpu_ticks PID: the process's user + system CPU time so far, in clock ticks (/proc/PID/stat fields 14, 15)
+cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+
+# push_parallel PORT CALLED_AE DIR COUNT K RECEIVER_PID: DIR/*.dcm dealt round robin over K storescu
+# associations started together; prints instances/s from the first start to the last end, and the
+# receiver's CPU milliseconds per instance meanwhile.
 push_parallel() {
-  local t0 t1 i k=$5 files=("$3"/*.dcm) pids=()
+  local t0 t1 c0 c1 i k=$5 files=("$3"/*.dcm) pids=()
   for ((i = 0; i < k; i++)); do mkdir -p "$3/a$i"; done
   for i in "${!files[@]}"; do mv "${files[$i]}" "$3/a$((i % k))/"; done
+  c0=$(cpu_ticks "$6")
   t0=$(date +%s.%N)
   for ((i = 0; i < k; i++)); do
     storescu -aet PACS -aec "$2" 127.0.0.1 "$1" "$3/a$i"/*.dcm > "$work/push-$1-$i.log" 2>&1 & pids+=($!)
@@ -93,8 +101,9 @@ push_parallel() {
     wait "${pids[$i]}" || { echo "bench: storescu $i to port $1 failed:" >&2; cat "$work/push-$1-$i.log" >&2; exit 1; }
   done
   t1=$(date +%s.%N)
+  c1=$(cpu_ticks "$6")
   for ((i = 0; i < k; i++)); do mv "$3/a$i"/*.dcm "$3/"; rmdir "$3/a$i"; done
-  python3 -c "print(f'{$4 / ($t1 - $t0):.1f}')"
+  python3 -c "print(f'{$4 / ($t1 - $t0):.1f} {($c1 - $c0) * 1000 / $(getconf CLK_TCK) / $4:.2f}')"
 }
 
 if [ "$mode" = scaling ]; then
@@ -108,11 +117,12 @@ if [ "$mode" = scaling ]; then
       sync
       declare -A rate=()
       for peer in "${order[@]}"; do
-        rate[$peer]=$(push_parallel "${port[$peer]}" "${aet[$peer]}" "$work/set$r-$k" "$n" "$k")
+        rate[$peer]=$(push_parallel "${port[$peer]}" "${aet[$peer]}" "$work/set$r-$k" "$n" "$k" "${pid[$peer]}")
         sync
       done
       total=$((total + n))
-      echo "$r $k ${rate[raddraft]} ${rate[orthanc]} ${order[*]}" | tee -a "$results" >&2
+      read -r rd_rate rd_cpu <<< "${rate[raddraft]}"; read -r or_rate or_cpu <<< "${rate[orthanc]}"
+      echo "$r $k $rd_rate $or_rate $rd_cpu $or_cpu ${order[*]}" | tee -a "$results" >&2
       order=("${order[@]:1}" "${order[0]}")
       rm -rf "$work/set$r-$k"
     done
@@ -124,18 +134,20 @@ import statistics, sys, collections
 n, kib, warm = sys.argv[2:5]
 by = collections.defaultdict(list)
 for l in open(sys.argv[1]):
-    r, k, rd, orth, *order = l.split()
-    by[int(k)].append((float(rd), float(orth)))
+    r, k, rd, orth, rd_cpu, or_cpu, *order = l.split()
+    by[int(k)].append((float(rd), float(orth), float(rd_cpu), float(or_cpu)))
 print(f"\n{n} instances of {kib} KiB per run and level, split over k associations, loopback, after {warm} small warm-up instances")
-print(f"{'k':>2} {'runs':>4} {'raddraft/s':>11} {'orthanc/s':>10} {'rd/orthanc':>11}  (medians; per-run ratios)")
+print(f"{'k':>2} {'runs':>4} {'raddraft/s':>11} {'orthanc/s':>10} {'rd/orthanc':>11} {'rd cpu ms':>10} {'or cpu ms':>10}"
+      "  (medians; per-run ratios; CPU ms per instance)")
 out = []
 for k in sorted(by):
     rows = by[k]
-    ratios = [rd / o for rd, o in rows]
+    ratios = [r[0] / r[1] for r in rows]
     med = statistics.median(ratios)
     out.append(f"a{k}={med:.2f}")
-    print(f"{k:>2} {len(rows):>4} {statistics.median(r[0] for r in rows):>11.1f} {statistics.median(r[1] for r in rows):>10.1f}"
-          f" {med:>11.2f}  ({' '.join(f'{x:.2f}' for x in ratios)})")
+    m = lambda i: statistics.median(r[i] for r in rows)
+    print(f"{k:>2} {len(rows):>4} {m(0):>11.1f} {m(1):>10.1f} {med:>11.2f} {m(2):>10.2f} {m(3):>10.2f}"
+          f"  ({' '.join(f'{x:.2f}' for x in ratios)})")
 print("scaling: " + " ".join(out))
 PY
   exit 0

@@ -78,6 +78,7 @@ public final class Daemon implements AutoCloseable {
     private final RetentionSchedule retention;
     private final Main camel;
     private final DirectorySyncer dirSyncer;
+    private final InstanceIndex index;
     private final Drafter drafter;
 
     public Daemon(Settings settings) throws Exception {
@@ -109,7 +110,7 @@ public final class Daemon implements AutoCloseable {
                         Duration.ofSeconds(settings.getLong("shadow.max-delay-seconds"))), Duration.ofSeconds(2));
         drafter = slots;
         dirSyncer = new DirectorySyncer(Duration.ofMillis(200));
-        InstanceIndex index = new InstanceIndex(db, settings.spoolDir(), clock, dirSyncer);
+        index = new InstanceIndex(db, settings.spoolDir(), clock, dirSyncer);
         index.recover(settings.receiveDir());
         ScopeGate gate = new ScopeGate(settings.getInt("scope.min-age-years"));
         StudyAssembler assembler = new StudyAssembler(db, gate,
@@ -330,6 +331,7 @@ public final class Daemon implements AutoCloseable {
     @Override
     public void close() throws Exception {
         camel.stop(); // stops the DICOM receiver first; in-flight associations finish
+        index.close(); // the ingest's writer gives its connection back
         retention.close();
         http.close();
         metrics.close();

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.Locale;
@@ -213,8 +214,10 @@ final class AssociationHandler implements Runnable {
     }
 
     private void serve(PduInput in, PduOutput out, String callingAe) throws IOException {
+        ByteBuffer writeBuffer = IncomingInstance.writeBuffer(); // lent to each C-STORE in turn
         DimseRequestReader<IncomingInstance> reader = new DimseRequestReader<>(in, policy::acceptedTransferSyntax,
-                (rq, ts) -> rq.commandField() == DimseMessages.C_STORE_RQ ? storageScp.begin(rq, ts, callingAe) : null);
+                (rq, ts) -> rq.commandField() == DimseMessages.C_STORE_RQ
+                        ? storageScp.begin(rq, ts, callingAe, writeBuffer) : null);
         try {
             while (true) {
                 DimseRequestReader.Request<IncomingInstance> rq = reader.next();

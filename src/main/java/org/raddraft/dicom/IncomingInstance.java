@@ -16,7 +16,9 @@ import java.util.concurrent.RejectedExecutionException;
  * One C-STORE data set on its way to disk: the Part 10 meta header, then the data set fragments as
  * they arrive, into {@code <spoolDir>/tmp/<random>.part}; {@link #finish()} starts the fsync,
  * {@link #awaitDurable()} waits for it. Fragments are gathered into writes of {@link #WRITE_SIZE}
- * bytes (a 16 KiB PDU would otherwise cost a system call per 16 KiB). When the store was refused before any byte was written (watermark) or writing failed, the fragments are read and
+ * bytes (a 16 KiB PDU would otherwise cost a system call per 16 KiB), in a direct buffer that the
+ * association lends to each of its instances in turn: a heap buffer would cost 256 KiB of garbage per
+ * instance and one more copy of the data set, into the JDK's temporary direct buffer, at each write. When the store was refused before any byte was written (watermark) or writing failed, the fragments are read and
  * dropped so the association stays usable, and {@link #refusal()} says what to answer.
  */
 final class IncomingInstance implements DataSetTarget {
@@ -76,6 +78,17 @@ final class IncomingInstance implements DataSetTarget {
      */
     static IncomingInstance create(DimseMessages.Command request, String transferSyntaxUid, String callingAe,
                                    Path tempFile, Executor fsyncs, Guard guard) {
+        return create(request, transferSyntaxUid, callingAe, tempFile, fsyncs, guard, writeBuffer());
+    }
+
+    /** A buffer for {@link #create}: one per association, used by one instance at a time. */
+    static ByteBuffer writeBuffer() {
+        return ByteBuffer.allocateDirect(WRITE_SIZE);
+    }
+
+    /** @param writeBuffer gathers the fragments into large writes; the caller's, not used by another instance meanwhile */
+    static IncomingInstance create(DimseMessages.Command request, String transferSyntaxUid, String callingAe,
+                                   Path tempFile, Executor fsyncs, Guard guard, ByteBuffer writeBuffer) {
         if (request.affectedSopClassUid() == null || request.affectedSopInstanceUid() == null) {
             return refused(request, transferSyntaxUid,
                     DicomStatusException.cannotUnderstand("C-STORE-RQ lacks Affected SOP Class/Instance UID"));
@@ -83,7 +96,8 @@ final class IncomingInstance implements DataSetTarget {
         IncomingInstance instance = new IncomingInstance(request, transferSyntaxUid, tempFile, fsyncs, guard, null);
         try {
             instance.channel = FileChannel.open(tempFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            instance.writeFully(metaHeader(request, transferSyntaxUid, callingAe));
+            // the header goes out with the data set's first bytes, in one write
+            instance.pending = writeBuffer.clear().put(metaHeader(request, transferSyntaxUid, callingAe));
         } catch (IOException | RuntimeException e) {
             instance.fail("cannot write spool file: " + e.getMessage());
         }
@@ -126,9 +140,6 @@ final class IncomingInstance implements DataSetTarget {
         }
         walker.accept(fragment, offset, length);
         try {
-            if (pending == null) {
-                pending = ByteBuffer.allocate(WRITE_SIZE);
-            }
             while (length > 0) {
                 int n = Math.min(length, pending.remaining());
                 pending.put(fragment, offset, n);
@@ -150,9 +161,7 @@ final class IncomingInstance implements DataSetTarget {
             return;
         }
         try {
-            if (pending != null) {
-                writePending();
-            }
+            writePending();
         } catch (IOException | RuntimeException e) {
             fail("cannot write spool file: " + e.getMessage());
             return;
@@ -213,10 +222,6 @@ final class IncomingInstance implements DataSetTarget {
                 // reported by the caller's log line; a stale .part file is harmless and swept at start-up
             }
         }
-    }
-
-    private void writeFully(byte[] b) throws IOException {
-        writeFully(ByteBuffer.wrap(b));
     }
 
     private void writePending() throws IOException {

@@ -1,6 +1,7 @@
 package org.raddraft.dicom;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,14 +77,19 @@ final class StorageScp {
         return store;
     }
 
-    /** Called when the C-STORE-RQ command has arrived, before its data set. */
-    IncomingInstance begin(DimseMessages.Command rq, String transferSyntaxUid, String callingAe) {
+    /**
+     * Called when the C-STORE-RQ command has arrived, before its data set.
+     *
+     * @param writeBuffer the association's ({@link IncomingInstance#writeBuffer()}), lent to this instance
+     */
+    IncomingInstance begin(DimseMessages.Command rq, String transferSyntaxUid, String callingAe,
+            ByteBuffer writeBuffer) {
         DicomStatusException full = spaceShortage("");
         if (full != null) {
             return IncomingInstance.refused(rq, transferSyntaxUid, full);
         }
         Path temp = tmpDir.resolve(UUID.randomUUID() + ".part");
-        return IncomingInstance.create(rq, transferSyntaxUid, callingAe, temp, fsyncs, this::whileWriting);
+        return IncomingInstance.create(rq, transferSyntaxUid, callingAe, temp, fsyncs, this::whileWriting, writeBuffer);
     }
 
     /** The free space below the minimum (A700), or null; {@code when} is added to the Error Comment. */

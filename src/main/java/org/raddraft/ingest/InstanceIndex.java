@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * A power loss before the batched directory sync can leave the (fsync'd, complete) content under its
  * temp name; recovery indexes complete temp files too.
  */
-public class InstanceIndex {
+public class InstanceIndex implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(InstanceIndex.class);
     /** DICOM UI value representation: digits and dots, at most 64 characters. */
@@ -76,13 +76,14 @@ public class InstanceIndex {
     }
 
     /**
-     * Called by the ingest route for each instance the receiver has written to a temp file. Waits for
-     * the receiver's fsync of the file, then hands the instance to the {@link GroupCommit}: in the
-     * writer's transaction, shared with the instances of the other associations, its row is inserted
-     * (a duplicate SOP Instance UID fails here, before any file is touched) and the file renamed into
-     * place; the directories are fsync'd and the transaction committed; only then does this return. The
-     * row becomes visible only after the rename, so the crash cases are those of rename-then-insert: a
-     * file without a row, or a complete temp file, both indexed by {@link #recover()}.
+     * Called by the ingest route for each instance the receiver has written to a temp file. Hands the
+     * instance to the {@link GroupCommit}: in the writer's transaction, shared with the instances of the
+     * other associations, its row is inserted (a duplicate SOP Instance UID fails here, before any file is
+     * touched), the receiver's fsync of the file awaited, and the file renamed into place; the directories
+     * are fsync'd and the transaction committed; only then does this return. (The fsync is awaited before
+     * the hand-off instead when the writer is busy with others: see {@link GroupCommit}.) The row becomes
+     * visible only after the rename, so the crash cases are those of rename-then-insert: a file without a
+     * row, or a complete temp file, both indexed by {@link #recover()}.
      */
     public void record(ReceivedInstance in) throws DicomStatusException, IOException, SQLException {
         DicomAttributes a = in.attributes();
@@ -91,12 +92,12 @@ public class InstanceIndex {
         checkUid("SOP Instance UID (0008,0018)", a.sopInstanceUid());
         Instant now = clock.instant();
         Path target = target(a, now);
-        in.awaitDurable(); // the content on disk before the file can become visible under its name
         long size = Files.size(in.tempFile());
         try {
-            writer.run((c, changedDirs) -> {
+            writer.run(in::awaitDurable, (c, changedDirs) -> {
                 insert(c, a, spool.relativize(target).toString(), size, in.transferSyntaxUid(), in.callingAeTitle(),
                         now);
+                in.awaitDurable(); // the content on disk before the file can become visible under its name
                 moveIntoPlace(in.tempFile(), target, changedDirs::add);
             });
         } catch (SQLException violation) {
@@ -113,6 +114,15 @@ public class InstanceIndex {
             throw new IllegalStateException(e);
         }
         stored.increment();
+    }
+
+    /**
+     * After the receiver stopped (no {@link #record} runs any more): the group commit's writer gives back
+     * the connection it keeps between batches, before the database closes.
+     */
+    @Override
+    public void close() {
+        writer.close();
     }
 
     /** Instances waiting for the group commit's writer (tests). */
@@ -193,7 +203,9 @@ public class InstanceIndex {
     private void moveIntoPlace(Path temp, Path target, java.util.function.Consumer<Path> changed) throws IOException {
         Path dir = target.getParent();
         boolean newDir = !Files.isDirectory(dir);
-        Files.createDirectories(dir);
+        if (newDir) { // once a study and day: on an existing directory it throws and catches an exception
+            Files.createDirectories(dir);
+        }
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         changed.accept(dir);
         if (newDir) {

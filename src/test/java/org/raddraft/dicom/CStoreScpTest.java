@@ -69,6 +69,28 @@ class CStoreScpTest {
     }
 
     @Test
+    void instancesOfOneAssociationSharingItsWriteBufferAreStoredByteForByte() throws Exception {
+        scp = ScpFixture.start(dir);
+        // larger than the write buffer (a partial last write), then smaller than it, then larger again
+        TestImages.Spec big = TestImages.Spec.chest(16);
+        List<Path> sent = List.of(
+                TestImages.write(dir.resolve("big.dcm"),
+                        new TestImages.Spec(big.sopClassUid(), big.studyUid(), big.seriesUid(), big.sopUid(), 600, 610, 16)),
+                ScpTestSupport.cr(dir, "small.dcm"),
+                TestImages.write(dir.resolve("big2.dcm"), new TestImages.Spec(big.sopClassUid(), big.studyUid(),
+                        big.seriesUid(), TestImages.uid(), 500, 530, 16)));
+        assertTrue(Files.size(sent.get(0)) > IncomingInstance.WRITE_SIZE * 2L);
+        Dcmtk.Result r = Dcmtk.storescu(scp.port(), "MODALITY", ScpFixture.AE, NO_OPTIONS, sent.toArray(Path[]::new));
+        assertTrue(r.ok(), r.toString());
+        assertEquals(3, scp.receivedFiles().size(), r.toString());
+        for (Path f : sent) {
+            Path stored = scp.received.resolve(DicomAttributes.read(f).sopInstanceUid() + ".dcm");
+            assertTrue(FileMetaHeader.sameDataSet(f, stored), f.getFileName() + ": the data set as sent");
+            Dcmtk.assertCleanPart10(stored);
+        }
+    }
+
+    @Test
     void rejectsUnknownCallingAe() throws Exception {
         scp = ScpFixture.start(dir);
         Dcmtk.Result r = Dcmtk.storescu(scp.port(), "STRANGER", ScpFixture.AE, NO_OPTIONS, ScpTestSupport.cr(dir, "a.dcm"));

@@ -33,7 +33,9 @@ import org.raddraft.store.Database;
  * several associations share one transaction, and none is acknowledged (record returns) before the
  * commit of its batch. A commit that takes its time cannot be caused on a real H2 database from a test,
  * so the index gets its connections through a proxy that holds {@code commit()} until the test lets it
- * go (a stand-in for that timing only); the database, the files and the renames are real.
+ * go, or fails it once (stand-ins for that timing and that fault only); the database, the files and the
+ * renames are real. A file's fsync that takes its time is a {@link ReceivedInstance.ContentSync} held
+ * by the test, likewise.
  */
 class GroupCommitTest {
 
@@ -48,6 +50,10 @@ class GroupCommitTest {
     private final AtomicInteger commits = new AtomicInteger();
     private final CountDownLatch commitEntered = new CountDownLatch(1);
     private final CountDownLatch releaseCommit = new CountDownLatch(1);
+    private final AtomicInteger connectionsTaken = new AtomicInteger();
+    private final AtomicInteger connectionsClosed = new AtomicInteger();
+    private final AtomicInteger commitsToFail = new AtomicInteger();
+    private final CountDownLatch instanceInsertPrepared = new CountDownLatch(1);
 
     @BeforeEach
     void open() {
@@ -63,15 +69,29 @@ class GroupCommitTest {
         db.close();
     }
 
-    /** A real connection whose commit() waits, the first time, until the test releases it. */
+    /**
+     * A real connection whose commit() waits, the first time, until the test releases it (or fails while
+     * {@link #commitsToFail} is positive); counts how many are taken and closed, and notes the instance
+     * row's INSERT being prepared.
+     */
     private Connection heldConnection() throws java.sql.SQLException {
         Connection real = db.connection();
+        connectionsTaken.incrementAndGet();
         return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
                 (proxy, method, args) -> {
                     if (method.getName().equals("commit")) {
                         commits.incrementAndGet();
                         commitEntered.countDown();
                         releaseCommit.await();
+                        if (commitsToFail.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                            throw new java.sql.SQLException("commit failed (test)", "08006");
+                        }
+                    }
+                    if (method.getName().equals("close")) {
+                        connectionsClosed.incrementAndGet();
+                    }
+                    if (method.getName().equals("prepareStatement") && ((String) args[0]).contains("INSERT INTO instance")) {
+                        instanceInsertPrepared.countDown();
                     }
                     try {
                         return method.invoke(real, args);
@@ -139,6 +159,97 @@ class GroupCommitTest {
         assertEquals(2, count("instance"), "the first copy and the other instance, once each");
         assertEquals(2, placedFiles());
         assertEquals(2, commits.get(), "the three were one batch");
+    }
+
+    @Test
+    void theWriterKeepsItsConnectionFromBatchToBatch() throws Exception {
+        releaseCommit.countDown();
+        for (int i = 0; i < 5; i++) {
+            record(received("s" + i, PA, "1.2.3.20" + i));
+        }
+        assertEquals(5, commits.get(), "one association: a batch, and a commit, per instance");
+        assertEquals(1, connectionsTaken.get(), "one connection (one session) for all five batches, not one each");
+        assertEquals(5, count("instance"));
+    }
+
+    @Test
+    void theKeptConnectionGoesBackWhenTheBurstEndsOrAtClose() throws Exception {
+        releaseCommit.countDown();
+        record(received("burst", PA, "1.2.3.60"));
+        assertEquals(0, connectionsClosed.get(), "kept for the next instance of the burst");
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (connectionsClosed.get() == 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(1, connectionsClosed.get(), "given back once no instance came for a while");
+        record(received("again", PA, "1.2.3.61"));
+        index.close();
+        assertEquals(2, connectionsClosed.get(), "close (the receiver stopped) gives it back at once");
+        assertEquals(2, count("instance"));
+    }
+
+    @Test
+    void aFailedBatchGivesBackItsConnectionAndTheNextTakesAnother() throws Exception {
+        releaseCommit.countDown();
+        commitsToFail.set(1);
+        assertThrows(IllegalStateException.class, () -> record(received("fails", PA, "1.2.3.30")),
+                "the commit failed: no success");
+        assertEquals(1, connectionsClosed.get(), "the connection that failed went back");
+        record(received("next", PA, "1.2.3.31"));
+        assertEquals(2, connectionsTaken.get(), "the next batch on a fresh connection");
+        assertEquals(1, count("instance"), "the failed one rolled back, the next one committed");
+    }
+
+    @Test
+    void anInstanceForAnIdleWriterIsIndexedDuringItsFsyncButRenamedOnlyAfterIt() throws Exception {
+        releaseCommit.countDown();
+        CountDownLatch fsyncDone = new CountDownLatch(1);
+        ReceivedInstance in = held(received("slow-disk", PA, "1.2.3.40"), fsyncDone);
+        CompletableFuture<Void> store = CompletableFuture.runAsync(() -> record(in));
+        assertTrue(instanceInsertPrepared.await(10, TimeUnit.SECONDS),
+                "the idle writer inserts the row while the file's fsync still runs");
+        Thread.sleep(200);
+        assertFalse(store.isDone(), "no answer before the fsync");
+        assertEquals(0, placedFiles(), "not renamed into place before its content is on disk");
+        assertTrue(Files.exists(in.tempFile()));
+        fsyncDone.countDown();
+        store.get(10, TimeUnit.SECONDS);
+        assertEquals(1, placedFiles());
+        assertEquals(1, count("instance"));
+    }
+
+    @Test
+    void anInstanceForABusyWriterWaitsForItsFsyncBeforeItQueues() throws Exception {
+        CompletableFuture<Void> first = CompletableFuture.runAsync(() -> record(received("first", PA, "1.2.3.50")));
+        assertTrue(commitEntered.await(10, TimeUnit.SECONDS));
+        CountDownLatch fsyncDone = new CountDownLatch(1);
+        CompletableFuture<Void> second = CompletableFuture.runAsync(
+                () -> record(held(received("second", PA, "1.2.3.51"), fsyncDone)));
+        Thread.sleep(300);
+        assertEquals(0, index.queuedForCommit(), "not queued (where it would hold up the next batch) before its fsync");
+        fsyncDone.countDown();
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (index.queuedForCommit() < 1 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(1, index.queuedForCommit(), "queued once its fsync completed");
+        releaseCommit.countDown();
+        first.get(10, TimeUnit.SECONDS);
+        second.get(10, TimeUnit.SECONDS);
+        assertEquals(2, count("instance"));
+    }
+
+    /** {@code in} with a content fsync that completes when {@code done} is counted down. */
+    private static ReceivedInstance held(ReceivedInstance in, CountDownLatch done) {
+        return new ReceivedInstance(in.tempFile(), in.transferSyntaxUid(), in.callingAeTitle(), in.remoteHost(),
+                in.attributes(), () -> {
+                    try {
+                        done.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException(e);
+                    }
+                });
     }
 
     private ReceivedInstance received(String name, Path content, String sop) {
