@@ -42,9 +42,9 @@ import org.raddraft.testing.PgCluster;
  * (kill -9) while it holds studies it is drafting; the radiologist approves through b and c; the first of
  * b and c seen holding deliveries its RIS (a real MLLP peer, answering after 2 s) has not acknowledged is
  * killed (which node claims a row is a race between their polls: waiting for b alone failed once under
- * load, when c had claimed every row). The other finishes their work after the leases ran out: every
- * acknowledged study is drafted once and delivered once (one MSH-10 per report; a resend after the kill carries the same MSH-10), and the FHIR
- * worklist reads the same from b and c. The last line of target/failover.txt is the summary.
+ * load, b was never seen holding one). The other finishes their work after the leases ran out: every
+ * acknowledged study is drafted once and delivered once (one MSH-10 per report; a resend after the kill
+ * carries the same MSH-10), and the FHIR worklist reads the same from b and c. The last line of target/failover.txt is the summary.
  */
 class FailoverIT {
 
